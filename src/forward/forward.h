@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Asking targets and upstreams: non-blocking UDP/TCP exchanges from fixed
+ * source addresses, target failover, and turning a reply into answer
+ * parts with bailiwick checks (shared/resolution.md section 4). */
+#ifndef ZONEGATE_FORWARD_FORWARD_H
+#define ZONEGATE_FORWARD_FORWARD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libknot/libknot.h>
+
+#include "common/addr.h"
+#include "wire/wire.h"
+
+struct loop;
+
+#define FORWARD_MAX_TARGETS 6
+#define FORWARD_MAX_SOURCES 6
+
+/* Per-worker state: socket pools per source address, in-flight table.
+ * Used only from the worker's own loop thread. */
+struct forward_ctx;
+
+/*! NULL on ENOMEM. The loop must outlive the context. */
+struct forward_ctx *forward_ctx_new(struct loop *loop);
+
+/*! Cancels every query in flight (their callbacks are not called) and
+ *  frees the context. Accepts NULL. */
+void forward_ctx_free(struct forward_ctx *ctx);
+
+/* One question to ask a set of targets. Copied by forward_start(). */
+struct forward_request {
+	const knot_dname_t *qname;	/* as the client sent it (case kept) */
+	uint16_t qtype;
+	uint16_t qclass;
+	bool do_bit;			/* DNSSEC OK from the client */
+	bool cd_bit;			/* Checking Disabled from the client */
+	struct zg_addr targets[FORWARD_MAX_TARGETS]; /* with port, in order */
+	size_t n_targets;
+	/* Source addresses to send from (port 0); spread over queries.
+	 * Zero sources: the kernel chooses, as for a default upstream
+	 * without a source address. */
+	struct zg_addr sources[FORWARD_MAX_SOURCES];
+	size_t n_sources;
+	uint32_t try_timeout_ms;	/* per try; 800 by default */
+	uint32_t total_timeout_ms;	/* whole exchange; 6000 by default */
+	const char *owner_id;		/* rule_id or upstream id, for logs */
+};
+
+/* How an exchange ended. */
+enum forward_status {
+	FORWARD_OK = 0,		/* reply is a usable NOERROR/NXDOMAIN answer */
+	FORWARD_FAILED,		/* every target failed (timeouts, SERVFAIL,
+				 * REFUSED, FORMERR, bad replies) */
+	FORWARD_TIMEOUT,	/* total_timeout_ms passed */
+};
+
+/*!
+ * Called once in the loop thread when an exchange ends.
+ * \param reply   for FORWARD_OK: the parsed reply, owned by the forward
+ *                module and freed after the callback returns; else NULL.
+ * \param target  the target that answered, or NULL.
+ */
+typedef void (*forward_done_cb)(void *arg, enum forward_status status,
+				const knot_pkt_t *reply,
+				const struct zg_addr *target);
+
+struct forward_query;
+
+/*!
+ * Starts asking. Each try goes over UDP with a random ID from a random
+ * source port bound to one of the sources; EDNS payload 1232, DO and CD
+ * copied, no client ECS. A reply is accepted only when its address,
+ * port, ID and question (case-insensitive) match. SERVFAIL, REFUSED,
+ * FORMERR and timeouts move to the next target (FORMERR to a query with
+ * EDNS is retried once without EDNS first); TC=1 is retried over TCP to
+ * the same target. Never blocks.
+ *
+ * \return a handle for forward_cancel(), or NULL (ENOMEM, no targets):
+ *         then cb is not called.
+ */
+struct forward_query *forward_start(struct forward_ctx *ctx,
+				    const struct forward_request *req,
+				    forward_done_cb cb, void *arg);
+
+/*! Stops an exchange; cb will not be called. Loop thread only. */
+void forward_cancel(struct forward_query *q);
+
+/*!
+ * Decides whether a name in a reply must be resolved again locally
+ * instead of being taken from the reply: for a rule, names outside the
+ * rule's domain; for the default upstream, names covered by a zone or
+ * rule of the VPC.
+ */
+typedef bool (*forward_reenter_fn)(void *arg, const knot_dname_t *name);
+
+struct forward_import_result {
+	/* When the CNAME chain in the reply reached a name that must be
+	 * resolved again (reenter returned true): that name; else empty. */
+	bool reenter;
+	knot_dname_t next_name[KNOT_DNAME_MAXLEN];
+};
+
+/*!
+ * Adds what a reply says about qname/qtype to ans:
+ * - answer section: follows the CNAME chain from qname through the
+ *   reply; each CNAME counts in ans->cname_count; stops at the first name
+ *   for which reenter() is true (that CNAME is kept, its target goes to
+ *   result->next_name); records at names not on the chain are dropped;
+ * - bailiwick: with a non-NULL bailiwick, only records at or below it
+ *   are kept (except as next);
+ * - negative answers: the SOA of the authority section is kept when its
+ *   owner is the bailiwick, below it, or an ancestor of the last name
+ *   of the chain; its TTL becomes min(SOA TTL, SOA MINIMUM) (RFC 2308);
+ * - ans->rcode is the reply's rcode (RFC 6604: of the last name);
+ * - additional and NS records of the reply are not copied.
+ *
+ * \retval 0, ZG_ENOMEM, ZG_EMALF (the reply contradicts itself).
+ */
+int forward_import_reply(const knot_pkt_t *reply, const knot_dname_t *qname,
+			 uint16_t qtype, const knot_dname_t *bailiwick,
+			 forward_reenter_fn reenter, void *reenter_arg,
+			 const struct wire_source *src, struct wire_answer *ans,
+			 struct forward_import_result *result);
+
+#endif

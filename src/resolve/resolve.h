@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The query path: which VPC asks, which zone, rule, built-in zone or
+ * upstream answers, CNAME re-entry, and the final response
+ * (shared/resolution.md). */
+#ifndef ZONEGATE_RESOLVE_RESOLVE_H
+#define ZONEGATE_RESOLVE_RESOLVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libknot/libknot.h>
+
+#include "common/addr.h"
+
+struct loop;
+struct forward_ctx;
+struct config;
+
+/* Limits from shared/resolution.md section 5. */
+#define RESOLVE_MAX_CNAMES 12
+#define RESOLVE_TRY_TIMEOUT_MS 800
+#define RESOLVE_TOTAL_TIMEOUT_MS 6000
+
+/* Per-worker resolver. Used only from the worker's loop thread. */
+struct resolve_ctx;
+
+/*! NULL on ENOMEM. loop and fwd must outlive the context. */
+struct resolve_ctx *resolve_ctx_new(struct loop *loop, struct forward_ctx *fwd);
+
+/*! Cancels pending queries (no replies sent) and frees. Accepts NULL. */
+void resolve_ctx_free(struct resolve_ctx *ctx);
+
+/*!
+ * Delivers the response to the client. wire is valid only during the
+ * call. Called exactly once per resolve_query() that returned 0, either
+ * before resolve_query() returns or later from the loop thread.
+ * len 0 means: drop, send nothing (e.g. a response packet, QR=1).
+ */
+typedef void (*resolve_reply_cb)(void *arg, const uint8_t *wire, size_t len);
+
+/*!
+ * Answers one client message.
+ * \param local   address (IP and port) the query arrived on.
+ * \param source  client address.
+ * \param tcp     true for TCP (no size limit, no TC).
+ * \retval 0 (cb will be called) or ZG_ENOMEM (cb will not be called).
+ */
+int resolve_query(struct resolve_ctx *ctx, const uint8_t *wire, size_t len,
+		  const struct zg_addr *local, const struct zg_addr *source,
+		  bool tcp, resolve_reply_cb cb, void *arg);
+
+/* What explain reports about one step of the resolution order. */
+enum resolve_step_kind {
+	RESOLVE_STEP_REFUSED_NO_VPC = 0,
+	RESOLVE_STEP_ZONE,		/* private/secondary zone answers */
+	RESOLVE_STEP_ZONE_FALLTHROUGH,	/* zone says NXDOMAIN, pattern record */
+	RESOLVE_STEP_BUILTIN,		/* built-in locally served zone */
+	RESOLVE_STEP_RULE,		/* forwarded by a rule */
+	RESOLVE_STEP_UPSTREAM,		/* default upstream (VPC or global) */
+	RESOLVE_STEP_REFUSED_NO_UPSTREAM,
+	RESOLVE_STEP_CNAME,		/* a CNAME leads on to another name */
+};
+
+struct resolve_step {
+	enum resolve_step_kind kind;
+	char name[KNOT_DNAME_TXT_MAXLEN + 1];	/* name resolved at this step */
+	char resource_id[48];	/* zone_id, rule_id, upstream id, or "" */
+	char matched[KNOT_DNAME_TXT_MAXLEN + 1]; /* zone/rule name that matched */
+	struct zg_addr targets[6];	/* for rules and upstreams */
+	size_t n_targets;
+	char reason[256];	/* one sentence for the operator */
+};
+
+struct resolve_explanation {
+	char vpc_id[48];
+	struct resolve_step steps[16];
+	size_t n_steps;
+};
+
+/*!
+ * Dry run of the same decision code for {vpc, name, type}: which step
+ * would answer and why, following in-zone and cross-zone CNAMEs found
+ * in local zones. Sends nothing. Call under rcu_read_lock() with cfg
+ * from config_current().
+ * \retval 0, ZG_ENOENT (no such VPC), ZG_EINVAL (bad name).
+ */
+int resolve_explain(const struct config *cfg, const char *vpc_id,
+		    const char *name, uint16_t qtype,
+		    struct resolve_explanation *out);
+
+#endif

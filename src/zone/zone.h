@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Zone contents (private, secondary and built-in zones), authoritative
+ * lookup per RFC 1034/2308/4592/6604, and per-zone RCU publication. */
+#ifndef ZONEGATE_ZONE_ZONE_H
+#define ZONEGATE_ZONE_ZONE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libknot/libknot.h>
+
+#include "wire/wire.h"
+
+/*
+ * Immutable contents of one zone version: nodes by owner name (knot_db
+ * trie, keys are lower-case wire names), each with its RRsets; empty
+ * non-terminals exist as nodes without RRsets. Once built it is never
+ * changed, so any number of threads read it without locks.
+ */
+struct zone_contents;
+
+/* Collects records, then builds a zone_contents. Single-threaded. */
+struct zone_builder;
+
+/*! Starts a zone with this apex (absolute, any case). NULL on ENOMEM. */
+struct zone_builder *zone_builder_new(const knot_dname_t *apex);
+
+/*!
+ * Adds one record in master-file presentation form, e.g.
+ * "www.example.com. 300 IN A 192.0.2.1" (owner absolute, class IN),
+ * parsed with libzscanner, so every type it knows and RFC 3597 \# work.
+ * The owner must be at or below the apex.
+ *
+ * RRsets keep one TTL (RFC 2181 5.2): a later record with another TTL
+ * sets the TTL of the whole RRset. Identical records are added once.
+ *
+ * \param err     receives a sentence on failure (may be NULL).
+ * \retval 0, ZG_EINVAL (parse error or out of zone), ZG_ENOMEM.
+ */
+int zone_builder_add_text(struct zone_builder *b, const char *line, char *err,
+			  size_t errlen);
+
+/*! Adds a parsed record (for transfers); same rules as add_text. */
+int zone_builder_add_rrset(struct zone_builder *b, const knot_rrset_t *rr);
+
+/*!
+ * Finishes the build: derives empty non-terminals, checks there is an SOA
+ * at the apex. Frees the builder in every case.
+ * \retval the contents, or NULL with err filled (no SOA, ENOMEM).
+ */
+struct zone_contents *zone_builder_finish(struct zone_builder *b, char *err,
+					  size_t errlen);
+
+/*! Frees contents. Accepts NULL. The caller guarantees no reader is left
+ *  (after an RCU grace period). */
+void zone_contents_free(struct zone_contents *z);
+
+const knot_dname_t *zone_contents_apex(const struct zone_contents *z);
+
+/*! Serial of the apex SOA. */
+uint32_t zone_contents_serial(const struct zone_contents *z);
+
+/*! Number of RRs (not RRsets) in the zone. */
+size_t zone_contents_rr_count(const struct zone_contents *z);
+
+/*!
+ * Calls cb for each RRset in canonical order (apex first). Stops and
+ * returns cb's value when it is non-zero. For export and transfers.
+ */
+int zone_contents_walk(const struct zone_contents *z,
+		       int (*cb)(const knot_rrset_t *rr, void *arg), void *arg);
+
+/* How an authoritative lookup ended. */
+enum zone_lookup_status {
+	ZONE_FOUND = 0,		/* answer data added (NOERROR) */
+	ZONE_NODATA,		/* name exists (or ENT), no such type; SOA added */
+	ZONE_NXDOMAIN,		/* name does not exist; SOA added */
+	ZONE_CNAME_OUT,		/* chain left the zone: continue at next_name */
+	ZONE_CNAME_LOOP,	/* chain came back to a name already answered */
+	ZONE_DELEGATION,	/* referral added: NS in authority, glue in additional */
+	ZONE_CNAME_LIMIT,	/* the answer's CNAME count passed the limit */
+};
+
+struct zone_lookup_result {
+	enum zone_lookup_status status;
+	/* For ZONE_CNAME_OUT: the CNAME target to resolve from the start
+	 * (shared/resolution.md section 3). */
+	knot_dname_t next_name[KNOT_DNAME_MAXLEN];
+	/* For ZONE_DELEGATION: the cut's owner. */
+	knot_dname_t cut_name[KNOT_DNAME_MAXLEN];
+};
+
+/*!
+ * Answers qname/qtype from z into ans, the way an authoritative server
+ * does (RFC 1034 4.3.2):
+ *
+ * - exact match: the RRset (ANY: every RRset, RFC 8482 allows fewer);
+ * - CNAME at the name (qtype not CNAME): add it, ans->cname_count++,
+ *   follow the chain while it stays in the zone; a name already in the
+ *   answer section as a CNAME owner ends the chain (ZONE_CNAME_LOOP,
+ *   NOERROR); a target outside the zone gives ZONE_CNAME_OUT;
+ *   past max_cnames gives ZONE_CNAME_LIMIT;
+ * - NS below the apex on the path: a referral (ZONE_DELEGATION), AA
+ *   off via ans->force_no_aa, glue from the zone in additional;
+ * - wildcard per RFC 4592: closest encloser, then "*.<encloser>";
+ *   any existing node (empty non-terminal included) blocks synthesis;
+ *   the owner of synthesised RRsets is qname;
+ * - NXDOMAIN / NODATA: SOA in authority with TTL = min(SOA TTL, MINIMUM)
+ *   (RFC 2308 section 3); ans->rcode set (NXDOMAIN reflects the last
+ *   name of a chain, RFC 6604).
+ *
+ * Every RRset added carries src. Lock-free; z must stay alive (RCU read
+ * side, or a reference) during the call.
+ */
+int zone_lookup(const struct zone_contents *z, const knot_dname_t *qname,
+		uint16_t qtype, const struct wire_source *src,
+		unsigned max_cnames, struct wire_answer *ans,
+		struct zone_lookup_result *res);
+
+/*!
+ * Builds the contents of a built-in locally served zone (RFC 6303, 6761,
+ * 8375): "<zone> 10800 SOA <zone> nobody.invalid. 1 3600 1200 604800
+ * 10800" and "<zone> 10800 NS <zone>". NULL on ENOMEM.
+ */
+struct zone_contents *zone_builtin_build(const knot_dname_t *apex);
+
+/*! The names of all built-in zones as presentation strings, NULL-terminated. */
+const char *const *zone_builtin_names(void);
+
+/*
+ * A stable handle to one zone instance whose contents are replaced
+ * version by version. Readers take the current contents under
+ * rcu_read_lock() and never lock; a publisher swaps in a new version
+ * and frees the old one after a grace period.
+ */
+struct zone_handle;
+
+/*! Creates a handle with no contents yet. NULL on ENOMEM. */
+struct zone_handle *zone_handle_new(const char *zone_id);
+
+/*! Reference counting; the handle lives while anyone holds it. */
+void zone_handle_ref(struct zone_handle *h);
+void zone_handle_unref(struct zone_handle *h);
+
+const char *zone_handle_id(const struct zone_handle *h);
+
+/*! Current contents or NULL (not loaded). Call under rcu_read_lock(). */
+const struct zone_contents *zone_handle_contents(const struct zone_handle *h);
+
+/*!
+ * Publishes new contents (ownership passes to the handle), waits for
+ * readers of the old version (synchronize_rcu) and frees it. Writer
+ * side; not from an RCU read-side section. Publishers of one handle
+ * must be serialised by the caller.
+ */
+void zone_handle_publish(struct zone_handle *h, struct zone_contents *z);
+
+#endif
