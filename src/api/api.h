@@ -1,4 +1,27 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The management API: REST + JSON over HTTP on a unix socket
+ * (docs/api.md). Validation lives here; no DNS logic. */
 #ifndef ZONEGATE_API_API_H
 #define ZONEGATE_API_API_H
+
+struct store;
+struct config_publisher;
+struct api_server;
+
+/*!
+ * Starts serving on a unix socket at path (created mode 0660, an old
+ * socket file there is replaced; its directory is created if missing).
+ * Requests run in libmicrohttpd's own threads, never in DNS workers.
+ * Every change is committed to store, then published through pub
+ * (config_publisher_sync()) before the reply is sent.
+ *
+ * \return the server, or NULL with the reason logged.
+ */
+struct api_server *api_start(const char *path, struct store *store,
+			     struct config_publisher *pub);
+
+/*! Stops serving, waits for requests in progress, removes the socket
+ *  file. Accepts NULL. */
+void api_stop(struct api_server *api);
+
 #endif

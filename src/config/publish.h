@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Turning the store's state into the served configuration and zones:
+ * rebuilds what changed, batches changes, publishes with RCU. */
+#ifndef ZONEGATE_CONFIG_PUBLISH_H
+#define ZONEGATE_CONFIG_PUBLISH_H
+
+#include <stddef.h>
+
+#include "common/addr.h"
+
+struct store;
+struct config;
+struct config_publisher;
+
+/*! Called after each publication, in the publishing thread, before
+ *  config_publisher_sync() returns to its callers (the daemon opens and
+ *  closes listener sockets here). cfg is the new current snapshot. */
+typedef void (*config_publish_hook)(void *arg, const struct config *cfg);
+
+/*!
+ * Creates a publisher reading from store. extra_listen are the daemon's
+ * --dns-listen addresses (copied), included in every snapshot's listen
+ * set. NULL on ENOMEM.
+ */
+struct config_publisher *config_publisher_new(struct store *store,
+					      const struct zg_addr *extra_listen,
+					      size_t n_extra_listen);
+
+/*! Frees the publisher; the last published snapshot stays current until
+ *  config_publish(NULL)-style shutdown by the daemon. Accepts NULL. */
+void config_publisher_free(struct config_publisher *pub);
+
+void config_publisher_set_hook(struct config_publisher *pub,
+			       config_publish_hook hook, void *arg);
+
+/*! Builds every zone and the snapshot from the store and publishes them
+ *  (at start-up and after a restore). \retval 0 or an error (logged). */
+int config_publisher_load_all(struct config_publisher *pub);
+
+/*! Marks the snapshot (VPCs, rules, bindings, endpoints, upstreams) or
+ *  one zone's records as changed. Thread-safe, cheap. */
+void config_publisher_mark_config(struct config_publisher *pub);
+void config_publisher_mark_zone(struct config_publisher *pub,
+				const char *zone_id);
+
+/*!
+ * Rebuilds and publishes everything marked so far, batching marks made
+ * by concurrent callers within a few milliseconds into one publication;
+ * returns once a publication that includes the caller's marks is
+ * current. Only the marked zones are rebuilt. Thread-safe; blocks, so
+ * never call it from a DNS worker.
+ * \retval 0 or an error (the previous configuration stays served).
+ */
+int config_publisher_sync(struct config_publisher *pub);
+
+#endif
