@@ -1,3 +1,553 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Placeholder until the resolve module lands. */
+/* The query path: one client query as a non-blocking state machine.
+ *
+ *   parse ──> classify VPC ──> step(name) ──> answered ─────────> render
+ *                 │               │   ▲
+ *                 │               │   └── CNAME out of a zone, or a
+ *                 │               │       reply's CNAME into local names
+ *                 │               └──> rule / upstream ──> forward
+ *                 │                         (async)          │
+ *                 └──> no VPC: REFUSED                       └──> step
+ *
+ * A query keeps no pointer into the configuration while it waits for a
+ * target: it keeps the VPC id and looks the snapshot up again when the
+ * reply arrives, so publications never wait for slow peers. */
 #include "resolve/resolve.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <urcu.h>
+
+#include "common/error.h"
+#include "common/log.h"
+#include "common/loop.h"
+#include "config/config.h"
+#include "forward/forward.h"
+#include "resolve/decide.h"
+#include "wire/wire.h"
+
+/* RFC 8914 INFO-CODEs zonegate sets (shared/resolution.md section 6). */
+enum {
+	EDE_OTHER = 0,
+	EDE_NOT_READY = 14,
+	EDE_PROHIBITED = 18,
+	EDE_NOT_AUTHORITATIVE = 20,
+	EDE_NOT_SUPPORTED = 21,
+	EDE_NO_REACHABLE_AUTHORITY = 22,
+};
+
+/* Names one query may visit: the first plus one per CNAME. */
+#define MAX_NAMES (RESOLVE_MAX_CNAMES + 2)
+
+struct resolve_ctx {
+	struct loop *loop;
+	struct forward_ctx *fwd;
+	struct rq *pending;		/* queries waiting on a target */
+};
+
+/* One client query in flight. */
+struct rq {
+	struct resolve_ctx *ctx;
+	struct rq *prev, *next;		/* in ctx->pending while forwarding */
+	resolve_reply_cb cb;
+	void *cb_arg;
+
+	knot_pkt_t *query;		/* parsed copy of the client's message */
+	struct wire_query_info info;
+	bool tcp;
+	struct zg_addr source;
+	uint64_t started_ms;
+
+	char vpc_id[CONFIG_ID_LEN];
+	knot_dname_t name[KNOT_DNAME_MAXLEN];	/* being resolved now */
+	knot_dname_t seen[MAX_NAMES][KNOT_DNAME_MAXLEN]; /* lower case */
+	size_t n_seen;
+	struct wire_answer ans;
+
+	/* While asking a rule or upstream. */
+	struct forward_query *fq;
+	struct wire_source fwd_src;
+	bool fwd_is_rule;
+	knot_dname_t bailiwick[KNOT_DNAME_MAXLEN];
+};
+
+struct resolve_ctx *resolve_ctx_new(struct loop *loop, struct forward_ctx *fwd)
+{
+	struct resolve_ctx *ctx = calloc(1, sizeof(*ctx));
+	if (ctx == NULL) {
+		return NULL;
+	}
+	ctx->loop = loop;
+	ctx->fwd = fwd;
+	return ctx;
+}
+
+static void rq_free(struct rq *rq)
+{
+	wire_answer_clear(&rq->ans);
+	knot_pkt_free(rq->query);
+	free(rq);
+}
+
+static void pending_add(struct rq *rq)
+{
+	struct resolve_ctx *ctx = rq->ctx;
+	rq->prev = NULL;
+	rq->next = ctx->pending;
+	if (ctx->pending != NULL) {
+		ctx->pending->prev = rq;
+	}
+	ctx->pending = rq;
+}
+
+static void pending_remove(struct rq *rq)
+{
+	if (rq->prev != NULL) {
+		rq->prev->next = rq->next;
+	} else if (rq->ctx->pending == rq) {
+		rq->ctx->pending = rq->next;
+	}
+	if (rq->next != NULL) {
+		rq->next->prev = rq->prev;
+	}
+	rq->prev = rq->next = NULL;
+}
+
+void resolve_ctx_free(struct resolve_ctx *ctx)
+{
+	if (ctx == NULL) {
+		return;
+	}
+	while (ctx->pending != NULL) {
+		struct rq *rq = ctx->pending;
+		pending_remove(rq);
+		if (rq->fq != NULL) {
+			forward_cancel(rq->fq);
+		}
+		rq_free(rq);
+	}
+	free(ctx);
+}
+
+/* Sends the answer as it stands and frees the query. */
+static void finish(struct rq *rq)
+{
+	knot_pkt_t *resp = knot_pkt_new(NULL, KNOT_WIRE_MAX_PKTSIZE, NULL);
+	int ret = resp != NULL ? 0 : KNOT_ENOMEM;
+
+	if (ret == 0) {
+		ret = wire_answer_render(&rq->ans, rq->query, &rq->info, rq->tcp,
+					 resp);
+	}
+	if (ret != 0) {
+		/* Rendering failed (memory): a bare SERVFAIL still tells
+		 * the client not to wait. */
+		knot_pkt_clear(resp);
+		ret = resp != NULL ?
+			wire_render_error(rq->query, KNOT_RCODE_SERVFAIL,
+					  EDE_OTHER, "internal error", resp) :
+			KNOT_ENOMEM;
+	}
+	if (ret == 0) {
+		rq->cb(rq->cb_arg, resp->wire, resp->size);
+	} else {
+		rq->cb(rq->cb_arg, NULL, 0);
+	}
+	knot_pkt_free(resp);
+	rq_free(rq);
+}
+
+/* Ends the query with an error RCODE of zonegate's own making: no
+ * records, an EDE naming resource ids only (section 6). */
+static void fail(struct rq *rq, uint8_t rcode, uint16_t ede, const char *text)
+{
+	size_t none[3] = { 0, 0, 0 };
+	decide_truncate(&rq->ans, none);
+	rq->ans.rcode = rcode;
+	wire_answer_set_ede(&rq->ans, ede, text);
+	finish(rq);
+}
+
+/* Remembers name as visited; false when it was already (a loop across
+ * steps ends the chase with what the answer has, RFC 1034 3.6.2). */
+static bool visit(struct rq *rq, const knot_dname_t *name)
+{
+	knot_dname_t lower[KNOT_DNAME_MAXLEN];
+	knot_dname_copy_lower(lower, name);
+	for (size_t i = 0; i < rq->n_seen; i++) {
+		if (knot_dname_is_equal(rq->seen[i], lower)) {
+			return false;
+		}
+	}
+	if (rq->n_seen == MAX_NAMES) {
+		return false;
+	}
+	decide_name_copy(rq->seen[rq->n_seen++], lower);
+	return true;
+}
+
+static void forward_done(void *arg, enum forward_status status,
+			 const knot_pkt_t *reply, const struct zg_addr *target);
+
+static void copy_targets(struct forward_request *req,
+			 const struct zg_addr *targets, size_t n)
+{
+	req->n_targets = n < FORWARD_MAX_TARGETS ? n : FORWARD_MAX_TARGETS;
+	memcpy(req->targets, targets, req->n_targets * sizeof(targets[0]));
+}
+
+/* Hands the current name to a rule's targets or the default upstream.
+ * Returns false when the query was ended instead. */
+static bool start_forward(struct rq *rq, const struct decision *d)
+{
+	struct forward_request req;
+	memset(&req, 0, sizeof(req));
+	req.qname = rq->name;
+	req.qtype = rq->info.qtype;
+	req.qclass = KNOT_CLASS_IN;
+	req.do_bit = rq->info.do_bit;
+	req.cd_bit = rq->info.cd_bit;
+	req.try_timeout_ms = RESOLVE_TRY_TIMEOUT_MS;
+	req.owner_id = d->resource_id;
+
+	uint64_t elapsed = loop_now_ms(rq->ctx->loop) - rq->started_ms;
+	if (elapsed >= RESOLVE_TOTAL_TIMEOUT_MS) {
+		fail(rq, KNOT_RCODE_SERVFAIL, EDE_NO_REACHABLE_AUTHORITY,
+		     d->resource_id);
+		return false;
+	}
+	req.total_timeout_ms = (uint32_t)(RESOLVE_TOTAL_TIMEOUT_MS - elapsed);
+
+	memset(&rq->fwd_src, 0, sizeof(rq->fwd_src));
+	snprintf(rq->fwd_src.source_id, sizeof(rq->fwd_src.source_id), "%s",
+		 d->resource_id);
+	if (d->kind == DECISION_RULE) {
+		const struct config_rule *rule = d->rule;
+		copy_targets(&req, rule->targets, rule->n_targets);
+		if (rule->endpoint != NULL) {
+			size_t n = rule->endpoint->n_sources;
+			req.n_sources = n < FORWARD_MAX_SOURCES ? n :
+							       FORWARD_MAX_SOURCES;
+			memcpy(req.sources, rule->endpoint->sources,
+			       req.n_sources * sizeof(req.sources[0]));
+		}
+		rq->fwd_src.kind = WIRE_SRC_RULE;
+		rq->fwd_is_rule = true;
+		decide_name_copy(rq->bailiwick, rule->domain_wire);
+	} else {
+		const struct config_upstream *up = d->upstream;
+		copy_targets(&req, up->targets, up->n_targets);
+		if (up->has_source) {
+			req.sources[0] = up->source;
+			req.n_sources = 1;
+		}
+		rq->fwd_src.kind = WIRE_SRC_UPSTREAM;
+		rq->fwd_is_rule = false;
+	}
+
+	rq->fq = forward_start(rq->ctx->fwd, &req, forward_done, rq);
+	if (rq->fq == NULL) {
+		fail(rq, KNOT_RCODE_SERVFAIL, EDE_OTHER, "internal error");
+		return false;
+	}
+	pending_add(rq);
+	return true;
+}
+
+/* Runs steps for rq->name until the query is answered or waits on a
+ * target. Call under rcu_read_lock() with the current snapshot. */
+static void run_steps(struct rq *rq, const struct config *cfg,
+		      const struct config_vpc *vpc)
+{
+	for (;;) {
+		if (!visit(rq, rq->name)) {
+			finish(rq);
+			return;
+		}
+
+		struct decision d;
+		int ret = decide_step(cfg, vpc, rq->name, rq->info.qtype,
+				      &rq->ans, &d, NULL);
+		if (ret != 0) {
+			fail(rq, KNOT_RCODE_SERVFAIL, EDE_OTHER,
+			     "internal error");
+			return;
+		}
+
+		switch (d.kind) {
+		case DECISION_ANSWERED:
+			finish(rq);
+			return;
+		case DECISION_CNAME:
+			if (rq->ans.cname_count > RESOLVE_MAX_CNAMES) {
+				fail(rq, KNOT_RCODE_SERVFAIL, EDE_OTHER,
+				     "CNAME chain too long");
+				return;
+			}
+			decide_name_copy(rq->name, d.next_name);
+			continue;
+		case DECISION_CNAME_LIMIT:
+			fail(rq, KNOT_RCODE_SERVFAIL, EDE_OTHER,
+			     "CNAME chain too long");
+			return;
+		case DECISION_NOT_READY:
+			fail(rq, KNOT_RCODE_SERVFAIL, EDE_NOT_READY,
+			     d.resource_id);
+			return;
+		case DECISION_NO_UPSTREAM:
+			if (rq->n_seen == 1) {
+				fail(rq, KNOT_RCODE_REFUSED,
+				     EDE_NOT_AUTHORITATIVE, vpc->vpc_id);
+			} else {
+				/* The chain left what this VPC can answer:
+				 * give the client the chain so far. */
+				wire_answer_set_ede(&rq->ans,
+						    EDE_NOT_AUTHORITATIVE,
+						    vpc->vpc_id);
+				finish(rq);
+			}
+			return;
+		case DECISION_RULE:
+		case DECISION_UPSTREAM:
+			start_forward(rq, &d);
+			return;
+		case DECISION_ERROR:
+			fail(rq, KNOT_RCODE_SERVFAIL, EDE_OTHER,
+			     "internal error");
+			return;
+		}
+	}
+}
+
+/* A name in a rule's reply outside the rule's domain is resolved again
+ * from the start (shared/resolution.md section 4). */
+static bool rule_reenter(void *arg, const knot_dname_t *name)
+{
+	const struct rq *rq = arg;
+	return !wire_name_in_zone(name, rq->bailiwick);
+}
+
+struct upstream_reenter {
+	const struct config *cfg;
+	const struct config_vpc *vpc;
+};
+
+/* From the default upstream, a CNAME target under a zone or rule of the
+ * VPC is resolved again, so that local data wins (RFC 2181 5.4.1). */
+static bool upstream_reenter(void *arg, const knot_dname_t *name)
+{
+	const struct upstream_reenter *ur = arg;
+	return config_vpc_covers(ur->cfg, ur->vpc, name);
+}
+
+static void import_reply(struct rq *rq, const knot_pkt_t *reply)
+{
+	rcu_read_lock();
+	const struct config *cfg = config_current();
+	const struct config_vpc *vpc = cfg != NULL ?
+		config_find_vpc(cfg, rq->vpc_id) : NULL;
+	if (vpc == NULL) {
+		rcu_read_unlock();
+		/* The VPC was deleted while its query waited. */
+		fail(rq, KNOT_RCODE_SERVFAIL, EDE_OTHER, rq->vpc_id);
+		return;
+	}
+
+	struct upstream_reenter ur = { .cfg = cfg, .vpc = vpc };
+	struct forward_import_result res;
+	memset(&res, 0, sizeof(res));
+	int ret = forward_import_reply(reply, rq->name, rq->info.qtype,
+				       rq->fwd_is_rule ? rq->bailiwick : NULL,
+				       rq->fwd_is_rule ? rule_reenter :
+							 upstream_reenter,
+				       rq->fwd_is_rule ? (void *)rq : (void *)&ur,
+				       &rq->fwd_src, &rq->ans, &res);
+	if (ret != 0) {
+		rcu_read_unlock();
+		fail(rq, KNOT_RCODE_SERVFAIL, EDE_NO_REACHABLE_AUTHORITY,
+		     rq->fwd_src.source_id);
+		return;
+	}
+	if (rq->ans.cname_count > RESOLVE_MAX_CNAMES) {
+		rcu_read_unlock();
+		fail(rq, KNOT_RCODE_SERVFAIL, EDE_OTHER, "CNAME chain too long");
+		return;
+	}
+	if (!res.reenter) {
+		rcu_read_unlock();
+		finish(rq);
+		return;
+	}
+	decide_name_copy(rq->name, res.next_name);
+	run_steps(rq, cfg, vpc);
+	rcu_read_unlock();
+}
+
+static void forward_done(void *arg, enum forward_status status,
+			 const knot_pkt_t *reply, const struct zg_addr *target)
+{
+	struct rq *rq = arg;
+
+	rq->fq = NULL;
+	pending_remove(rq);
+	if (status != FORWARD_OK) {
+		zg_log(ZG_LOG_DEBUG, "resolve", NULL,
+		       "%s: no target answered, SERVFAIL",
+		       rq->fwd_src.source_id);
+		/* The text names the rule or upstream id only: on-premises
+		 * clients can read it (section 6). */
+		fail(rq, KNOT_RCODE_SERVFAIL, EDE_NO_REACHABLE_AUTHORITY,
+		     rq->fwd_src.source_id);
+		return;
+	}
+	import_reply(rq, reply);
+}
+
+/* Answers messages that cannot be resolved at all (FORMERR, NOTIMP,
+ * BADVERS, REFUSED) without creating a query. */
+static int reply_error(const knot_pkt_t *query, uint16_t rcode, uint16_t ede,
+		       const char *text, resolve_reply_cb cb, void *arg)
+{
+	knot_pkt_t *resp = knot_pkt_new(NULL, KNOT_WIRE_MAX_PKTSIZE, NULL);
+	if (resp == NULL) {
+		return ZG_ENOMEM;
+	}
+	if (wire_render_error(query, rcode, ede, text, resp) == 0) {
+		cb(arg, resp->wire, resp->size);
+	} else {
+		cb(arg, NULL, 0);
+	}
+	knot_pkt_free(resp);
+	return 0;
+}
+
+/* Parses the client's message into rq->query; returns the RCODE to
+ * answer with when it cannot be resolved, or -1 when it can, or -2 to
+ * drop it silently. */
+static int parse_query(struct rq *rq, const uint8_t *wire, size_t len)
+{
+	if (len < KNOT_WIRE_HEADER_SIZE || knot_wire_get_qr(wire)) {
+		/* Too short to answer, or a response: answering a
+		 * response invites reflection loops. */
+		return -2;
+	}
+	rq->query = knot_pkt_new(NULL, (uint16_t)len, NULL);
+	if (rq->query == NULL) {
+		return -2;
+	}
+	memcpy(rq->query->wire, wire, len);
+	rq->query->size = len;
+	if (knot_pkt_parse(rq->query, 0) != KNOT_EOK) {
+		return KNOT_RCODE_FORMERR;
+	}
+
+	uint16_t rcode = KNOT_RCODE_NOERROR;
+	if (wire_query_check(rq->query, &rq->info, &rcode) != 0) {
+		return rcode;
+	}
+	if (rq->info.qclass != KNOT_CLASS_IN) {
+		return KNOT_RCODE_REFUSED;
+	}
+	return -1;
+}
+
+int resolve_query(struct resolve_ctx *ctx, const uint8_t *wire, size_t len,
+		  const struct zg_addr *local, const struct zg_addr *source,
+		  bool tcp, resolve_reply_cb cb, void *arg)
+{
+	struct rq *rq = calloc(1, sizeof(*rq));
+	if (rq == NULL) {
+		return ZG_ENOMEM;
+	}
+	rq->ctx = ctx;
+	rq->cb = cb;
+	rq->cb_arg = arg;
+	rq->tcp = tcp;
+	rq->source = *source;
+	rq->started_ms = loop_now_ms(ctx->loop);
+	wire_answer_init(&rq->ans);
+
+	int verdict = parse_query(rq, wire, len);
+	if (verdict == -2) {
+		cb(arg, NULL, 0);
+		rq_free(rq);
+		return 0;
+	}
+	if (verdict >= 0) {
+		uint16_t ede = verdict == KNOT_RCODE_REFUSED ?
+			EDE_NOT_SUPPORTED : EDE_OTHER;
+		const char *text = verdict == KNOT_RCODE_REFUSED ?
+			"only class IN is served" : NULL;
+		int ret = reply_error(rq->query, (uint16_t)verdict, ede, text,
+				      cb, arg);
+		rq_free(rq);
+		return ret;
+	}
+
+	rcu_read_lock();
+	const struct config *cfg = config_current();
+	const struct config_vpc *vpc = cfg != NULL ?
+		config_classify(cfg, local, source) : NULL;
+	if (vpc == NULL) {
+		rcu_read_unlock();
+		/* No VPC: nothing is answered or forwarded (section 1.4). */
+		fail(rq, KNOT_RCODE_REFUSED, EDE_PROHIBITED,
+		     "no VPC for this client");
+		return 0;
+	}
+	snprintf(rq->vpc_id, sizeof(rq->vpc_id), "%s", vpc->vpc_id);
+	decide_name_copy(rq->name, knot_pkt_qname(rq->query));
+	run_steps(rq, cfg, vpc);
+	rcu_read_unlock();
+	return 0;
+}
+
+/* Explain follows local CNAMEs the way run_steps() does, but stops where
+ * a query would wait on a target. */
+int resolve_explain(const struct config *cfg, const char *vpc_id,
+		    const char *name, uint16_t qtype,
+		    struct resolve_explanation *out)
+{
+	memset(out, 0, sizeof(*out));
+	snprintf(out->vpc_id, sizeof(out->vpc_id), "%s", vpc_id);
+
+	knot_dname_t qname[KNOT_DNAME_MAXLEN];
+	if (knot_dname_from_str(qname, name, sizeof(qname)) == NULL) {
+		return ZG_EINVAL;
+	}
+	knot_dname_to_lower(qname);
+
+	const struct config_vpc *vpc = config_find_vpc(cfg, vpc_id);
+	if (vpc == NULL) {
+		return ZG_ENOENT;
+	}
+
+	struct wire_answer ans;
+	wire_answer_init(&ans);
+	struct decide_trace trace = { .out = out };
+	int ret = 0;
+
+	for (size_t hops = 0; hops <= RESOLVE_MAX_CNAMES; hops++) {
+		struct decision d;
+		ret = decide_step(cfg, vpc, qname, qtype, &ans, &d, &trace);
+		if (ret != 0 || d.kind != DECISION_CNAME) {
+			break;
+		}
+		char next[KNOT_DNAME_TXT_MAXLEN + 1];
+		knot_dname_to_str(next, d.next_name, sizeof(next));
+		if (out->n_steps < RESOLVE_MAX_STEPS) {
+			struct resolve_step *step = &out->steps[out->n_steps++];
+			memset(step, 0, sizeof(*step));
+			step->kind = RESOLVE_STEP_CNAME;
+			snprintf(step->name, sizeof(step->name), "%s", next);
+			snprintf(step->reason, sizeof(step->reason),
+				 "the CNAME target %.200s is resolved again from the start",
+				 next);
+		}
+		decide_name_copy(qname, d.next_name);
+	}
+	wire_answer_clear(&ans);
+	return ret;
+}

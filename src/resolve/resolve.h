@@ -21,6 +21,8 @@ struct config;
 #define RESOLVE_MAX_CNAMES 12
 #define RESOLVE_TRY_TIMEOUT_MS 800
 #define RESOLVE_TOTAL_TIMEOUT_MS 6000
+/* Steps explain reports at most (CNAME chains are bounded by 12). */
+#define RESOLVE_MAX_STEPS 32
 
 /* Per-worker resolver. Used only from the worker's loop thread. */
 struct resolve_ctx;
@@ -74,7 +76,7 @@ struct resolve_step {
 
 struct resolve_explanation {
 	char vpc_id[48];
-	struct resolve_step steps[16];
+	struct resolve_step steps[RESOLVE_MAX_STEPS];
 	size_t n_steps;
 };
 
