@@ -1,52 +1,68 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Thin wrapper over meson/ninja. `make deps` installs what the build, the
-# demo and the tests need from Debian; every other target runs it first
-# when something is missing, so each is one command on a fresh machine.
+# demo and the tests need from Debian; every other target checks for them
+# first (scripts/deps.sh --quiet, silent when all is present) and installs
+# what is missing, so each is one command on a fresh machine.
+#
+#   make                    build into $(BUILD)
+#   make check              unit tests (meson test) + integration tests
+#   make check-unit         unit tests only
+#   make check-integration  integration tests only (own network namespace,
+#                           needs root); PYTEST_ARGS="-k bc01 -x" narrows
+#   make check-asan         both under ASan/UBSan, built in $(BUILD_ASAN)
+#   make demo               local demo: BIND 9 + zonegated on loopback
+#                           (KEEP=1 keeps it running)
+#   make install            meson install
+#   make clean              remove both build directories
 
 BUILD      ?= build
 BUILD_ASAN ?= build-asan
 PYTHON     ?= /usr/bin/python3
-PYTEST     ?= $(PYTHON) -m pytest
+PYTEST_ARGS ?=
 
-.PHONY: all deps build check check-unit check-integration check-asan demo \
-	install bench clean
+SAN_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1 \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+
+.PHONY: all deps deps-quiet build build-asan check check-unit \
+	check-integration check-asan demo install clean
 
 all: build
 
 deps:
 	@scripts/deps.sh
 
-$(BUILD)/build.ninja:
+deps-quiet:
 	@scripts/deps.sh --quiet
+
+$(BUILD)/build.ninja: | deps-quiet
 	meson setup $(BUILD) --buildtype=debugoptimized -Dwerror=true
 
-build: $(BUILD)/build.ninja
+build: deps-quiet $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
 check-unit: build
 	meson test -C $(BUILD) --print-errorlogs
 
 check-integration: build
-	ZONEGATE_BUILD=$(abspath $(BUILD)) $(PYTEST) -q tests/integration
+	ZONEGATE_BUILD=$(abspath $(BUILD)) PYTHON=$(PYTHON) \
+		tests/integration/run.sh $(PYTEST_ARGS)
 
 check: check-unit check-integration
 
-$(BUILD_ASAN)/build.ninja:
-	@scripts/deps.sh --quiet
-	meson setup $(BUILD_ASAN) --buildtype=debug -Db_sanitize=address,undefined \
-		-Db_lundef=false
+$(BUILD_ASAN)/build.ninja: | deps-quiet
+	meson setup $(BUILD_ASAN) --buildtype=debug \
+		-Db_sanitize=address,undefined -Db_lundef=false
 
-check-asan: $(BUILD_ASAN)/build.ninja
+build-asan: deps-quiet $(BUILD_ASAN)/build.ninja
 	ninja -C $(BUILD_ASAN)
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-		meson test -C $(BUILD_ASAN) --print-errorlogs
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-	ZONEGATE_BUILD=$(abspath $(BUILD_ASAN)) $(PYTEST) -q tests/integration
+
+check-asan: build-asan
+	$(SAN_ENV) meson test -C $(BUILD_ASAN) --print-errorlogs
+	$(SAN_ENV) ZONEGATE_BUILD=$(abspath $(BUILD_ASAN)) PYTHON=$(PYTHON) \
+		ZG_TEST_SLOW=3 tests/integration/run.sh $(PYTEST_ARGS)
 
 demo: build
-	@scripts/demo-local.sh
+	ZONEGATE_BUILD=$(abspath $(BUILD)) scripts/demo-local.sh
 
 install: build
 	meson install -C $(BUILD)
