@@ -10,12 +10,20 @@
 
 #include <libknot/libknot.h>
 
+#include "common/error.h"
+
 /* Default EDNS UDP payload towards clients and upstreams (Flag Day 2020). */
 #define WIRE_EDNS_PAYLOAD 1232
 /* Largest UDP answer without EDNS (RFC 1035 section 4.2.1). */
 #define WIRE_PLAIN_UDP_MAX 512
 /* Extended DNS Error option code (RFC 8914). */
 #define WIRE_EDNS_OPT_EDE 15
+
+/* ede_code for wire_render_error(): attach no Extended DNS Error. */
+#define WIRE_EDE_NONE 0xffff
+
+/* wire_query_check() result for a message that gets no reply at all. */
+#define WIRE_EDROP ZG_EINVAL
 
 /* Longest resource id ("zone-12", "rule-7", "upstream-vpc-3") plus NUL. */
 #define WIRE_SOURCE_ID_LEN 48
@@ -63,6 +71,7 @@ struct wire_answer {
 	char ede_text[96];	/* only resource ids, never names or addresses */
 };
 
+/*! Sets ans to the empty NOERROR answer. Allocates nothing. */
 void wire_answer_init(struct wire_answer *ans);
 
 /*! Frees every RRset copy and resets to the initial state. */
@@ -90,7 +99,12 @@ bool wire_answer_has(const struct wire_answer *ans, int section,
 void wire_answer_set_ede(struct wire_answer *ans, uint16_t code,
 			 const char *text);
 
-/*! True when every RRset in answer and authority is from a local zone. */
+/*!
+ * True when answer and authority hold at least one RRset and every one of
+ * them is from a zone zonegate serves itself (WIRE_SRC_ZONE or
+ * WIRE_SRC_BUILTIN). An answer with no records at all (SERVFAIL, REFUSED)
+ * is not authoritative. force_no_aa is not looked at here.
+ */
 bool wire_answer_is_authoritative(const struct wire_answer *ans);
 
 /* What the client asked, parsed once from its query. */
@@ -108,11 +122,26 @@ struct wire_query_info {
 /*!
  * Parses a client query and checks it can be answered.
  *
- * \param pkt      parsed with knot_pkt_parse() already.
- * \param info     filled on success.
- * \param rcode    on failure: the RCODE to answer with (FORMERR, NOTIMP,
- *                 BADVERS as extended code 16).
- * \retval 0 when the query should be resolved, ZG_EMALF otherwise.
+ * In this order: a message shorter than a header or with QR set (a
+ * response) gets no reply, since answering responses invites reflection
+ * loops (WIRE_EDROP); an opcode other than QUERY gets NOTIMP (RFC 1035
+ * section 4.1.1); QDCOUNT other than 1, an unparsed or trailing part, or
+ * a QTYPE that only exists inside messages (OPT, TSIG) gets FORMERR; TKEY
+ * (key negotiation, not offered) gets NOTIMP; an
+ * EDNS version above 0 gets BADVERS (RFC 6891 section 6.1.3); AXFR and
+ * IXFR get REFUSED on every transport, since zonegate transfers zones to
+ * no client (RFC 5936 section 4.2 lets a server refuse; BIND refuses the
+ * same way without allow-transfer); the caller attaches EDE 21 (Not
+ * Supported) to it. QCLASS is reported in info, not checked.
+ *
+ * \param pkt      parsed with knot_pkt_parse() already (a failed parse
+ *                 is seen as malformed).
+ * \param info     filled on success; client_payload is at least 512
+ *                 when the query has EDNS (RFC 6891 section 6.2.5).
+ * \param rcode    on ZG_EMALF: the RCODE to answer with (FORMERR,
+ *                 NOTIMP, REFUSED, or BADVERS as extended code 16).
+ * \retval 0 when the query should be resolved, ZG_EMALF when it gets an
+ *         error answer, WIRE_EDROP when it gets none.
  */
 int wire_query_check(const knot_pkt_t *pkt, struct wire_query_info *info,
 		     uint16_t *rcode);
@@ -129,6 +158,16 @@ int wire_query_check(const knot_pkt_t *pkt, struct wire_query_info *info,
  * when answer or authority do not fit, TC is set and those sections are
  * left empty.
  *
+ * Details: AA is set when wire_answer_is_authoritative() holds, the RCODE
+ * is not SERVFAIL, REFUSED, FORMERR or NOTIMP, and force_no_aa is clear.
+ * Additional RRsets that do not fit are left out one by one without TC,
+ * except in-domain glue (an A or AAAA whose owner is the target of an NS
+ * RRset in authority and lies at or below that NS owner): leaving any of
+ * it out sets TC (RFC 9471). The OPT echoes DO (RFC 3225), carries the
+ * upper bits of an extended RCODE, version 0, and the EDE option (RFC
+ * 8914: INFO-CODE, then the UTF-8 text without NUL). resp->max_size is
+ * used as the limit while rendering and restored afterwards.
+ *
  * \param tcp   true when the client asked over TCP (limit 65535).
  * \retval 0 or a libknot error.
  */
@@ -139,7 +178,10 @@ int wire_answer_render(const struct wire_answer *ans, const knot_pkt_t *query,
 /*!
  * Renders a bare error (FORMERR, NOTIMP, REFUSED, BADVERS, SERVFAIL)
  * for a query that may be only partly valid. Echoes the question when
- * there is one, keeps the ID, adds OPT when the query had one.
+ * there is one, keeps the ID, opcode, RD and CD, sets RA, adds OPT when
+ * the query had one (DO echoed, extended RCODE bits, and the EDE unless
+ * ede_code is WIRE_EDE_NONE; ede_text may be NULL).
+ * \retval 0, KNOT_EINVAL (no header), or a libknot error.
  */
 int wire_render_error(const knot_pkt_t *query, uint16_t rcode,
 		      uint16_t ede_code, const char *ede_text, knot_pkt_t *resp);
@@ -148,7 +190,31 @@ int wire_render_error(const knot_pkt_t *query, uint16_t rcode,
  *  case-insensitive. */
 bool wire_name_in_zone(const knot_dname_t *name, const knot_dname_t *zone);
 
-/*! Lower-case copy of a wire name into buf (at least KNOT_DNAME_MAXLEN). */
+/*! Lower-case copy of a wire name into buf (at least KNOT_DNAME_MAXLEN).
+ *  Only ASCII letters are folded (RFC 4343). */
 void wire_name_lower(const knot_dname_t *name, uint8_t *buf);
+
+/*
+ * A name as a lookup key: its labels from the root down, lower case, each
+ * followed by a zero byte ("www.Example.com." gives "com\0example\0www\0";
+ * the root gives the empty key). Sorting keys bytewise gives the DNSSEC
+ * canonical order (RFC 4034 section 6.1) except for labels that hold zero
+ * bytes, and the key of an ancestor is a prefix of the key of its
+ * descendants: ends[k] is the length of the key of the ancestor with k
+ * labels, so every ancestor is found without building another key.
+ * Used by the zone trees and the configuration's name index.
+ */
+struct wire_name_key {
+	uint8_t bytes[KNOT_DNAME_MAXLEN];
+	uint16_t len;				/* bytes used */
+	uint8_t labels;				/* labels, root not counted */
+	uint8_t ends[KNOT_DNAME_MAXLABELS + 1];	/* ends[labels] == len */
+};
+
+/*!
+ * Builds the lookup key of an uncompressed wire name.
+ * \retval 0, ZG_EINVAL (NULL or not a valid name).
+ */
+int wire_name_key_build(const knot_dname_t *name, struct wire_name_key *key);
 
 #endif
