@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* zonegate rule create|update|bind|unbind|list|show|delete */
+#include "cli/cmd.h"
+
+#include <stdlib.h>
+
+static const char *const RULE_KEYS[] = {
+	"domain", "endpoint", "targets", "vpcs", NULL,
+};
+
+static const struct output_column RULE_COLUMNS[] = {
+	{ "ID", "id" },
+	{ "NAME", "name" },
+	{ "DOMAIN", "domain" },
+	{ "ENDPOINT", "endpoint" },
+	{ "TARGETS", "targets" },
+	{ "VPCS", "vpcs" },
+	{ NULL, NULL },
+};
+
+/* Sets "endpoint" in body to the id of what --endpoint names. */
+static int add_endpoint(const struct cli_ctx *ctx,
+			const struct args_parsed *args, json_t *body)
+{
+	char *endpoint_id = NULL;
+	int rc = client_resolve(ctx, &CLIENT_KIND_ENDPOINT,
+				args_get(args, "endpoint"), &endpoint_id);
+
+	if (rc == CLI_EXIT_OK) {
+		json_object_set_new(body, "endpoint", json_string(endpoint_id));
+	}
+	free(endpoint_id);
+	return rc;
+}
+
+static int add_targets(const struct cmd *cmd, const struct args_parsed *args,
+		       json_t *body)
+{
+	json_t *targets = json_array();
+	int rc = targets != NULL ? cmd_collect_list(cmd, args, "target",
+						    args_append_list,
+						    targets) :
+		 client_fail("out of memory");
+
+	json_object_set_new(body, "targets", targets);
+	return rc;
+}
+
+int cmd_rule_create(const struct cli_ctx *ctx, const struct cmd *cmd,
+		    const struct args_parsed *args)
+{
+	json_t *body;
+	int rc;
+
+	if (!args_has(args, "domain") || !args_has(args, "endpoint") ||
+	    !args_has(args, "target")) {
+		return cmd_usage_error(cmd, "--domain, --endpoint and --target are required");
+	}
+	body = json_pack("{s:s, s:s}", "name", args->pos[0], "domain",
+			 args_get(args, "domain"));
+	if (body == NULL) {
+		return client_fail("out of memory");
+	}
+	rc = add_targets(cmd, args, body);
+	if (rc == CLI_EXIT_OK) {
+		rc = add_endpoint(ctx, args, body);
+	}
+	if (rc == CLI_EXIT_OK) {
+		rc = cmd_send_and_print(ctx, "POST", "/v1/rules", body,
+					RULE_KEYS);
+	}
+	json_decref(body);
+	return rc;
+}
+
+static int build_rule_patch(const struct cli_ctx *ctx, const struct cmd *cmd,
+			    const struct args_parsed *args,
+			    const json_t *current, const char *rule_id,
+			    json_t *body)
+{
+	int rc = CLI_EXIT_OK;
+
+	if (args_has(args, "name")) {
+		json_object_set_new(body, "name",
+				    json_string(args_get(args, "name")));
+	}
+	if (args_has(args, "target")) {
+		rc = add_targets(cmd, args, body);
+	}
+	if (rc == CLI_EXIT_OK && args_has(args, "endpoint")) {
+		rc = add_endpoint(ctx, args, body);
+	}
+	return rc;
+}
+
+int cmd_rule_update(const struct cli_ctx *ctx, const struct cmd *cmd,
+		    const struct args_parsed *args)
+{
+	static const char *const changes[] = {
+		"name", "target", "endpoint", NULL,
+	};
+	static const char *const edits[] = { NULL };
+	const struct cmd_update update = {
+		.kind = &CLIENT_KIND_RULE,
+		.changes = changes,
+		.edits = edits,
+		.build = build_rule_patch,
+		.keys = RULE_KEYS,
+	};
+
+	return cmd_update(ctx, cmd, args, &update);
+}
+
+int cmd_rule_bind(const struct cli_ctx *ctx, const struct cmd *cmd,
+		  const struct args_parsed *args)
+{
+	if (!args_has(args, "vpc")) {
+		return cmd_usage_error(cmd, "--vpc is required");
+	}
+	return cmd_binding(ctx, &CLIENT_KIND_RULE, args->pos[0],
+			   args_get(args, "vpc"), true);
+}
+
+int cmd_rule_unbind(const struct cli_ctx *ctx, const struct cmd *cmd,
+		    const struct args_parsed *args)
+{
+	if (!args_has(args, "vpc")) {
+		return cmd_usage_error(cmd, "--vpc is required");
+	}
+	return cmd_binding(ctx, &CLIENT_KIND_RULE, args->pos[0],
+			   args_get(args, "vpc"), false);
+}
+
+int cmd_rule_list(const struct cli_ctx *ctx, const struct cmd *cmd,
+		  const struct args_parsed *args)
+{
+	return cmd_list(ctx, "/v1/rules", RULE_COLUMNS);
+}
+
+int cmd_rule_show(const struct cli_ctx *ctx, const struct cmd *cmd,
+		  const struct args_parsed *args)
+{
+	return cmd_show(ctx, &CLIENT_KIND_RULE, args->pos[0]);
+}
+
+int cmd_rule_delete(const struct cli_ctx *ctx, const struct cmd *cmd,
+		    const struct args_parsed *args)
+{
+	return cmd_delete(ctx, &CLIENT_KIND_RULE, args->pos[0]);
+}

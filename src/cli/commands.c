@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The table of the CLI's commands, their options and usage texts. */
+#include "cli/cmd.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+const struct args_opt CMD_GLOBAL_OPTS[] = {
+	{ "json", false },
+	{ "api-socket", true },
+	{ "help", false },
+	{ NULL, false },
+};
+
+static const struct args_opt VPC_CREATE_OPTS[] = {
+	{ "cidr", true }, { "listen", true }, { "no-builtin-zones", false },
+	{ NULL, false },
+};
+static const struct args_opt VPC_UPDATE_OPTS[] = {
+	{ "name", true }, { "cidr", true }, { "add-cidr", true },
+	{ "del-cidr", true }, { "listen", true }, { "add-listen", true },
+	{ "del-listen", true }, { "builtin-zones", true }, { NULL, false },
+};
+static const struct args_opt ZONE_OPTS[] = {
+	{ "proxy-pattern", true }, { "soa-ttl", true },
+	{ "soa-refresh", true }, { "soa-retry", true },
+	{ "soa-expire", true }, { "soa-minimum", true },
+	{ "soa-mname", true }, { "soa-rname", true }, { "ns", true },
+	{ NULL, false },
+};
+static const struct args_opt VPC_OPT[] = {
+	{ "vpc", true }, { NULL, false },
+};
+static const struct args_opt RECORD_ADD_OPTS[] = {
+	{ "ttl", true }, { NULL, false },
+};
+static const struct args_opt ENDPOINT_CREATE_OPTS[] = {
+	{ "vpc", true }, { "source", true }, { "allow", true },
+	{ NULL, false },
+};
+static const struct args_opt ENDPOINT_UPDATE_OPTS[] = {
+	{ "name", true }, { "source", true }, { "add-source", true },
+	{ "del-source", true }, { "allow", true }, { "add-allow", true },
+	{ "del-allow", true }, { NULL, false },
+};
+static const struct args_opt RULE_CREATE_OPTS[] = {
+	{ "domain", true }, { "endpoint", true }, { "target", true },
+	{ NULL, false },
+};
+static const struct args_opt RULE_UPDATE_OPTS[] = {
+	{ "name", true }, { "endpoint", true }, { "target", true },
+	{ NULL, false },
+};
+static const struct args_opt UPSTREAM_SET_OPTS[] = {
+	{ "vpc", true }, { "source", true }, { NULL, false },
+};
+
+const struct cmd CMD_TABLE[] = {
+	{ "vpc", "create",
+	  "NAME --cidr CIDR [--cidr CIDR ...] [--listen ADDR[:PORT] ...] [--no-builtin-zones]",
+	  "create a VPC: its client CIDRs and the addresses it listens on",
+	  VPC_CREATE_OPTS, 1, 1, cmd_vpc_create },
+	{ "vpc", "update",
+	  "VPC [--name NAME] [--cidr CIDR ...] [--add-cidr CIDR] [--del-cidr CIDR] [--listen ADDR ...] [--add-listen ADDR] [--del-listen ADDR] [--builtin-zones yes|no]",
+	  "change a VPC; --cidr and --listen replace the lists, --add-* and --del-* edit them",
+	  VPC_UPDATE_OPTS, 1, 1, cmd_vpc_update },
+	{ "vpc", "list", "", "list VPCs", NULL, 0, 0, cmd_vpc_list },
+	{ "vpc", "show", "VPC", "show a VPC", NULL, 1, 1, cmd_vpc_show },
+	{ "vpc", "delete", "VPC", "delete a VPC nothing refers to",
+	  NULL, 1, 1, cmd_vpc_delete },
+
+	{ "zone", "create",
+	  "NAME [--proxy-pattern zone|record] [--soa-ttl N] [--soa-refresh N] [--soa-retry N] [--soa-expire N] [--soa-minimum N] [--soa-mname NAME] [--soa-rname NAME] [--ns NAME ...]",
+	  "create a private zone", ZONE_OPTS, 1, 1, cmd_zone_create },
+	{ "zone", "set",
+	  "ZONE [--proxy-pattern zone|record] [--soa-ttl N] [--soa-refresh N] [--soa-retry N] [--soa-expire N] [--soa-minimum N] [--soa-mname NAME] [--soa-rname NAME] [--ns NAME ...]",
+	  "change a zone's proxy pattern, SOA fields or NS names (--ns replaces the list)",
+	  ZONE_OPTS, 1, 1, cmd_zone_set },
+	{ "zone", "bind", "ZONE --vpc VPC", "serve a zone to a VPC",
+	  VPC_OPT, 1, 1, cmd_zone_bind },
+	{ "zone", "unbind", "ZONE --vpc VPC", "stop serving a zone to a VPC",
+	  VPC_OPT, 1, 1, cmd_zone_unbind },
+	{ "zone", "list", "", "list zones", NULL, 0, 0, cmd_zone_list },
+	{ "zone", "show", "ZONE", "show a zone", NULL, 1, 1, cmd_zone_show },
+	{ "zone", "delete", "ZONE", "delete a zone and its records",
+	  NULL, 1, 1, cmd_zone_delete },
+
+	{ "record", "add", "ZONE NAME TYPE VALUE [--ttl N]",
+	  "add a record; VALUE is one argument in master-file syntax, e.g. \"10 mail.example.com.\"",
+	  RECORD_ADD_OPTS, 4, 4, cmd_record_add },
+	{ "record", "list", "ZONE", "list the records of a zone",
+	  NULL, 1, 1, cmd_record_list },
+	{ "record", "delete", "ZONE NAME TYPE [VALUE] | ZONE REC-ID",
+	  "delete a whole RRset, one value of it, or one record by id",
+	  NULL, 2, 4, cmd_record_delete },
+
+	{ "endpoint", "create",
+	  "NAME --vpc VPC --source ADDR[,ADDR...] [--allow PROTO:PORT:PREFIX ...]",
+	  "create an outbound endpoint; PROTO is udp, tcp or any, PORT 0 is any port (default: udp and tcp port 53 to anywhere)",
+	  ENDPOINT_CREATE_OPTS, 1, 1, cmd_endpoint_create },
+	{ "endpoint", "update",
+	  "EP [--name NAME] [--source ADDR[,ADDR...]] [--add-source ADDR] [--del-source ADDR] [--allow PROTO:PORT:PREFIX ...] [--add-allow RULE] [--del-allow RULE]",
+	  "change an endpoint; --source and --allow replace the lists, --add-* and --del-* edit them",
+	  ENDPOINT_UPDATE_OPTS, 1, 1, cmd_endpoint_update },
+	{ "endpoint", "list", "", "list outbound endpoints",
+	  NULL, 0, 0, cmd_endpoint_list },
+	{ "endpoint", "show", "EP", "show an outbound endpoint",
+	  NULL, 1, 1, cmd_endpoint_show },
+	{ "endpoint", "delete", "EP", "delete an outbound endpoint",
+	  NULL, 1, 1, cmd_endpoint_delete },
+
+	{ "rule", "create",
+	  "NAME --domain DOMAIN --endpoint EP --target IP[:PORT][,...]",
+	  "create a forwarding rule", RULE_CREATE_OPTS, 1, 1,
+	  cmd_rule_create },
+	{ "rule", "update",
+	  "RULE [--name NAME] [--target IP[:PORT][,...]] [--endpoint EP]",
+	  "change a rule's name, targets (replaced) or endpoint",
+	  RULE_UPDATE_OPTS, 1, 1, cmd_rule_update },
+	{ "rule", "bind", "RULE --vpc VPC", "apply a rule in a VPC",
+	  VPC_OPT, 1, 1, cmd_rule_bind },
+	{ "rule", "unbind", "RULE --vpc VPC", "stop applying a rule in a VPC",
+	  VPC_OPT, 1, 1, cmd_rule_unbind },
+	{ "rule", "list", "", "list forwarding rules",
+	  NULL, 0, 0, cmd_rule_list },
+	{ "rule", "show", "RULE", "show a forwarding rule",
+	  NULL, 1, 1, cmd_rule_show },
+	{ "rule", "delete", "RULE", "delete a forwarding rule",
+	  NULL, 1, 1, cmd_rule_delete },
+
+	{ "upstream", "set", "IP[:PORT][,...] [--vpc VPC] [--source ADDR]",
+	  "set the default upstreams, global or of one VPC",
+	  UPSTREAM_SET_OPTS, 1, ARGS_MAX_POS, cmd_upstream_set },
+	{ "upstream", "show", "[--vpc VPC]",
+	  "show the default upstreams, global or of one VPC",
+	  VPC_OPT, 0, 0, cmd_upstream_show },
+	{ "upstream", "unset", "[--vpc VPC]",
+	  "remove the default upstreams, global or of one VPC",
+	  VPC_OPT, 0, 0, cmd_upstream_unset },
+	{ "upstream", "list", "", "list every default upstream setting",
+	  NULL, 0, 0, cmd_upstream_list },
+
+	{ "explain", NULL, "--vpc VPC NAME [TYPE]",
+	  "show which step would answer a query from a VPC, and why",
+	  VPC_OPT, 1, 2, cmd_explain },
+	{ "changes", NULL, "", "list the change log, oldest first",
+	  NULL, 0, 0, cmd_changes },
+	{ "status", NULL, "", "show the daemon's versions and uptime",
+	  NULL, 0, 0, cmd_status },
+	{ "backup", NULL, "FILE",
+	  "write a consistent copy of the state database to FILE (written by the daemon)",
+	  NULL, 1, 1, cmd_backup },
+	{ "restore", NULL, "FILE",
+	  "replace the state with the backup in FILE and serve it",
+	  NULL, 1, 1, cmd_restore },
+
+	{ NULL, NULL, NULL, NULL, NULL, 0, 0, NULL },
+};
+
+static void print_usage_line(FILE *f, const struct cmd *cmd)
+{
+	fprintf(f, "usage: zonegate %s%s%s%s%s\n", cmd->noun,
+		cmd->verb != NULL ? " " : "",
+		cmd->verb != NULL ? cmd->verb : "",
+		*cmd->synopsis != '\0' ? " " : "", cmd->synopsis);
+}
+
+int cmd_usage_error(const struct cmd *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("zonegate: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	print_usage_line(stderr, cmd);
+	return CLI_EXIT_USAGE;
+}
+
+void cmd_print_help(FILE *f, const struct cmd *cmd)
+{
+	print_usage_line(f, cmd);
+	fprintf(f, "\n%s.\n\nA resource (VPC, ZONE, EP, RULE) is named by its id (vpc-1) or its name.\nGlobal options: --json (print the API's JSON), --api-socket PATH.\n",
+		cmd->summary);
+}
