@@ -1,4 +1,380 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The state database: every resource, the change log and the id counters
+ * in SQLite (WAL, synchronous=FULL), behind a typed C API. The only module
+ * that includes sqlite3.h. */
 #ifndef ZONEGATE_STORE_STORE_H
 #define ZONEGATE_STORE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Model
+ * -----
+ * One struct store owns one SQLite connection and one mutex. All reads
+ * and writes happen inside a transaction opened with store_begin() and
+ * closed with store_commit() or store_rollback(); a transaction holds the
+ * mutex, so transactions of all threads run one after the other. Never
+ * call store_begin() twice in one thread without closing the first.
+ *
+ * The store stores what it is given: the API validates (names, CIDRs,
+ * record values) before it calls the store. Addresses, CIDRs and names
+ * are kept as the canonical text the API produced.
+ *
+ * Ids are "<prefix>-<N>" (vpc-N, zone-N, rec-N, ep-N, rule-N) from a
+ * counter per kind that only grows, so ids are never reused, also not
+ * after a restore of an older backup. Upstreams are named by what they
+ * serve: "upstream-global" and "upstream-<vpc_id>".
+ *
+ * Every write appends an entry to the change log. All entries of one
+ * transaction share one version: the global version, which grows by one
+ * per committed transaction that changed something. Each zone whose
+ * contents (SOA, NS, records) a transaction changed gets its serial
+ * raised by one at commit, however many records changed.
+ *
+ * Lists are paged: `after` is the id of the last item of the previous
+ * page (NULL for the first page), `limit` the page size (0: all), and
+ * *more says whether another page follows. List results are arrays the
+ * caller frees with the matching *_list_free().
+ *
+ * Every struct below owns the heap pointers inside it; free them with the
+ * matching *_clear(), which leaves the struct zeroed and reusable.
+ */
+
+#define STORE_SCHEMA_VERSION 2	/* the newest schema this build knows */
+#define STORE_ID_LEN 48		/* "vpc-12", "upstream-vpc-3" plus NUL */
+#define STORE_NAME_LEN 256	/* a presentation DNS name plus NUL */
+#define STORE_TIME_LEN 24	/* "2024-05-01T12:00:00Z" plus NUL */
+#define STORE_ACCOUNT_LEN 32
+#define STORE_TYPE_LEN 16	/* record type mnemonic, op, kind */
+#define STORE_ADDR_LEN 64	/* "[v6]:port" or a CIDR plus NUL */
+
+struct store;
+
+/* Who made a change: the API caller's SO_PEERCRED identity. */
+struct store_caller {
+	uint32_t uid;
+	int32_t pid;
+};
+
+/* A list of owned strings. */
+struct store_strv {
+	char **v;
+	size_t n;
+};
+
+/*! Appends a copy of s. \retval 0 or ZG_ENOMEM. */
+int store_strv_push(struct store_strv *sv, const char *s);
+/*! Frees every string and the array; sv is left empty. */
+void store_strv_clear(struct store_strv *sv);
+/*! True when sv holds s (exact compare). */
+bool store_strv_has(const struct store_strv *sv, const char *s);
+
+/* Fields every resource has. The store fills all but name on create. */
+struct store_meta {
+	char resource_id[STORE_ID_LEN];
+	char name[STORE_NAME_LEN];
+	char account[STORE_ACCOUNT_LEN];	/* "default" for now */
+	int64_t version;			/* 1 on create, +1 per change */
+	char created_at[STORE_TIME_LEN];	/* RFC 3339 UTC */
+	char updated_at[STORE_TIME_LEN];
+};
+
+struct store_vpc {
+	struct store_meta meta;
+	struct store_strv cidrs;	/* canonical "10.0.0.0/8" */
+	struct store_strv listen;	/* canonical "1.2.3.4:53", "[::1]:53" */
+	bool builtin_zones;
+};
+
+struct store_soa {
+	uint32_t ttl;
+	char mname[STORE_NAME_LEN];	/* absolute, lower case */
+	char rname[STORE_NAME_LEN];	/* absolute, lower case */
+	uint32_t serial;		/* managed by the store, see above */
+	uint32_t refresh;
+	uint32_t retry;
+	uint32_t expire;
+	uint32_t minimum;
+};
+
+struct store_zone {
+	struct store_meta meta;		/* name: absolute, lower case */
+	char kind[STORE_TYPE_LEN];	/* "private" */
+	char proxy_pattern[STORE_TYPE_LEN]; /* "zone" or "record" */
+	struct store_soa soa;
+	struct store_strv ns;		/* absolute names, apex NS RRset */
+	struct store_strv vpcs;		/* bound vpc_ids; filled by reads */
+};
+
+/* meta.name is the owner relative to the zone: "@" or "www". */
+struct store_record {
+	struct store_meta meta;
+	char zone_id[STORE_ID_LEN];
+	char type[STORE_TYPE_LEN];	/* "A", "MX", ... upper case */
+	uint32_t ttl;
+	char *value;			/* canonical presentation, owned */
+};
+
+struct store_egress {
+	char protocol[8];		/* "udp", "tcp" or "any" */
+	uint16_t port;			/* 0: any */
+	char prefix[STORE_ADDR_LEN];	/* canonical CIDR */
+};
+
+struct store_endpoint {
+	struct store_meta meta;
+	char vpc_id[STORE_ID_LEN];
+	struct store_strv sources;	/* bare addresses */
+	struct store_egress *egress;	/* owned array */
+	size_t n_egress;
+};
+
+struct store_rule {
+	struct store_meta meta;
+	char domain[STORE_NAME_LEN];	/* absolute, lower case */
+	char endpoint_id[STORE_ID_LEN];
+	struct store_strv targets;	/* canonical "ip:port" */
+	struct store_strv vpcs;		/* bound vpc_ids; filled by reads */
+};
+
+/* meta.resource_id is "upstream-global" or "upstream-<vpc_id>";
+ * meta.name is "global" or the vpc_id. */
+struct store_upstream {
+	struct store_meta meta;
+	char vpc_id[STORE_ID_LEN];	/* "" for the global upstream */
+	struct store_strv targets;	/* canonical "ip:port" */
+	char source[STORE_ADDR_LEN];	/* bare address or "" */
+};
+
+/* One change log entry. seq orders entries; version is shared by the
+ * entries of one transaction. */
+struct store_change {
+	uint64_t seq;
+	uint64_t version;
+	char time[STORE_TIME_LEN];
+	uint32_t uid;
+	int32_t pid;
+	char op[STORE_TYPE_LEN];	/* create update delete bind unbind
+					 * restore */
+	char kind[STORE_TYPE_LEN];	/* vpc zone record endpoint rule
+					 * upstream store */
+	char resource_id[STORE_ID_LEN];
+	char *summary;			/* owned */
+};
+
+/* What a committed transaction changed, for the publisher. */
+struct store_commit {
+	uint64_t version;		/* 0: the transaction changed nothing */
+	bool config_changed;		/* anything but zone contents */
+	struct store_strv zones;	/* zone_ids whose contents changed
+					 * (created, deleted included) */
+};
+
+void store_vpc_clear(struct store_vpc *vpc);
+void store_zone_clear(struct store_zone *zone);
+void store_record_clear(struct store_record *rec);
+void store_endpoint_clear(struct store_endpoint *ep);
+void store_rule_clear(struct store_rule *rule);
+void store_upstream_clear(struct store_upstream *up);
+void store_change_clear(struct store_change *change);
+void store_commit_clear(struct store_commit *commit);
+
+/*
+ * Opening and closing
+ */
+
+/*!
+ * Opens (creating if missing) the state database at path, sets WAL,
+ * synchronous=FULL, foreign_keys=ON and a busy timeout, and migrates the
+ * schema to STORE_SCHEMA_VERSION, each step in its own transaction.
+ *
+ * \param err  receives a sentence on failure (for the operator).
+ * \retval 0 with *out set; ZG_ESCHEMA when the file's schema is newer
+ *         than this build knows (nothing is changed); ZG_ESTORE when the
+ *         file cannot be opened or is not a zonegate database; ZG_ENOMEM.
+ */
+int store_open(const char *path, struct store **out, char *err,
+	       size_t errlen);
+
+/*! Closes the database. No transaction may be open. Accepts NULL. */
+void store_close(struct store *store);
+
+/*
+ * Transactions
+ */
+
+/*!
+ * Opens a transaction and takes the store's mutex until commit or
+ * rollback. caller NULL opens a read-only transaction (writes then fail
+ * with ZG_EINTERNAL); otherwise a write transaction (BEGIN IMMEDIATE)
+ * whose changes are logged with caller's uid and pid.
+ * \retval 0 or ZG_ESTORE (the mutex is not held then).
+ */
+int store_begin(struct store *store, const struct store_caller *caller);
+
+/*!
+ * Raises the serial of each zone whose contents changed, commits durably
+ * and releases the mutex. out (may be NULL) receives what changed; the
+ * caller clears it with store_commit_clear().
+ * \retval 0 or ZG_ESTORE (the transaction is rolled back, mutex released).
+ */
+int store_commit(struct store *store, struct store_commit *out);
+
+/*! Discards the transaction and releases the mutex. */
+void store_rollback(struct store *store);
+
+/*! The global version: that of the newest change log entry (0: none).
+ *  Inside a transaction. */
+int store_version(struct store *store, uint64_t *version);
+
+/*! SQLite's text for the last failure of this store, for an error reply
+ *  or a log line. Valid until the next store call; inside the
+ *  transaction that failed. Never NULL. */
+const char *store_last_error(const struct store *store);
+
+/*
+ * Resources. Every function below runs inside a transaction; writers need
+ * a write transaction. Getters return ZG_ENOENT when the id is unknown;
+ * any function may return ZG_ESTORE or ZG_ENOMEM. A failed write leaves
+ * the transaction usable but the caller normally rolls it back.
+ */
+
+/*! out is overwritten (clear it first if it held data). */
+int store_vpc_get(struct store *store, const char *vpc_id,
+		  struct store_vpc *out);
+int store_vpc_list(struct store *store, const char *after, size_t limit,
+		   struct store_vpc **out, size_t *n_out, bool *more);
+void store_vpc_list_free(struct store_vpc *vpcs, size_t n);
+/*! Creates vpc from its name and fields; fills vpc->meta. */
+int store_vpc_create(struct store *store, struct store_vpc *vpc);
+/*! Replaces the fields of vpc->meta.resource_id (name included); bumps
+ *  the version; refreshes vpc->meta. */
+int store_vpc_update(struct store *store, struct store_vpc *vpc);
+/*! Deletes a VPC. ZG_EEXIST while anything refers to it (the API checks
+ *  first and says what). */
+int store_vpc_delete(struct store *store, const char *vpc_id);
+
+int store_zone_get(struct store *store, const char *zone_id,
+		   struct store_zone *out);
+int store_zone_list(struct store *store, const char *after, size_t limit,
+		    struct store_zone **out, size_t *n_out, bool *more);
+void store_zone_list_free(struct store_zone *zones, size_t n);
+/*! Creates a zone with serial zone->soa.serial (the API passes 1). */
+int store_zone_create(struct store *store, struct store_zone *zone);
+/*! Replaces proxy pattern, SOA fields and NS of the zone; bumps the
+ *  version. The serial is taken from zone->soa.serial when serial_set,
+ *  and then not raised at commit; otherwise it is raised at commit when
+ *  contents_changed. */
+int store_zone_update(struct store *store, struct store_zone *zone,
+		      bool contents_changed, bool serial_set);
+/*! Deletes a zone with its records and bindings. */
+int store_zone_delete(struct store *store, const char *zone_id);
+/*! Binds/unbinds; bumps the zone's version. bind: ZG_EEXIST when
+ *  already bound; unbind: ZG_ENOENT when not bound. */
+int store_zone_bind(struct store *store, const char *zone_id,
+		    const char *vpc_id);
+int store_zone_unbind(struct store *store, const char *zone_id,
+		      const char *vpc_id);
+
+int store_record_get(struct store *store, const char *record_id,
+		     struct store_record *out);
+/*!
+ * Lists the records of zone_id in id order, optionally only those whose
+ * owner is name and/or whose type is type (NULL: any).
+ */
+int store_record_list(struct store *store, const char *zone_id,
+		      const char *name, const char *type, const char *after,
+		      size_t limit, struct store_record **out, size_t *n_out,
+		      bool *more);
+void store_record_list_free(struct store_record *recs, size_t n);
+/*! rec->zone_id, meta.name, type, ttl, value are input. */
+int store_record_create(struct store *store, struct store_record *rec);
+/*! Replaces ttl and value. */
+int store_record_update(struct store *store, struct store_record *rec);
+int store_record_delete(struct store *store, const char *record_id);
+/*! Sets the TTL of every record of one RRset (owner name, type) and
+ *  bumps each changed record's version. *changed: records changed. */
+int store_rrset_set_ttl(struct store *store, const char *zone_id,
+			const char *name, const char *type, uint32_t ttl,
+			size_t *changed);
+
+int store_endpoint_get(struct store *store, const char *endpoint_id,
+		       struct store_endpoint *out);
+int store_endpoint_list(struct store *store, const char *after, size_t limit,
+			struct store_endpoint **out, size_t *n_out,
+			bool *more);
+void store_endpoint_list_free(struct store_endpoint *eps, size_t n);
+int store_endpoint_create(struct store *store, struct store_endpoint *ep);
+/*! Replaces name, sources and egress (the VPC never changes). */
+int store_endpoint_update(struct store *store, struct store_endpoint *ep);
+int store_endpoint_delete(struct store *store, const char *endpoint_id);
+
+int store_rule_get(struct store *store, const char *rule_id,
+		   struct store_rule *out);
+int store_rule_list(struct store *store, const char *after, size_t limit,
+		    struct store_rule **out, size_t *n_out, bool *more);
+void store_rule_list_free(struct store_rule *rules, size_t n);
+int store_rule_create(struct store *store, struct store_rule *rule);
+/*! Replaces name, endpoint and targets (the domain never changes). */
+int store_rule_update(struct store *store, struct store_rule *rule);
+/*! Deletes a rule with its bindings. */
+int store_rule_delete(struct store *store, const char *rule_id);
+int store_rule_bind(struct store *store, const char *rule_id,
+		    const char *vpc_id);
+int store_rule_unbind(struct store *store, const char *rule_id,
+		      const char *vpc_id);
+
+/*! upstream_id is "upstream-global" or "upstream-<vpc_id>". */
+int store_upstream_get(struct store *store, const char *upstream_id,
+		       struct store_upstream *out);
+/*! The global upstream first, then per VPC in VPC id order. */
+int store_upstream_list(struct store *store, const char *after, size_t limit,
+			struct store_upstream **out, size_t *n_out,
+			bool *more);
+void store_upstream_list_free(struct store_upstream *ups, size_t n);
+/*! Creates or replaces the upstream of up->vpc_id ("" = global): targets
+ *  and source; fills up->meta. *created says which happened. */
+int store_upstream_put(struct store *store, struct store_upstream *up,
+		       bool *created);
+int store_upstream_delete(struct store *store, const char *upstream_id);
+
+/*! Change log entries, oldest first; `after` is a seq in decimal. */
+int store_change_list(struct store *store, const char *after, size_t limit,
+		      struct store_change **out, size_t *n_out, bool *more);
+void store_change_list_free(struct store_change *changes, size_t n);
+
+/*
+ * Backup and restore. Both take the store's mutex themselves: call them
+ * outside any transaction. Safe while the daemon serves and the API
+ * runs; other transactions wait meanwhile.
+ */
+
+/*!
+ * Writes a consistent copy of the database to path with SQLite's online
+ * backup API: first to "<path>.tmp-<pid>", fsynced, then renamed over
+ * path, so path is either the old file or the whole new one.
+ * \retval 0, ZG_ESTORE (err says why).
+ */
+int store_backup(struct store *store, const char *path, char *err,
+		 size_t errlen);
+
+/*!
+ * Replaces every resource with those of the backup at path, in one
+ * transaction. The backup is copied to a private temporary file first
+ * (the file at path is never changed), migrated there when its schema is
+ * older, and refused with ZG_ESCHEMA when newer. The change log is kept
+ * and gets one "restore" entry; id counters keep the higher of the two
+ * values so ids stay unique; every restored zone's serial becomes one
+ * more than the higher of its old and restored serials, so secondaries
+ * and caches see a newer zone.
+ * \param version  receives the new global version (may be NULL).
+ * \retval 0, ZG_EINVAL (not a zonegate state file), ZG_ESCHEMA,
+ *         ZG_ESTORE; err says why. On failure nothing changed.
+ */
+int store_restore(struct store *store, const char *path,
+		  const struct store_caller *caller, uint64_t *version,
+		  char *err, size_t errlen);
+
 #endif

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Inside the store module: the store struct and the statement helpers its
+ * files share. Not for other modules. */
+#ifndef ZONEGATE_STORE_STORE_PRIV_H
+#define ZONEGATE_STORE_STORE_PRIV_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+
+#include "store/store.h"
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	/* Held from store_begin() to commit/rollback, and by backup and
+	 * restore. Serialises every use of db. */
+	pthread_mutex_t lock;
+
+	/* Transaction state, protected by lock. */
+	bool in_tx;
+	bool tx_write;
+	struct store_caller caller;
+	uint64_t tx_version;		/* 0 until the first change */
+	bool config_changed;
+	struct store_strv touched_zones; /* contents changed */
+	struct store_strv serial_set;	/* serial given explicitly */
+
+	char errmsg[256];
+};
+
+/*
+ * Statement helpers. fmt lists the parameters to bind, one letter each:
+ * 't' const char * (NULL binds NULL), 'i' int64_t, 'u' uint64_t.
+ * They record SQLite's message in store->errmsg on failure and map
+ * SQLITE_CONSTRAINT to ZG_EEXIST, anything else to ZG_ESTORE.
+ */
+
+/*! Prepares sql and binds the parameters; the caller steps and
+ *  finalizes. */
+int store_query(struct store *s, sqlite3_stmt **st, const char *sql,
+		const char *fmt, ...);
+
+/*! Prepares, binds, steps to completion, finalizes. *changes (may be
+ *  NULL) receives the number of rows changed. */
+int store_run(struct store *s, size_t *changes, const char *sql,
+	      const char *fmt, ...);
+
+/*! Runs a script of statements without parameters. */
+int store_exec(struct store *s, const char *sql);
+
+/*! Steps st: 1 for a row, 0 when done, a negative code on failure. */
+int store_step(struct store *s, sqlite3_stmt *st);
+
+/*! Maps an SQLite result code to a zg error and keeps the message. */
+int store_fail(struct store *s, int sqlite_rc);
+
+/*! Copies column col as text (NULL becomes ""). */
+void store_col_text(sqlite3_stmt *st, int col, char *out, size_t outlen);
+
+/*! Writes now as RFC 3339 UTC. */
+void store_now(char out[STORE_TIME_LEN]);
+
+/*! Takes the next id of kind ("vpc", "zone", "rec", "ep", "rule"). */
+int store_next_id(struct store *s, const char *kind, char *id,
+		  int64_t *seq);
+
+/*!
+ * Appends a change log entry for the running write transaction,
+ * allocating the transaction's version on its first change.
+ * \retval 0, ZG_EINTERNAL (read-only transaction), ZG_ESTORE.
+ */
+int store_log_change(struct store *s, const char *op, const char *kind,
+		     const char *resource_id, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+/*! Records that a zone's contents changed in this transaction. */
+int store_touch_zone(struct store *s, const char *zone_id, bool serial_set);
+
+/*! store_begin(), store_commit() and store_rollback() for a caller that
+ *  already holds store->lock (restore, which must ATTACH outside a
+ *  transaction); they leave the lock held. */
+int store_begin_locked(struct store *store,
+		       const struct store_caller *caller);
+int store_commit_locked(struct store *store, struct store_commit *out);
+void store_rollback_locked(struct store *store);
+
+/*! True inside a write transaction; otherwise sets errmsg. */
+bool store_writable(struct store *s);
+
+/*! Runs the migrations up to target on an open connection (used for the
+ *  live database and for restore copies). */
+int store_migrate(struct store *s, unsigned target, char *err,
+		  size_t errlen);
+
+/*!
+ * Opens like store_open() but migrates only up to target_version; for
+ * the tests of migrations.
+ */
+int store_open_version(const char *path, unsigned target_version,
+		       struct store **out, char *err, size_t errlen);
+
+/*! Reads the schema version; 0 for an empty database, ZG_ESTORE when the
+ *  database has tables but no schema_version (not ours). */
+int store_schema_version(struct store *s, unsigned *version);
+
+#endif
