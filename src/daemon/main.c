@@ -1,1 +1,339 @@
-int main(void) { return 0; }
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* zonegated: starts the store, the configuration publisher, the DNS
+ * workers and listeners and the management API, and stops them. */
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <urcu.h>
+
+#include "api/api.h"
+#include "common/error.h"
+#include "common/log.h"
+#include "config/config.h"
+#include "config/publish.h"
+#include "daemon/listeners.h"
+#include "daemon/log_output.h"
+#include "daemon/options.h"
+#include "daemon/process.h"
+#include "daemon/worker.h"
+#include "store/store.h"
+
+#ifndef ZONEGATE_VERSION
+#define ZONEGATE_VERSION "unknown"
+#endif
+
+#define EXIT_USAGE 2
+
+/* Everything the daemon runs; torn down in reverse order. */
+struct daemon {
+	struct daemon_options opts;
+	struct log_output *log;
+	int ready_fd;			/* to the waiting parent, or -1 */
+	sigset_t signals;		/* blocked, taken by sigwait */
+	struct store *store;
+	struct worker **workers;
+	size_t n_workers;
+	struct listeners *listeners;
+	struct config_publisher *pub;
+	struct api_server *api;
+	bool started;
+};
+
+/* \return an exit status, or -1 to go on and start. */
+static int read_options(struct daemon *d, int argc, char **argv)
+{
+	char err[512] = "";
+
+	int action = options_parse(argc, argv, &d->opts, err, sizeof(err));
+	if (action == OPTIONS_HELP) {
+		options_usage(stdout, "zonegated");
+		return EXIT_SUCCESS;
+	}
+	if (action == OPTIONS_VERSION) {
+		printf("zonegated %s\n", ZONEGATE_VERSION);
+		return EXIT_SUCCESS;
+	}
+	if (action < 0) {
+		fprintf(stderr, "zonegated: %s\n", err);
+		return EXIT_USAGE;
+	}
+	return -1;
+}
+
+/* Paths are used after chdir("/") in the background. */
+static int make_paths_absolute(struct daemon_options *opts)
+{
+	char **paths[] = { &opts->state_path, &opts->api_socket,
+			   &opts->log_file };
+
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		if (*paths[i] == NULL) {
+			continue;
+		}
+		char *abs = process_absolute_path(*paths[i]);
+		if (abs == NULL) {
+			return ZG_ENOMEM;
+		}
+		free(*paths[i]);
+		*paths[i] = abs;
+	}
+	return 0;
+}
+
+static int setup_logging(struct daemon *d)
+{
+	char err[512];
+
+	d->log = log_output_open(d->opts.log_file, !d->opts.foreground, err,
+				 sizeof(err));
+	if (d->log == NULL) {
+		fprintf(stderr, "zonegated: %s\n", err);
+		return ZG_EINVAL;
+	}
+	zg_log_init(d->opts.log_level, log_output_stream(d->log));
+	return 0;
+}
+
+/* Process-wide set-up, before any thread exists. */
+static int setup_process(struct daemon *d)
+{
+	if (make_paths_absolute(&d->opts) != 0) {
+		fprintf(stderr, "zonegated: cannot resolve relative paths\n");
+		return ZG_ENOMEM;
+	}
+	process_raise_fd_limit();
+
+	int ret = setup_logging(d);
+	if (ret == 0 && !d->opts.foreground) {
+		ret = process_daemonize(&d->ready_fd);
+		if (ret != 0) {
+			zg_log(ZG_LOG_ERROR, "daemon", NULL, "cannot go into the background: %s; not starting",
+			       zg_strerror(ret));
+		}
+	}
+	if (ret == 0) {
+		ret = process_block_signals(&d->signals);
+		if (ret != 0) {
+			zg_log(ZG_LOG_ERROR, "daemon", NULL, "cannot block signals: %s; not starting",
+			       zg_strerror(ret));
+		}
+	}
+	return ret;
+}
+
+static int open_state(struct daemon *d)
+{
+	char fields[64 + 4096];
+	char err[512] = "";
+
+	snprintf(fields, sizeof(fields), "state=%s", d->opts.state_path);
+	int ret = process_make_parent_dirs(d->opts.state_path);
+	if (ret != 0) {
+		zg_log(ZG_LOG_ERROR, "daemon", fields, "cannot create the state directory: %s; not starting",
+		       zg_strerror(ret));
+		return ret;
+	}
+
+	ret = store_open(d->opts.state_path, &d->store, err, sizeof(err));
+	if (ret == ZG_ESCHEMA) {
+		zg_log(ZG_LOG_ERROR, "daemon", fields, "the state database was written by a newer zonegate (%s); not starting: run that version or restore a backup",
+		       err);
+	} else if (ret != 0) {
+		zg_log(ZG_LOG_ERROR, "daemon", fields, "cannot open the state database: %s; not starting",
+		       err[0] != '\0' ? err : zg_strerror(ret));
+	}
+	return ret;
+}
+
+static unsigned cpu_count(void)
+{
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0) {
+		return (unsigned)CPU_COUNT(&set);
+	}
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (unsigned)n : 1;
+}
+
+/* Workers get their loops now; their threads start after the first
+ * publication, which opens the listeners in those loops. */
+static int create_workers(struct daemon *d)
+{
+	unsigned n = d->opts.workers != 0 ? d->opts.workers : cpu_count();
+	if (n > OPTIONS_MAX_WORKERS) {
+		n = OPTIONS_MAX_WORKERS;
+	}
+
+	d->workers = calloc(n, sizeof(*d->workers));
+	if (d->workers == NULL) {
+		zg_log(ZG_LOG_ERROR, "daemon", NULL, "cannot create workers: out of memory; not starting");
+		return ZG_ENOMEM;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		d->workers[i] = worker_new(i);
+		if (d->workers[i] == NULL) {
+			return ZG_ENOMEM;	/* logged */
+		}
+		d->n_workers++;
+	}
+	return 0;
+}
+
+static int start_workers(struct daemon *d)
+{
+	for (size_t i = 0; i < d->n_workers; i++) {
+		int ret = worker_start(d->workers[i]);
+		if (ret != 0) {
+			return ret;	/* logged */
+		}
+	}
+	return 0;
+}
+
+/* The store's contents become the served configuration; the publisher
+ * hook opens the listeners it names. */
+static int load_configuration(struct daemon *d)
+{
+	d->listeners = listeners_new(d->workers, d->n_workers);
+	d->pub = config_publisher_new(d->store, d->opts.dns_listen,
+				      d->opts.n_dns_listen);
+	if (d->listeners == NULL || d->pub == NULL) {
+		zg_log(ZG_LOG_ERROR, "daemon", NULL, "cannot create the configuration publisher: out of memory; not starting");
+		return ZG_ENOMEM;
+	}
+	config_publisher_set_hook(d->pub, listeners_hook, d->listeners);
+
+	int ret = config_publisher_load_all(d->pub);
+	if (ret != 0) {
+		zg_log(ZG_LOG_ERROR, "daemon", NULL, "cannot load the configuration from the state database: %s; not starting",
+		       zg_strerror(ret));
+	}
+	return ret;
+}
+
+static int start_api(struct daemon *d)
+{
+	d->api = api_start(d->opts.api_socket, d->store, d->pub);
+	if (d->api == NULL) {
+		char fields[64 + 4096];
+		snprintf(fields, sizeof(fields), "api_socket=%s",
+			 d->opts.api_socket);
+		zg_log(ZG_LOG_ERROR, "daemon", fields, "cannot serve the management API; not starting");
+		return ZG_EINVAL;
+	}
+	return 0;
+}
+
+static void announce_start(struct daemon *d)
+{
+	char listen[2048];
+
+	listeners_describe(d->listeners, listen, sizeof(listen));
+	zg_log(ZG_LOG_NOTICE, "daemon", NULL, "zonegated %s started with %zu workers, listening on %s",
+	       ZONEGATE_VERSION, d->n_workers,
+	       listen[0] != '\0' ? listen : "no address yet");
+	d->started = true;
+
+	log_output_detach_stderr(d->log);
+	process_notify_ready(d->ready_fd);
+	d->ready_fd = -1;
+}
+
+static int start(struct daemon *d)
+{
+	int ret = setup_process(d);
+	if (ret == 0) {
+		ret = open_state(d);
+	}
+	if (ret == 0) {
+		ret = create_workers(d);
+	}
+	if (ret == 0) {
+		ret = load_configuration(d);
+	}
+	if (ret == 0) {
+		ret = start_workers(d);
+	}
+	if (ret == 0) {
+		ret = start_api(d);
+	}
+	if (ret == 0) {
+		announce_start(d);
+	}
+	return ret;
+}
+
+/* Serves until SIGTERM or SIGINT; SIGHUP reopens the log file. */
+static void run_until_signal(struct daemon *d)
+{
+	for (;;) {
+		int signo = process_wait_signal(&d->signals);
+		if (signo != SIGHUP) {
+			zg_log(ZG_LOG_NOTICE, "daemon", NULL, "stopping on %s",
+			       signo == SIGINT ? "SIGINT" : "SIGTERM");
+			return;
+		}
+		int ret = log_output_reopen(d->log);
+		if (ret != 0) {
+			zg_log(ZG_LOG_ERROR, "daemon", NULL, "cannot reopen the log file: %s; still writing to the old one",
+			       zg_strerror(ret));
+		} else {
+			zg_log(ZG_LOG_INFO, "daemon", NULL, "log file reopened on SIGHUP");
+		}
+	}
+}
+
+/*
+ * Stops in the reverse order of start: no more API changes (so no more
+ * publications touch the listeners), workers joined (they release their
+ * queries and connections), then the sockets, the configuration and the
+ * store. Works on a partly started daemon too.
+ */
+static void stop(struct daemon *d)
+{
+	api_stop(d->api);
+	for (size_t i = 0; i < d->n_workers; i++) {
+		worker_stop(d->workers[i]);
+	}
+	listeners_free(d->listeners);
+	config_publisher_free(d->pub);
+	config_publish(NULL);
+	config_builtins_free();
+	for (size_t i = 0; i < d->n_workers; i++) {
+		worker_free(d->workers[i]);
+	}
+	free(d->workers);
+	store_close(d->store);
+	/* Zones and snapshots may still wait in call_rcu() callbacks. */
+	rcu_barrier();
+
+	if (d->started) {
+		zg_log(ZG_LOG_NOTICE, "daemon", NULL, "stopped");
+	}
+	zg_log_init(d->opts.log_level, NULL);
+	log_output_close(d->log);
+	options_free(&d->opts);
+}
+
+int main(int argc, char **argv)
+{
+	struct daemon d = { .ready_fd = -1 };
+
+	int status = read_options(&d, argc, argv);
+	if (status >= 0) {
+		options_free(&d.opts);
+		return status;
+	}
+
+	if (start(&d) == 0) {
+		run_until_signal(&d);
+		status = EXIT_SUCCESS;
+	} else {
+		status = EXIT_FAILURE;
+	}
+	stop(&d);
+	return status;
+}
