@@ -34,6 +34,12 @@ struct zone_builder *zone_builder_new(const knot_dname_t *apex);
  *
  * RRsets keep one TTL (RFC 2181 5.2): a later record with another TTL
  * sets the TTL of the whole RRset. Identical records are added once.
+ * SOA, CNAME and DNAME hold one record: a later one replaces it. Names
+ * are stored lower case. The text must start with the owner (a relative
+ * owner is taken relative to the apex; a missing TTL means 3600) and
+ * hold exactly one record; directives ($ORIGIN, $TTL, $INCLUDE) are
+ * refused, so no file is ever read. Types that cannot be stored (meta
+ * types, OPT) are refused.
  *
  * \param err     receives a sentence on failure (may be NULL).
  * \retval 0, ZG_EINVAL (parse error or out of zone), ZG_ENOMEM.
@@ -41,8 +47,14 @@ struct zone_builder *zone_builder_new(const knot_dname_t *apex);
 int zone_builder_add_text(struct zone_builder *b, const char *line, char *err,
 			  size_t errlen);
 
-/*! Adds a parsed record (for transfers); same rules as add_text. */
+/*! Adds a parsed record (for transfers); same rules as add_text.
+ *  \retval 0, ZG_EINVAL (class not IN, out of zone, meta type),
+ *  ZG_ENOMEM. rr stays the caller's. */
 int zone_builder_add_rrset(struct zone_builder *b, const knot_rrset_t *rr);
+
+/*! Frees a builder that will not be finished (e.g. a record was
+ *  refused). Accepts NULL. */
+void zone_builder_free(struct zone_builder *b);
 
 /*!
  * Finishes the build: derives empty non-terminals, checks there is an SOA
@@ -65,8 +77,10 @@ uint32_t zone_contents_serial(const struct zone_contents *z);
 size_t zone_contents_rr_count(const struct zone_contents *z);
 
 /*!
- * Calls cb for each RRset in canonical order (apex first). Stops and
- * returns cb's value when it is non-zero. For export and transfers.
+ * Calls cb for each RRset in canonical order (apex first, SOA first at
+ * the apex, then by type). Stops and returns cb's value when it is
+ * non-zero. For export and transfers. The RRsets stay z's.
+ * \retval 0, cb's value, ZG_ENOMEM.
  */
 int zone_contents_walk(const struct zone_contents *z,
 		       int (*cb)(const knot_rrset_t *rr, void *arg), void *arg);
@@ -112,6 +126,24 @@ struct zone_lookup_result {
  *
  * Every RRset added carries src. Lock-free; z must stay alive (RCU read
  * side, or a reference) during the call.
+ *
+ * Also: qtype DS at a cut is answered from this side of it (RFC 4035
+ * section 3.1.4.1); qtype CNAME returns the CNAME without following it;
+ * the CNAME limit counts before adding, so at most max_cnames CNAMEs are
+ * in an answer and ans->rcode is left as it was on ZONE_CNAME_LIMIT;
+ * ans->rcode is NOERROR for every other status but ZONE_NXDOMAIN.
+ * Allocates only the RRset copies put into ans.
+ *
+ * LIMITATION: RRSIGs stored in a zone are served only to queries for
+ * type RRSIG or ANY; they are not attached to other answers when DO is
+ * set, and negative answers carry no NSEC/NSEC3 proof, so a zone
+ * imported signed does not validate. Names below a DNAME are not
+ * rewritten (the DNAME itself is served when asked for). Additional-
+ * section processing is done for referrals only (no addresses for MX,
+ * SRV or NS targets in positive answers).
+ *
+ * \retval 0 (see res->status), ZG_EINVAL (qname outside the zone),
+ *         ZG_ENOMEM.
  */
 int zone_lookup(const struct zone_contents *z, const knot_dname_t *qname,
 		uint16_t qtype, const struct wire_source *src,
@@ -121,7 +153,9 @@ int zone_lookup(const struct zone_contents *z, const knot_dname_t *qname,
 /*!
  * Builds the contents of a built-in locally served zone (RFC 6303, 6761,
  * 8375): "<zone> 10800 SOA <zone> nobody.invalid. 1 3600 1200 604800
- * 10800" and "<zone> 10800 NS <zone>". NULL on ENOMEM.
+ * 10800" and "<zone> 10800 NS <zone>". localhost. also answers A
+ * 127.0.0.1 and AAAA ::1 at the apex and every name below it (RFC 6761
+ * section 6.3). NULL on ENOMEM.
  */
 struct zone_contents *zone_builtin_build(const knot_dname_t *apex);
 
@@ -139,7 +173,10 @@ struct zone_handle;
 /*! Creates a handle with no contents yet. NULL on ENOMEM. */
 struct zone_handle *zone_handle_new(const char *zone_id);
 
-/*! Reference counting; the handle lives while anyone holds it. */
+/*! Reference counting; the handle lives while anyone holds it. The
+ *  last unref frees the handle and its contents at once: drop the last
+ *  reference only after readers are gone (after a grace period).
+ *  unref accepts NULL. Thread-safe. */
 void zone_handle_ref(struct zone_handle *h);
 void zone_handle_unref(struct zone_handle *h);
 
@@ -152,7 +189,8 @@ const struct zone_contents *zone_handle_contents(const struct zone_handle *h);
  * Publishes new contents (ownership passes to the handle), waits for
  * readers of the old version (synchronize_rcu) and frees it. Writer
  * side; not from an RCU read-side section. Publishers of one handle
- * must be serialised by the caller.
+ * must be serialised by the caller. The first publication (no old
+ * version) does not wait.
  */
 void zone_handle_publish(struct zone_handle *h, struct zone_contents *z);
 
