@@ -5,6 +5,7 @@
 #define ZONEGATE_CONFIG_PUBLISH_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "common/addr.h"
 
@@ -52,5 +53,14 @@ void config_publisher_mark_zone(struct config_publisher *pub,
  * \retval 0 or an error (the previous configuration stays served).
  */
 int config_publisher_sync(struct config_publisher *pub);
+
+/*! The store version the served configuration and zones include: every
+ *  change up to it is served. Thread-safe. */
+uint64_t config_publisher_version(struct config_publisher *pub);
+
+/*! The --dns-listen addresses given to config_publisher_new(); they stay
+ *  valid and unchanged until config_publisher_free(). Thread-safe. */
+const struct zg_addr *config_publisher_extra_listen(
+	const struct config_publisher *pub, size_t *n);
 
 #endif
