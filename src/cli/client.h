@@ -108,7 +108,8 @@ int client_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /*!
  * Builds a request target from fmt, where each "%s" takes the next
  * argument percent-encoded (ids, names, query values) and each "%r" the
- * next argument as it is (a collection path); no other conversion exists. Returns malloc'd text, NULL when out of memory.
+ * next argument as it is (a collection path); no other conversion exists.
+ * Returns malloc'd text, NULL when out of memory.
  * Example: client_path("/v1/zones/%s/vpcs/%s", zone_id, vpc_id).
  */
 char *client_path(const char *fmt, ...);

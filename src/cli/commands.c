@@ -181,6 +181,7 @@ int cmd_usage_error(const struct cmd *cmd, const char *fmt, ...)
 void cmd_print_help(FILE *f, const struct cmd *cmd)
 {
 	print_usage_line(f, cmd);
-	fprintf(f, "\n%s.\n\nA resource (VPC, ZONE, EP, RULE) is named by its id (vpc-1) or its name.\nGlobal options: --json (print the API's JSON), --api-socket PATH.\n",
-		cmd->summary);
+	fprintf(f, "\n%s.\n\n", cmd->summary);
+	fputs("A resource (VPC, ZONE, EP, RULE) is named by its id (vpc-1) or its name.\n", f);
+	fputs("Global options: --json (print the API's JSON), --api-socket PATH.\n", f);
 }

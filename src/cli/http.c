@@ -515,7 +515,9 @@ static int read_reply(int fd, struct http_response *out)
 		if (cap - len < 4096) {
 			char *bigger = NULL;
 
-			if (cap <= HTTP_MAX_BODY_BYTES + HTTP_MAX_HEADER_BYTES) {
+			size_t most = HTTP_MAX_BODY_BYTES + HTTP_MAX_HEADER_BYTES;
+
+			if (cap <= most) {
 				bigger = realloc(buf, cap * 2);
 			}
 			if (bigger == NULL) {

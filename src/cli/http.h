@@ -17,8 +17,8 @@
  * body_len) and owned by the struct; free it with http_response_clear(). */
 struct http_response {
 	int status;		/* 100..599 */
-	char *body;		/* decoded body (chunks joined), never NULL after
-				 * a successful parse */
+	char *body;		/* decoded body (chunks joined); never
+				 * NULL after a successful parse */
 	size_t body_len;	/* bytes in body */
 };
 
