@@ -363,8 +363,9 @@ static void dispatch_frames(struct tcp_conn *conn)
 		if (conn->rlen - pos < 2 + len) {
 			break;
 		}
+		const uint8_t *wire = conn->rbuf + pos + 2;
 		pos += 2 + len;
-		dispatch_query(conn, conn->rbuf + pos - 2 - len, len);
+		dispatch_query(conn, wire, len);
 	}
 	if (!conn->open) {
 		return;
