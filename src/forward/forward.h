@@ -27,7 +27,9 @@ struct forward_ctx;
 struct forward_ctx *forward_ctx_new(struct loop *loop);
 
 /*! Cancels every query in flight (their callbacks are not called) and
- *  frees the context. Accepts NULL. */
+ *  frees the context. Accepts NULL. Call it when none of the loop's
+ *  socket callbacks is running: after loop_run() returned, or from a
+ *  loop timer; never from a forward_done_cb. */
 void forward_ctx_free(struct forward_ctx *ctx);
 
 /* One question to ask a set of targets. Copied by forward_start(). */
@@ -53,12 +55,19 @@ struct forward_request {
 enum forward_status {
 	FORWARD_OK = 0,		/* reply is a usable NOERROR/NXDOMAIN answer */
 	FORWARD_FAILED,		/* every target failed (timeouts, SERVFAIL,
-				 * REFUSED, FORMERR, bad replies) */
+				 * REFUSED, FORMERR, bad replies, referrals
+				 * from a target asked to recurse, no source
+				 * address of the target's family) before
+				 * total_timeout_ms */
 	FORWARD_TIMEOUT,	/* total_timeout_ms passed */
 };
 
 /*!
- * Called once in the loop thread when an exchange ends.
+ * Called once in the loop thread when an exchange ends, never from
+ * inside forward_start(). It may call forward_start() and
+ * forward_cancel() freely; the handle of the query being reported is
+ * invalid once it returns (forward_cancel() on it meanwhile does
+ * nothing).
  * \param reply   for FORWARD_OK: the parsed reply, owned by the forward
  *                module and freed after the callback returns; else NULL.
  * \param target  the target that answered, or NULL.
@@ -76,7 +85,10 @@ struct forward_query;
  * port, ID and question (case-insensitive) match. SERVFAIL, REFUSED,
  * FORMERR and timeouts move to the next target (FORMERR to a query with
  * EDNS is retried once without EDNS first); TC=1 is retried over TCP to
- * the same target. Never blocks.
+ * the same target. A referral (NOERROR, no answer, NS and no SOA in
+ * authority, AA clear) is a lame answer and moves on too. Never blocks.
+ * try_timeout_ms or total_timeout_ms left 0 take the defaults (800,
+ * 6000); a TCP try may take twice try_timeout_ms.
  *
  * \return a handle for forward_cancel(), or NULL (ENOMEM, no targets):
  *         then cb is not called.
@@ -114,10 +126,19 @@ struct forward_import_result {
  * - negative answers: the SOA of the authority section is kept when its
  *   owner is the bailiwick, below it, or an ancestor of the last name
  *   of the chain; its TTL becomes min(SOA TTL, SOA MINIMUM) (RFC 2308);
- * - ans->rcode is the reply's rcode (RFC 6604: of the last name);
- * - additional and NS records of the reply are not copied.
+ * - ans->rcode is the reply's rcode (RFC 6604: of the last name); when
+ *   the chain stops at a name to resolve again, or at a name already
+ *   followed (a loop, also across steps), it is NOERROR instead;
+ * - additional and NS records of the reply are not copied;
+ * - DNSSEC: RRSIGs covering kept RRsets are kept (with the SOA's TTL
+ *   for the SOA's), a DNAME in bailiwick above a kept CNAME is kept,
+ *   and NSEC/NSEC3 records in bailiwick are kept with a kept negative
+ *   SOA (those at or below it) or with a wildcard-expanded answer (at
+ *   or below the signer); records of several entries with one owner and
+ *   type become one RRset with the lowest TTL (RFC 2181 section 5.2).
  *
- * \retval 0, ZG_ENOMEM, ZG_EMALF (the reply contradicts itself).
+ * \retval 0, ZG_ENOMEM, ZG_EMALF (the reply contradicts itself: two
+ *         CNAMEs at one name, or a CNAME beside data of qtype).
  */
 int forward_import_reply(const knot_pkt_t *reply, const knot_dname_t *qname,
 			 uint16_t qtype, const knot_dname_t *bailiwick,
