@@ -177,6 +177,8 @@ int cmd_record_add(const struct cli_ctx *ctx, const struct cmd *cmd,
 		   const struct args_parsed *args);
 int cmd_record_list(const struct cli_ctx *ctx, const struct cmd *cmd,
 		    const struct args_parsed *args);
+int cmd_record_show(const struct cli_ctx *ctx, const struct cmd *cmd,
+		    const struct args_parsed *args);
 int cmd_record_delete(const struct cli_ctx *ctx, const struct cmd *cmd,
 		      const struct args_parsed *args);
 

@@ -117,6 +117,39 @@ int cmd_record_list(const struct cli_ctx *ctx, const struct cmd *cmd,
 	return rc;
 }
 
+int cmd_record_show(const struct cli_ctx *ctx, const struct cmd *cmd,
+		    const struct args_parsed *args)
+{
+	struct client_reply reply;
+	char *zone_id = NULL, *target = NULL;
+	int rc;
+
+	if (!args_looks_like_id(args->pos[1], "rec")) {
+		return cmd_usage_error(cmd, "'%s' is not a record id (rec-N); see zonegate record list",
+				       args->pos[1]);
+	}
+	rc = client_resolve(ctx, &CLIENT_KIND_ZONE, args->pos[0], &zone_id);
+	if (rc != CLI_EXIT_OK) {
+		return rc;
+	}
+	target = client_path("/v1/zones/%s/records/%s", zone_id,
+			     args->pos[1]);
+	rc = target != NULL ? client_call(ctx, "GET", target, NULL, NULL,
+					  &reply) :
+	     client_fail("out of memory");
+	if (rc == CLI_EXIT_OK) {
+		if (ctx->json) {
+			client_print_raw(reply.raw);
+		} else {
+			output_show(stdout, reply.json);
+		}
+		client_reply_clear(&reply);
+	}
+	free(target);
+	free(zone_id);
+	return rc;
+}
+
 /* The target deleting one record by id, or an RRset (or one of its
  * values) by name and type. */
 static char *delete_target(const struct args_parsed *args,

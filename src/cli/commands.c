@@ -90,6 +90,8 @@ const struct cmd CMD_TABLE[] = {
 	  RECORD_ADD_OPTS, 4, 4, cmd_record_add },
 	{ "record", "list", "ZONE", "list the records of a zone",
 	  NULL, 1, 1, cmd_record_list },
+	{ "record", "show", "ZONE REC-ID", "show one record",
+	  NULL, 2, 2, cmd_record_show },
 	{ "record", "delete", "ZONE NAME TYPE [VALUE] | ZONE REC-ID",
 	  "delete a whole RRset, one value of it, or one record by id",
 	  NULL, 2, 4, cmd_record_delete },

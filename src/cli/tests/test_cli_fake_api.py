@@ -415,6 +415,18 @@ def test_record_delete_names_rrset_value_or_id(api):
     assert runs[2].stdout == "deleted rec-5 from zone-1\n"
 
 
+def test_record_show_gets_one_record_of_the_zone(api):
+    api.route("GET", "/v1/zones?limit=1000", page(ZONE1))
+    api.route("GET", "/v1/zones/zone-1/records/rec-5", {
+        "id": "rec-5", "name": "www", "fqdn": "www.corp.example.",
+        "type": "A", "ttl": 300, "value": "10.1.2.3"})
+    r = api.run("record", "show", "corp.example.", "rec-5")
+    assert r.returncode == 0, r.stderr
+    assert api.sent()[-1] == ("GET", "/v1/zones/zone-1/records/rec-5", None)
+    assert r.stdout == ("id:    rec-5\nname:  www\nfqdn:  www.corp.example.\n"
+                        "type:  A\nttl:   300\nvalue: 10.1.2.3\n")
+
+
 def test_vpc_update_edits_lists_and_sends_if_match(api):
     current = dict(VPC1, version=4, cidrs=["172.17.0.0/16"],
                    listen=["127.0.0.53:53", "[::1]:5353"])
