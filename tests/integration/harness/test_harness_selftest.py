@@ -107,11 +107,13 @@ def test_source_ports_of_the_query_helper_vary(pub):
 
 
 def test_bind_serves_the_seed_zone(bind9):
-    bind9(listen=[addrs.PRI])
+    named = bind9(listen=[addrs.PRI])
     r = dnsq.query(addrs.PRI, "Alidns-Example.COM.", "A",
                    source=addrs.OB1_SOURCES[0])
     expect(r, aa=True, ra=False,
            answer=["alidns-example.com. 3600 A 15.15.15.15"])
+    assert named.clients("alidns-example.com.", "A") == \
+        [addrs.OB1_SOURCES[0]]
     r = dnsq.query(addrs.PRI, SEED_ZONE + ".", "SOA", source=addrs.PRI,
                    tcp=True)
     expect(r, aa=True, ra=False, answer=[

@@ -9,6 +9,7 @@ first zone; stop() sends SIGTERM and SIGKILL after a bound.
 """
 
 import os
+import re
 import signal
 import subprocess
 import time
@@ -119,6 +120,18 @@ controls { };
         self.stop()
         raise RuntimeError("named not ready after %.0fs (last: %s):\n%s"
                            % (scaled(timeout), last, self.log_tail()))
+
+    def clients(self, qname, qtype="A"):
+        """Source addresses of the queries for qname/qtype in the query
+        log, in order."""
+        pattern = (r"client @\S+ ([0-9a-fA-F.:]+)#\d+ \([^)]*\): query: "
+                   + re.escape(qname.rstrip(".")) + r" IN " + qtype + r" ")
+        try:
+            with open(self.logfile, errors="replace") as f:
+                text = f.read()
+        except OSError:
+            return []
+        return re.findall(pattern, text, flags=re.IGNORECASE)
 
     def log_tail(self, lines=60):
         try:

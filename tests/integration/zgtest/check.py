@@ -220,3 +220,31 @@ def soa_line(owner, ttl, zone):
     return ("%s %s SOA %s %s %d %d %d %d %d"
             % (owner, ttl, soa["mname"], soa["rname"], zone["serial"],
                soa["refresh"], soa["retry"], soa["expire"], soa["minimum"]))
+
+
+def names_asked(fake, qtype=None):
+    """Lower-case names a fake upstream was asked, in order."""
+    return [e.name for e in fake.queries(qtype=qtype)]
+
+
+def assert_asked_once_from(fake, qname, qtype, sources):
+    """fake received exactly one query for qname/qtype (over any
+    transport, retries over TCP excepted), from one of sources."""
+    got = [e for e in fake.queries(name=qname, qtype=qtype)
+           if e.transport == "udp"]
+    assert len(got) == 1, ("%s saw %d UDP queries for %s %s, expected 1:\n%s"
+                           % (fake.role, len(got), qname, qtype,
+                              fake.summary()))
+    assert got[0].src in sources, ("%s query for %s left from %s, not from"
+                                   " %s" % (fake.role, qname, got[0].src,
+                                            list(sources)))
+
+
+def assert_silent(*fakes, under=None):
+    """None of the fakes saw a query (at or below `under`, if given)."""
+    for fake in fakes:
+        got = fake.queries(under=under)
+        assert not got, ("%s saw %d queries%s, expected none:\n%s"
+                         % (fake.role, len(got),
+                            " under %s" % under if under else "",
+                            fake.summary()))

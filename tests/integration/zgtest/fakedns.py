@@ -82,6 +82,7 @@ class FakeUpstream:
         self.ra = ra
         self.mode = "answer"
         self.handler = None
+        self.pre_replies = None
         self.delay_s = 0.0
         self.records = {}       # (name, rdtype) -> Canned
         self.suffixes = []      # (suffix Name, rdtype) -> Canned
@@ -118,6 +119,11 @@ class FakeUpstream:
         """fn(query Message, Entry) -> Message, or None to fall back to the
         canned data, or "drop" to send nothing."""
         self.handler = fn
+
+    def set_pre_replies(self, fn):
+        """fn(query Message) -> [Message]: sent over UDP before the real
+        reply (spoofing attempts: wrong ID, wrong question)."""
+        self.pre_replies = fn
 
     # ---- log ----------------------------------------------------------
 
@@ -221,7 +227,8 @@ class FakeUpstream:
         return Entry(
             time=time.monotonic(), transport=transport, src=src[0],
             sport=src[1], dst=dst, qid=q.id,
-            qname=question.name.to_text() if question is not None else "",
+            qname=(question.name.to_text()
+                   if question is not None else ""),
             qtype=(dns.rdatatype.to_text(question.rdtype)
                    if question is not None else ""),
             rd=bool(q.flags & dns.flags.RD), cd=bool(q.flags & dns.flags.CD),
@@ -304,6 +311,13 @@ class FakeUpstream:
 
     def _udp(self, sock, ip):
         wire, src = sock.recvfrom(65535)
+        if self.pre_replies is not None:
+            try:
+                q = dns.message.from_wire(wire)
+            except Exception:   # _handle logs malformed input
+                q = None
+            for extra in (self.pre_replies(q) if q is not None else []):
+                sock.sendto(extra.to_wire(), src)
         out = self._handle(wire, "udp", src[:2], ip)
         if out is not None:
             sock.sendto(out, src)
