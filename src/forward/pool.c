@@ -160,7 +160,7 @@ static int sock_open(struct fwd_pool *pool, int slot, struct fwd_sock **out)
 	if (fd < 0) {
 		return fd;
 	}
-	uint16_t port;
+	uint16_t port = 0;
 	int ret = bind_random_port(ctx, fd, &pool->source, &port);
 	struct fwd_sock *sock = NULL;
 	if (ret == 0) {

@@ -170,12 +170,11 @@ static int tcp_connect(int fd, const struct zg_addr *source,
 {
 	if (!addr_is_unspecified(source)) {
 		/* The port is chosen at connect time, so that the source
-		 * address alone does not exhaust ephemeral ports. */
+		 * address alone does not exhaust ephemeral ports. Only an
+		 * optimisation: without it bind takes a port at once. */
 		int one = 1;
-		if (setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one,
-			       sizeof(one)) != 0) {
-			return -errno;
-		}
+		(void)setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one,
+				 sizeof(one));
 		struct zg_addr local = *source;
 		addr_set_port(&local, 0);
 		if (bind(fd, (struct sockaddr *)&local.ss, local.len) != 0) {

@@ -25,6 +25,7 @@
 #include "common/log.h"
 #include "common/loop.h"
 #include "forward/forward.h"
+#include "forward/internal.h"
 #include "forward/tests/msgbuild.h"
 
 /* ------------------------------------------------------------------ */
@@ -37,6 +38,8 @@ enum behaviour {
 	REFUSED,
 	NXDOMAIN,	/* with an SOA in authority */
 	TRUNCATE,	/* UDP: TC=1 and nothing else; TCP: the full answer */
+	TRUNCATE_NO_TCP, /* as TRUNCATE, TCP port closed */
+	TRUNCATE_MUTE_TCP, /* as TRUNCATE, TCP connections never served */
 	FORMERR_EDNS,	/* FORMERR without question to EDNS, else ANSWER */
 	FORGE_FIRST,	/* wrong ID, wrong question, wrong port, then ANSWER */
 	MALFORMED,	/* question right, answer section cut short */
@@ -220,6 +223,8 @@ static void handle_udp(struct responder *r)
 		len = error_for(query, KNOT_RCODE_NXDOMAIN, out);
 		break;
 	case TRUNCATE:
+	case TRUNCATE_NO_TCP:
+	case TRUNCATE_MUTE_TCP:
 		len = error_for(query, KNOT_RCODE_NOERROR, out);
 		knot_wire_set_tc(out);
 		break;
@@ -316,9 +321,12 @@ static void handle_tcp(struct responder *r)
 static void *responder_main(void *arg)
 {
 	struct responder *r = arg;
+	/* A muted TCP listener completes handshakes in the kernel and
+	 * never answers; a negative fd is skipped by poll(). */
 	struct pollfd fds[3] = {
 		{ .fd = r->udp_fd, .events = POLLIN },
-		{ .fd = r->tcp_fd, .events = POLLIN },
+		{ .fd = r->behaviour == TRUNCATE_MUTE_TCP ? -1 : r->tcp_fd,
+		  .events = POLLIN },
 		{ .fd = r->stop_fd, .events = POLLIN },
 	};
 
@@ -375,6 +383,10 @@ static struct responder *responder_start(const char *ip, enum behaviour b)
 	/* TCP on the same port, as a DNS server has it. */
 	r->tcp_fd = bound_socket(&r->addr, SOCK_STREAM);
 	assert_int_equal(listen(r->tcp_fd, 8), 0);
+	if (b == TRUNCATE_NO_TCP) {
+		close(r->tcp_fd);
+		r->tcp_fd = -1;
+	}
 	r->alt_fd = bound_socket(&any, SOCK_DGRAM);
 	r->stop_fd = eventfd(0, EFD_CLOEXEC);
 	assert_true(r->stop_fd >= 0);
@@ -390,7 +402,9 @@ static void responder_stop(struct responder *r)
 	pthread_join(r->thread, NULL);
 	close(r->udp_fd);
 	close(r->alt_fd);
-	close(r->tcp_fd);
+	if (r->tcp_fd >= 0) {
+		close(r->tcp_fd);
+	}
 	close(r->stop_fd);
 	pthread_mutex_destroy(&r->lock);
 	free(r);
@@ -1014,6 +1028,88 @@ static void test_request_without_targets_is_refused(void **state)
 	assert_int_equal(h->out.calls, 0);
 }
 
+static void test_tcp_refused_moves_to_next_target(void **state)
+{
+	struct harness *h = *state;
+	struct responder *r = responder_start("127.0.0.1", TRUNCATE_NO_TCP);
+	struct responder *live = responder_start("127.0.0.1", ANSWER);
+	struct forward_request req;
+	request_init(&req, "big.onprem.example.", KNOT_RRTYPE_A);
+	req.try_timeout_ms = 1000;
+	add_target(&req, &r->addr);
+	add_target(&req, &live->addr);
+
+	run(h, &req, 3000);
+
+	assert_int_equal(h->out.status, FORWARD_OK);
+	assert_true(addr_equal(&h->out.target, &live->addr));
+	assert_true(h->out.elapsed_ms < 900);
+	responder_stop(r);
+	responder_stop(live);
+}
+
+static void test_silent_tcp_times_out_then_next_target(void **state)
+{
+	struct harness *h = *state;
+	struct responder *r = responder_start("127.0.0.1", TRUNCATE_MUTE_TCP);
+	struct responder *live = responder_start("127.0.0.1", ANSWER);
+	struct forward_request req;
+	request_init(&req, "big.onprem.example.", KNOT_RRTYPE_A);
+	req.try_timeout_ms = 100;
+	add_target(&req, &r->addr);
+	add_target(&req, &live->addr);
+
+	run(h, &req, 3000);
+
+	/* A TCP try gets twice the UDP try timeout. */
+	assert_int_equal(h->out.status, FORWARD_OK);
+	assert_true(addr_equal(&h->out.target, &live->addr));
+	assert_true(h->out.elapsed_ms >= 195);
+	assert_true(h->out.elapsed_ms < 1500);
+	responder_stop(r);
+	responder_stop(live);
+}
+
+/* IP_FREEBIND: an address that will move to this host later binds now
+ * (192.0.2.10 is TEST-NET-1, never held here). */
+static void test_source_not_held_by_the_host_can_be_bound(void **state)
+{
+	struct zg_addr source;
+	assert_int_equal(addr_parse("192.0.2.10:40053", 0, &source), 0);
+	int fd = fwd_socket(&source, SOCK_DGRAM);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (const struct sockaddr *)&source.ss,
+			      source.len), 0);
+	close(fd);
+
+	assert_int_equal(addr_parse("[2001:db8::10]:40053", 0, &source), 0);
+	fd = fwd_socket(&source, SOCK_DGRAM);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (const struct sockaddr *)&source.ss,
+			      source.len), 0);
+	close(fd);
+	(void)state;
+}
+
+static void test_unusable_source_fails_without_sending(void **state)
+{
+	struct harness *h = *state;
+	struct responder *r = responder_start("127.0.0.1", ANSWER);
+	struct forward_request req;
+	request_init(&req, "www.corp.example.", KNOT_RRTYPE_A);
+	add_target(&req, &r->addr);
+	add_source(&req, "192.0.2.10");
+
+	run(h, &req, 2000);
+
+	/* The kernel refuses to send from it: the target fails at once. */
+	assert_int_equal(h->out.calls, 1);
+	assert_false(h->called_early);
+	assert_int_equal(h->out.status, FORWARD_FAILED);
+	assert_int_equal(atomic_load(&r->udp_queries), 0);
+	responder_stop(r);
+}
+
 int main(void)
 {
 	/* The per-query debug lines, when a failure needs explaining. */
@@ -1043,6 +1139,10 @@ int main(void)
 		T(test_callback_may_start_another_query),
 		T(test_many_queries_share_the_socket_pool),
 		T(test_request_without_targets_is_refused),
+		T(test_tcp_refused_moves_to_next_target),
+		T(test_silent_tcp_times_out_then_next_target),
+		T(test_source_not_held_by_the_host_can_be_bound),
+		T(test_unusable_source_fails_without_sending),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
