@@ -127,12 +127,18 @@ struct config {
  * Which VPC a query belongs to (shared/resolution.md section 1): the VPC
  * that owns the local address (IP and port) the query arrived on, else
  * the VPC whose CIDR holds the source, longest prefix first; NULL: none.
+ * IPv4 and IPv6 alike; an address never matches a prefix of the other
+ * family. local or source may be NULL (that step is skipped). Two VPCs
+ * with the same longest prefix (allowed only when both have listeners)
+ * resolve to the first in cfg->vpcs. Allocates nothing.
  * Lock-free; cfg must be read under rcu_read_lock().
  */
 const struct config_vpc *config_classify(const struct config *cfg,
 					 const struct zg_addr *local,
 					 const struct zg_addr *source);
 
+/*! Look-ups by id; NULL when there is none. Linear in the number of
+ *  VPCs or rules. Same context as config_classify(). */
 const struct config_vpc *config_find_vpc(const struct config *cfg,
 					 const char *vpc_id);
 const struct config_rule *config_find_rule(const struct config *cfg,
@@ -145,8 +151,13 @@ const struct config_rule *config_find_rule(const struct config *cfg,
  * Matching is on whole labels.
  *
  * \param out   array of at least max entries; pointers stay valid while
- *              cfg does.
- * \return the number of candidates written.
+ *              cfg does. When more than max exist, the longest max are
+ *              written. Each candidate's name points into cfg (the
+ *              zone's apex, the rule's domain_wire) or, for built-in
+ *              zones, into the built-in table.
+ * \return the number of candidates written. Allocates nothing; one
+ *         trie look-up per label of qname. Same context as
+ *         config_classify().
  */
 size_t config_candidates(const struct config *cfg, const struct config_vpc *vpc,
 			 const knot_dname_t *qname,
@@ -165,15 +176,31 @@ bool config_vpc_covers(const struct config *cfg, const struct config_vpc *vpc,
  * each VPC's upstream, builds the per-VPC name indexes from the zones'
  * and rules' vpc_ids, adds the built-in zones and the listen set.
  *
- * \param extra_listen   the daemon's --dns-listen addresses.
- * etval 0, ZG_EINVAL (a binding names an unknown VPC; err says which),
- *         ZG_ENOMEM.
+ * It also makes both spellings of each zone and rule name agree: name
+ * and apex (domain and domain_wire) are lower-cased, and a missing one
+ * is derived from the other. Equal kinds at one name keep array order.
+ * The listen set keeps VPC listeners first, then extra_listen, each
+ * address (IP and port) once. Built-in zone candidates are added for
+ * VPCs with builtin_zones set (the caller folds a global switch into
+ * that flag); their handles come from config_builtin_handle().
+ *
+ * \param extra_listen   the daemon's --dns-listen addresses (copied).
+ * \retval 0, ZG_EINVAL (a binding names an unknown VPC, or a name does
+ *         not parse; err says which), ZG_ENOMEM. On failure cfg is
+ *         still freed with config_free().
  */
 int config_finish(struct config *cfg, const struct zg_addr *extra_listen,
 		  size_t n_extra_listen, char *err, size_t errlen);
 
 /*! The shared handles of the built-in zones, created on first use
- *  (thread-safe) and kept until config_builtins_free() at exit. */
+ *  (thread-safe) and kept until config_builtins_free() at exit. The
+ *  apex is matched case-insensitively; NULL for a name that is not a
+ *  built-in zone (or ENOMEM). Handle ids are "builtin-<zone without the
+ *  final dot>", e.g. "builtin-10.in-addr.arpa", except the ip6.arpa
+ *  zones of :: and ::1: "builtin-ip6-unspecified", "builtin-ip6-loopback".
+ *  The caller does not own a reference. Not from an RCU read-side
+ *  section on first use. config_builtins_free() is for exit, after the
+ *  last snapshot that uses them is freed; accepts being called twice. */
 struct zone_handle *config_builtin_handle(const knot_dname_t *apex);
 void config_builtins_free(void);
 
@@ -184,7 +211,9 @@ void config_builtins_free(void);
  */
 const struct config *config_current(void);
 
-/*! Swaps in cfg (ownership passes), waits for readers, frees the old. */
+/*! Swaps in cfg (ownership passes), waits for readers, frees the old.
+ *  cfg may be NULL (shutdown). Publishers must be serialised; never call
+ *  it from an RCU read-side section. */
 void config_publish(struct config *cfg);
 
 /*! Frees a snapshot nobody reads. Accepts NULL. */
