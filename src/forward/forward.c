@@ -31,10 +31,13 @@
  * timer, so that the caller always holds the handle before its callback
  * runs.
  *
- * Not done yet, with room kept for them: a cache in front of
- * forward_start(), hedging (keeping the previous try open when moving to
- * the next target: q->try would become a list) and target health (the
- * order of q->req.targets would come from it).
+ * LIMITATION: targets are asked in their configured order on every
+ * query, with no memory of earlier failures and no hedging: while the
+ * first target is down, each query waits try_timeout_ms before the
+ * next one is asked, and answers are not cached. Room is kept for
+ * these: a cache in front of forward_start(), hedging by keeping the
+ * previous try open (q->try becoming a list), and target health
+ * choosing the order of q->req.targets.
  */
 
 /* A TCP exchange carries a handshake and maybe a large answer; it gets

@@ -26,6 +26,9 @@
  * sources removed from the configuration do not keep ports open. */
 #define FWD_IDLE_MS 60000
 #define FWD_SWEEP_MS 30000
+/* Socket failures are the host's state, not one query's: warned about
+ * at most this often per worker. */
+#define FWD_WARN_INTERVAL_MS 60000
 
 /* Largest query we send: header, name, question, OPT. */
 #define FWD_QUERY_MAX (KNOT_WIRE_HEADER_SIZE + KNOT_DNAME_MAXLEN + 4 + 11)
@@ -127,6 +130,8 @@ struct forward_ctx {
 	struct loop_timer reaper;	/* frees the graveyard */
 	struct loop_timer sweeper;	/* closes idle sockets */
 	unsigned next_source;
+	uint64_t socket_warned_ms;	/* loop time of the last warning */
+	bool socket_warned;		/* a warning was ever written */
 	uint8_t random[256];		/* getrandom() output not used yet */
 	size_t random_left;
 	uint8_t rx[KNOT_WIRE_MAX_PKTSIZE]; /* one UDP datagram */

@@ -4,6 +4,7 @@
  * few uses (RFC 5452 section 9.2). */
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "common/log.h"
 #include "forward/internal.h"
 
 /* Ports below this need privileges and hold well-known services. */
@@ -152,12 +154,36 @@ static int bind_random_port(struct forward_ctx *ctx, int fd,
 	return -EADDRINUSE;
 }
 
+static void warn_socket_failure(struct fwd_pool *pool, int err)
+{
+	struct forward_ctx *ctx = pool->ctx;
+	uint64_t now = loop_now_ms(ctx->loop);
+
+	if (ctx->socket_warned &&
+	    now - ctx->socket_warned_ms < FWD_WARN_INTERVAL_MS) {
+		return;
+	}
+	ctx->socket_warned = true;
+	ctx->socket_warned_ms = now;
+
+	char fields[ZG_ADDR_STRLEN + 8] = "source=any";
+	if (!addr_is_unspecified(&pool->source)) {
+		char text[ZG_ADDR_STRLEN];
+		addr_format(&pool->source, false, text, sizeof(text));
+		snprintf(fields, sizeof(fields), "source=%s", text);
+	}
+	zg_log(ZG_LOG_WARNING, "forward", fields,
+	       "cannot open a UDP socket: %s; forwarded queries from this source fail until one opens (next such warning in 60 s at most)",
+	       zg_strerror(err));
+}
+
 static int sock_open(struct fwd_pool *pool, int slot, struct fwd_sock **out)
 {
 	struct forward_ctx *ctx = pool->ctx;
 
 	int fd = fwd_socket(&pool->source, SOCK_DGRAM);
 	if (fd < 0) {
+		warn_socket_failure(pool, fd);
 		return fd;
 	}
 	uint16_t port = 0;
@@ -174,6 +200,7 @@ static int sock_open(struct fwd_pool *pool, int slot, struct fwd_sock **out)
 		ret = loop_io_add(ctx->loop, &sock->io, EPOLLIN);
 	}
 	if (ret != 0) {
+		warn_socket_failure(pool, ret);
 		free(sock);
 		close(fd);
 		return ret;

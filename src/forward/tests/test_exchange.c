@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -1110,6 +1111,51 @@ static void test_unusable_source_fails_without_sending(void **state)
 	responder_stop(r);
 }
 
+static int count_lines_with(FILE *log, const char *needle)
+{
+	char line[1024];
+	int n = 0;
+	rewind(log);
+	while (fgets(line, sizeof(line), log) != NULL) {
+		n += strstr(line, needle) != NULL;
+	}
+	return n;
+}
+
+/* Running out of file descriptors fails every query, but is written
+ * once as a warning, not once per query. */
+static void test_socket_failure_is_warned_once(void **state)
+{
+	struct harness *h = *state;
+	struct responder *r = responder_start("127.0.0.1", ANSWER);
+	struct forward_request req;
+	request_init(&req, "www.corp.example.", KNOT_RRTYPE_A);
+	add_target(&req, &r->addr);
+	FILE *log = tmpfile();
+	assert_non_null(log);
+	zg_log_init(ZG_LOG_WARNING, log);
+
+	/* No descriptor left above the ones open now. */
+	struct rlimit saved;
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &saved), 0);
+	int probe = dup(0);
+	assert_true(probe >= 0);
+	close(probe);
+	struct rlimit low = { .rlim_cur = (rlim_t)probe,
+			      .rlim_max = saved.rlim_max };
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	run_many(h, &req, 3, 2000);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &saved), 0);
+
+	assert_int_equal(h->out.calls, 3);
+	assert_int_equal(h->out.status, FORWARD_FAILED);
+	assert_int_equal(count_lines_with(log, "warning forward source=any"), 1);
+	assert_int_equal(count_lines_with(log, "debug"), 0);
+	zg_log_init(ZG_LOG_NOTICE, NULL);
+	fclose(log);
+	responder_stop(r);
+}
+
 int main(void)
 {
 	/* The per-query debug lines, when a failure needs explaining. */
@@ -1143,6 +1189,7 @@ int main(void)
 		T(test_silent_tcp_times_out_then_next_target),
 		T(test_source_not_held_by_the_host_can_be_bound),
 		T(test_unusable_source_fails_without_sending),
+		T(test_socket_failure_is_warned_once),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
