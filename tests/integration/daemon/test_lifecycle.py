@@ -97,3 +97,58 @@ def test_state_from_an_earlier_run_is_served_at_start(tmp_path, attach):
                answer=["www.corp.example. 300 A 10.1.2.3"])
     finally:
         assert z.stop() == 0
+
+
+def test_options_from_config_file(tmp_path, attach):
+    work = tmp_path / "zg"
+    work.mkdir()
+    conf = work / "zonegated.conf"
+    conf.write_text("""# zonegated settings, same keys as the long options
+state = %(dir)s/state.db
+api-socket = %(dir)s/api.sock
+dns-listen = 10.0.0.2:5353
+dns-listen = [fd00:a::2]:5353
+workers = 2
+log-level = debug
+""" % {"dir": work})
+    z = Zonegated(work, argv=["--foreground", "--config", str(conf)])
+    attach("zonegated log", lambda: z.log_tail(200))
+    z.start()
+    try:
+        configure(z)
+        for server, src in ((A.ZG, A.CLIENT_A), (A.ZG6, A.CLIENT_A6)):
+            r = dnsq.query(server, "www.corp.example.", source=src,
+                           port=5353)
+            expect(r, aa=True, answer=["www.corp.example. 300 A 10.1.2.3"])
+    finally:
+        assert z.stop() == 0
+
+
+def test_command_line_overrides_config_file(tmp_path, attach):
+    work = tmp_path / "zg"
+    work.mkdir()
+    conf = work / "zonegated.conf"
+    conf.write_text("state = %s/state.db\napi-socket = %s/api.sock\n"
+                    "dns-listen = 10.0.0.2:5353\nworkers = 1\n"
+                    % (work, work))
+    z = Zonegated(work, argv=["--foreground", "--config", str(conf),
+                              "--dns-listen", "10.0.0.2:5354"])
+    attach("zonegated log", lambda: z.log_tail(200))
+    z.start()
+    try:
+        configure(z)
+        expect(dnsq.query(A.ZG, "www.corp.example.", port=5354), aa=True)
+        q = dnsq.make_query("www.corp.example.").to_wire()
+        assert dnsq.expect_no_reply(A.ZG, q, port=5353, wait=0.5)
+    finally:
+        assert z.stop() == 0
+
+
+def test_bad_config_file_refused(tmp_path):
+    conf = tmp_path / "bad.conf"
+    conf.write_text("workers = many\n")
+    p = subprocess.run([daemon_path(), "--foreground", "--config",
+                        str(conf)], capture_output=True, text=True,
+                       timeout=10)
+    assert p.returncode != 0
+    assert "bad.conf" in p.stderr and "1" in p.stderr, p.stderr

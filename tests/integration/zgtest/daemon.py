@@ -115,7 +115,7 @@ class Zonegated:
     """One zonegated process on a state file that outlives restarts."""
 
     def __init__(self, workdir, listens=None, workers=2, log_level=None,
-                 extra_args=()):
+                 extra_args=(), argv=None):
         self.dir = os.path.abspath(workdir)
         os.makedirs(self.dir, exist_ok=True)
         self.state = os.path.join(self.dir, "state.db")
@@ -128,11 +128,14 @@ class Zonegated:
         self.log_level = log_level or os.environ.get("ZG_TEST_LOG_LEVEL",
                                                      "debug")
         self.extra_args = list(extra_args)
+        self.argv_override = argv
         self.proc = None
         self.api = Api(self.sock)
         self.starts = 0
 
     def argv(self):
+        if self.argv_override is not None:
+            return [daemon_path()] + list(self.argv_override)
         argv = [daemon_path(), "--foreground", "--state", self.state,
                 "--api-socket", self.sock, "--workers", str(self.workers),
                 "--log-level", self.log_level]
