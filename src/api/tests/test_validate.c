@@ -1,0 +1,400 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Tests of the API's input validation: names, CIDRs and their overlap,
+ * forwarding targets, record values and the CNAME rules. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libknot/libknot.h>
+
+#include "api/validate.h"
+#include "common/error.h"
+
+static char msg[512];
+
+static void assert_domain(const char *in, const char *expected)
+{
+	char out[API_NAME_LEN];
+	assert_int_equal(api_validate_domain(in, true, out, sizeof(out), msg,
+					     sizeof(msg)), 0);
+	assert_string_equal(out, expected);
+}
+
+static void assert_bad_domain(const char *in)
+{
+	char out[API_NAME_LEN];
+	assert_int_equal(api_validate_domain(in, false, out, sizeof(out), msg,
+					     sizeof(msg)), ZG_EINVAL);
+}
+
+static void test_zone_names_become_absolute_and_lower_case(void **state)
+{
+	assert_domain("Corp.Example", "corp.example.");
+	assert_domain("corp.example.", "corp.example.");
+	assert_domain("alidns-example.com", "alidns-example.com.");
+	assert_domain("_msdcs.corp.example", "_msdcs.corp.example.");
+	assert_domain("10.in-addr.arpa", "10.in-addr.arpa.");
+	assert_domain(".", ".");
+}
+
+static void test_bad_names_are_refused(void **state)
+{
+	assert_bad_domain("");
+	assert_bad_domain(".");			/* root not allowed here */
+	assert_bad_domain("a..b");
+	assert_bad_domain(".a");
+	assert_bad_domain("exa mple.com");
+	assert_bad_domain("*.example.com");
+	assert_bad_domain("-a.example.com");
+	assert_bad_domain("a-.example.com");
+	char label64[80];
+	memset(label64, 'a', 64);
+	label64[64] = '\0';
+	assert_bad_domain(label64);
+	/* 127 labels of two characters: 254 characters without the dot. */
+	char longname[300] = "";
+	for (int i = 0; i < 85; i++) {
+		strcat(longname, "ab.");
+	}
+	assert_bad_domain(longname);
+	assert_non_null(strstr(msg, "253"));
+}
+
+static void assert_owner(const char *zone, const char *in, const char *rel,
+			 const char *fqdn)
+{
+	char r[API_NAME_LEN], f[API_NAME_LEN];
+	assert_int_equal(api_validate_owner(zone, in, r, sizeof(r), f,
+					    sizeof(f), msg, sizeof(msg)), 0);
+	assert_string_equal(r, rel);
+	assert_string_equal(f, fqdn);
+}
+
+static void test_record_owners_are_relative_to_the_zone(void **state)
+{
+	assert_owner("corp.example.", "@", "@", "corp.example.");
+	assert_owner("corp.example.", "WWW", "www", "www.corp.example.");
+	assert_owner("corp.example.", "www.Corp.Example.", "www",
+		     "www.corp.example.");
+	assert_owner("corp.example.", "corp.example.", "@", "corp.example.");
+	assert_owner("corp.example.", "*.app", "*.app",
+		     "*.app.corp.example.");
+	assert_owner("corp.example.", "_sip._tcp", "_sip._tcp",
+		     "_sip._tcp.corp.example.");
+	assert_owner(".", "www", "www", "www.");
+
+	char r[API_NAME_LEN], f[API_NAME_LEN];
+	/* Whole labels: notcorp.example. is not inside corp.example. */
+	assert_int_equal(api_validate_owner("corp.example.", "notcorp.example.",
+					    r, sizeof(r), f, sizeof(f), msg,
+					    sizeof(msg)), ZG_EINVAL);
+	assert_non_null(strstr(msg, "not inside the zone corp.example."));
+	assert_int_equal(api_validate_owner("corp.example.", "a.*", r,
+					    sizeof(r), f, sizeof(f), msg,
+					    sizeof(msg)), ZG_EINVAL);
+}
+
+static void test_resource_names_cannot_look_like_ids(void **state)
+{
+	assert_int_equal(api_validate_resource_name("prod", "vpc", msg,
+						    sizeof(msg)), 0);
+	assert_int_equal(api_validate_resource_name("vpc-prod", "vpc", msg,
+						    sizeof(msg)), 0);
+	assert_int_equal(api_validate_resource_name("vpc-12", "vpc", msg,
+						    sizeof(msg)), ZG_EINVAL);
+	assert_int_equal(api_validate_resource_name("", "vpc", msg,
+						    sizeof(msg)), ZG_EINVAL);
+	assert_int_equal(api_validate_resource_name("a b", "vpc", msg,
+						    sizeof(msg)), ZG_EINVAL);
+	assert_int_equal(api_validate_resource_name("-x", "vpc", msg,
+						    sizeof(msg)), ZG_EINVAL);
+}
+
+static void test_cidr_with_host_bits_is_refused_with_the_network(void **state)
+{
+	struct zg_prefix p;
+	char canon[64];
+	assert_int_equal(api_validate_cidr("172.17.0.0/16", &p, canon,
+					   sizeof(canon), msg, sizeof(msg)), 0);
+	assert_string_equal(canon, "172.17.0.0/16");
+	assert_int_equal(api_validate_cidr("fd00:17::/48", &p, canon,
+					   sizeof(canon), msg, sizeof(msg)), 0);
+	assert_string_equal(canon, "fd00:17::/48");
+
+	assert_int_equal(api_validate_cidr("10.0.0.1/8", &p, canon,
+					   sizeof(canon), msg, sizeof(msg)),
+			 ZG_EINVAL);
+	assert_string_equal(msg,
+			    "10.0.0.1/8 has host bits set; the network is 10.0.0.0/8");
+	assert_int_equal(api_validate_cidr("fd00:17::1/48", &p, canon,
+					   sizeof(canon), msg, sizeof(msg)),
+			 ZG_EINVAL);
+	assert_non_null(strstr(msg, "fd00:17::/48"));
+	assert_int_equal(api_validate_cidr("10.0.0.0/33", &p, canon,
+					   sizeof(canon), msg, sizeof(msg)),
+			 ZG_EINVAL);
+	assert_int_equal(api_validate_cidr("prod", &p, canon, sizeof(canon),
+					   msg, sizeof(msg)), ZG_EINVAL);
+}
+
+static struct zg_prefix prefix(const char *text)
+{
+	struct zg_prefix p;
+	assert_int_equal(prefix_parse(text, &p), 0);
+	return p;
+}
+
+static void test_overlapping_cidrs_need_listeners_on_both(void **state)
+{
+	struct zg_prefix a[] = { prefix("10.1.0.0/16"), prefix("10.9.0.0/16") };
+	struct zg_prefix b[] = { prefix("10.0.0.0/8") };
+	struct zg_prefix c[] = { prefix("192.168.0.0/16") };
+	struct api_vpc_cidrs others[] = {
+		{ .vpc_id = "vpc-2", .cidrs = c, .n_cidrs = 1 },
+		{ .vpc_id = "vpc-3", .cidrs = b, .n_cidrs = 1 },
+	};
+	struct api_vpc_cidrs vpc = { .vpc_id = "vpc-1", .cidrs = a,
+				     .n_cidrs = 2 };
+	struct api_overlap where = { 0 };
+
+	assert_true(api_find_cidr_conflict(&vpc, others, 2, &where));
+	assert_int_equal(where.cidr, 0);
+	assert_int_equal(where.other, 1);
+	assert_int_equal(where.other_cidr, 0);
+
+	/* One side with listeners is not enough. */
+	vpc.has_listeners = true;
+	assert_true(api_find_cidr_conflict(&vpc, others, 2, &where));
+	others[1].has_listeners = true;
+	assert_false(api_find_cidr_conflict(&vpc, others, 2, &where));
+
+	/* A VPC never conflicts with itself (an update). */
+	vpc.has_listeners = false;
+	others[1].vpc_id = "vpc-1";
+	assert_false(api_find_cidr_conflict(&vpc, others, 2, &where));
+
+	/* IPv4 and IPv6 never overlap. */
+	struct zg_prefix v6[] = { prefix("::/0") };
+	struct api_vpc_cidrs six = { .vpc_id = "vpc-9", .cidrs = v6,
+				     .n_cidrs = 1 };
+	assert_false(api_find_cidr_conflict(&six, others, 1, &where));
+}
+
+static struct zg_addr addr(const char *text)
+{
+	struct zg_addr a;
+	assert_int_equal(addr_parse(text, 53, &a), 0);
+	return a;
+}
+
+static int target(const char *in, const struct zg_addr *own, size_t n_own)
+{
+	struct zg_addr out;
+	char canon[ZG_ADDR_STRLEN];
+	return api_validate_target(in, own, n_own, &out, canon, sizeof(canon),
+				   msg, sizeof(msg));
+}
+
+static void test_targets_that_loop_or_cannot_answer_are_refused(void **state)
+{
+	struct zg_addr own[] = { addr("127.0.0.53:53"), addr("[::1]:5353") };
+
+	assert_int_equal(target("127.0.0.53", own, 2), ZG_EINVAL);
+	assert_string_equal(msg,
+			    "target 127.0.0.53:53 is one of zonegate's own listener addresses; zonegate would forward to itself");
+	assert_int_equal(target("[::1]:5353", own, 2), ZG_EINVAL);
+	/* Same address, another port: a different server. */
+	assert_int_equal(target("127.0.0.53:5300", own, 2), 0);
+
+	assert_int_equal(target("0.0.0.0", own, 2), ZG_EINVAL);
+	assert_non_null(strstr(msg, "unspecified"));
+	assert_int_equal(target("::", own, 2), ZG_EINVAL);
+	assert_int_equal(target("224.0.0.251", own, 2), ZG_EINVAL);
+	assert_non_null(strstr(msg, "multicast or broadcast"));
+	assert_int_equal(target("255.255.255.255", own, 2), ZG_EINVAL);
+	assert_int_equal(target("[ff02::fb]:53", own, 2), ZG_EINVAL);
+	assert_int_equal(target("10.0.0.1:0", own, 2), ZG_EINVAL);
+	assert_int_equal(target("example.com", own, 2), ZG_EINVAL);
+
+	/* Loopback and shared address space are fine. */
+	assert_int_equal(target("127.0.0.70:53", own, 2), 0);
+	assert_int_equal(target("100.64.0.1", own, 2), 0);
+}
+
+static void test_wildcard_listener_owns_loopback_on_its_port(void **state)
+{
+	struct zg_addr own[] = { addr("0.0.0.0:53") };
+	assert_int_equal(target("127.0.0.70:53", own, 1), ZG_EINVAL);
+	assert_int_equal(target("127.0.0.70:5353", own, 1), 0);
+	assert_int_equal(target("[::1]:53", own, 1), 0);
+}
+
+static void test_egress_rules_match_protocol_port_and_prefix(void **state)
+{
+	struct api_egress rules[] = {
+		{ .protocol = IPPROTO_UDP, .port = 53,
+		  .prefix = prefix("10.0.0.0/8") },
+		{ .protocol = 0, .port = 0, .prefix = prefix("192.0.2.0/24") },
+	};
+	struct zg_addr t = addr("10.1.2.3:53");
+	assert_true(api_egress_allows(rules, 2, IPPROTO_UDP, &t));
+	assert_false(api_egress_allows(rules, 2, IPPROTO_TCP, &t));
+	t = addr("10.1.2.3:5353");
+	assert_false(api_egress_allows(rules, 2, IPPROTO_UDP, &t));
+	t = addr("192.0.2.9:5353");
+	assert_true(api_egress_allows(rules, 2, IPPROTO_TCP, &t));
+	t = addr("[2001:db8::1]:53");
+	assert_false(api_egress_allows(rules, 2, IPPROTO_UDP, &t));
+	assert_false(api_egress_allows(NULL, 0, IPPROTO_UDP, &t));
+}
+
+static void test_record_types_outside_the_list_are_refused(void **state)
+{
+	char out[16];
+	uint16_t code = 0;
+	assert_int_equal(api_validate_rtype("aaaa", out, sizeof(out), &code,
+					    msg, sizeof(msg)), 0);
+	assert_string_equal(out, "AAAA");
+	assert_int_equal(code, 28);
+	assert_int_equal(api_validate_rtype("caa", out, sizeof(out), &code,
+					    msg, sizeof(msg)), 0);
+	assert_int_equal(code, 257);
+	assert_int_equal(api_validate_rtype("SOA", out, sizeof(out), &code,
+					    msg, sizeof(msg)), ZG_EINVAL);
+	assert_int_equal(api_validate_rtype("DNAME", out, sizeof(out), &code,
+					    msg, sizeof(msg)), ZG_EINVAL);
+}
+
+static int rdata(uint16_t type, const char *value, char **canon)
+{
+	return api_validate_rdata("corp.example.", "www.corp.example.", type,
+				  value, canon, msg, sizeof(msg));
+}
+
+static void assert_canon(uint16_t type, const char *value,
+			 const char *expected)
+{
+	char *canon = NULL;
+	assert_int_equal(rdata(type, value, &canon), 0);
+	assert_string_equal(canon, expected);
+	free(canon);
+}
+
+static void test_record_values_parse_for_their_type(void **state)
+{
+	assert_canon(KNOT_RRTYPE_A, "10.1.2.3", "10.1.2.3");
+	assert_canon(KNOT_RRTYPE_AAAA, "2001:DB8::0:1", "2001:db8::1");
+	/* Relative names in values are relative to the zone. */
+	assert_canon(KNOT_RRTYPE_MX, "10 mail", "10 mail.corp.example.");
+	assert_canon(KNOT_RRTYPE_MX, "10 mail.example.com.",
+		     "10 mail.example.com.");
+	assert_canon(KNOT_RRTYPE_CNAME, "web.example.net.", "web.example.net.");
+	assert_canon(KNOT_RRTYPE_TXT, "\"hello world\"", "\"hello world\"");
+	assert_canon(KNOT_RRTYPE_SRV, "0 5 5060 sip.example.com.",
+		     "0 5 5060 sip.example.com.");
+	assert_canon(KNOT_RRTYPE_CAA, "0 issue \"ca.example.net\"",
+		     "0 issue \"ca.example.net\"");
+
+	char *canon = NULL;
+	assert_int_equal(rdata(KNOT_RRTYPE_A, "10.1.2", &canon), ZG_EINVAL);
+	assert_null(canon);
+	assert_non_null(strstr(msg, "not valid A data"));
+	assert_int_equal(rdata(KNOT_RRTYPE_A, "2001:db8::1", &canon),
+			 ZG_EINVAL);
+	assert_int_equal(rdata(KNOT_RRTYPE_AAAA, "10.1.2.3", &canon),
+			 ZG_EINVAL);
+	assert_int_equal(rdata(KNOT_RRTYPE_MX, "mail.example.com.", &canon),
+			 ZG_EINVAL);
+	assert_int_equal(rdata(KNOT_RRTYPE_A, "", &canon), ZG_EINVAL);
+	/* A second line would smuggle in another record. */
+	assert_int_equal(rdata(KNOT_RRTYPE_A, "10.1.2.3\nevil 0 IN A 1.2.3.4",
+			       &canon), ZG_EINVAL);
+	assert_non_null(strstr(msg, "control character"));
+	assert_int_equal(rdata(KNOT_RRTYPE_A, "10.1.2.3 10.1.2.4", &canon),
+			 ZG_EINVAL);
+}
+
+static void test_cname_cannot_share_its_name(void **state)
+{
+	struct api_rr a[] = { { "A", "10.1.2.3" } };
+	struct api_rr cname[] = { { "CNAME", "web.example.net." } };
+	const char *www = "www.corp.example.";
+
+	assert_int_equal(api_check_rrset(www, false, "CNAME", "x.example.",
+					 a, 1, msg, sizeof(msg)),
+			 API_RRSET_CNAME_CONFLICT);
+	assert_non_null(strstr(msg, "www.corp.example. already has A data"));
+	assert_int_equal(api_check_rrset(www, false, "A", "10.1.2.4", cname,
+					 1, msg, sizeof(msg)),
+			 API_RRSET_CNAME_CONFLICT);
+	assert_non_null(strstr(msg, "already has CNAME data"));
+	assert_int_equal(api_check_rrset(www, false, "CNAME", "other.example.",
+					 cname, 1, msg, sizeof(msg)),
+			 API_RRSET_CNAME_CONFLICT);
+	assert_non_null(strstr(msg, "at most one CNAME"));
+	assert_int_equal(api_check_rrset("corp.example.", true, "CNAME",
+					 "x.example.", NULL, 0, msg,
+					 sizeof(msg)),
+			 API_RRSET_CNAME_CONFLICT);
+
+	assert_int_equal(api_check_rrset(www, false, "CNAME",
+					 "WEB.example.net.", cname, 1, msg,
+					 sizeof(msg)), API_RRSET_DUPLICATE);
+	assert_int_equal(api_check_rrset(www, false, "A", "10.1.2.3", a, 1,
+					 msg, sizeof(msg)), API_RRSET_DUPLICATE);
+	assert_int_equal(api_check_rrset(www, false, "A", "10.1.2.4", a, 1,
+					 msg, sizeof(msg)), API_RRSET_OK);
+	assert_int_equal(api_check_rrset(www, false, "CNAME", "x.example.",
+					 NULL, 0, msg, sizeof(msg)),
+			 API_RRSET_OK);
+}
+
+static void test_listeners_and_sources(void **state)
+{
+	struct zg_addr a;
+	char canon[ZG_ADDR_STRLEN];
+	assert_int_equal(api_validate_listener("127.0.0.53", &a, canon,
+					       sizeof(canon), msg, sizeof(msg)),
+			 0);
+	assert_string_equal(canon, "127.0.0.53:53");
+	assert_int_equal(api_validate_listener("[::1]:5353", &a, canon,
+					       sizeof(canon), msg, sizeof(msg)),
+			 0);
+	assert_string_equal(canon, "[::1]:5353");
+	assert_int_equal(api_validate_listener("0.0.0.0:53", &a, canon,
+					       sizeof(canon), msg, sizeof(msg)),
+			 ZG_EINVAL);
+	assert_int_equal(api_validate_source("127.0.0.60", &a, canon,
+					     sizeof(canon), msg, sizeof(msg)),
+			 0);
+	assert_string_equal(canon, "127.0.0.60");
+	assert_int_equal(api_validate_source("127.0.0.60:53", &a, canon,
+					     sizeof(canon), msg, sizeof(msg)),
+			 ZG_EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_zone_names_become_absolute_and_lower_case),
+		cmocka_unit_test(test_bad_names_are_refused),
+		cmocka_unit_test(test_record_owners_are_relative_to_the_zone),
+		cmocka_unit_test(test_resource_names_cannot_look_like_ids),
+		cmocka_unit_test(test_cidr_with_host_bits_is_refused_with_the_network),
+		cmocka_unit_test(test_overlapping_cidrs_need_listeners_on_both),
+		cmocka_unit_test(test_targets_that_loop_or_cannot_answer_are_refused),
+		cmocka_unit_test(test_wildcard_listener_owns_loopback_on_its_port),
+		cmocka_unit_test(test_egress_rules_match_protocol_port_and_prefix),
+		cmocka_unit_test(test_record_types_outside_the_list_are_refused),
+		cmocka_unit_test(test_record_values_parse_for_their_type),
+		cmocka_unit_test(test_cname_cannot_share_its_name),
+		cmocka_unit_test(test_listeners_and_sources),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Validation of API input as pure functions: names, addresses, CIDR
+ * overlap, forwarding targets, record values. No store, no I/O; inside
+ * the api module only. */
+#ifndef ZONEGATE_API_VALIDATE_H
+#define ZONEGATE_API_VALIDATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/addr.h"
+
+/* Longest presentation name, absolute, plus NUL. */
+#define API_NAME_LEN 256
+#define API_TTL_MAX 2147483647u		/* RFC 2181 section 8 */
+
+/*
+ * Every function below that can refuse its input writes one sentence
+ * into msg (for the "message" of a 400 reply) and returns ZG_EINVAL;
+ * 0 means valid. msg may be NULL.
+ */
+
+/*!
+ * A zone name, rule domain, SOA mname or NS name: labels of letters,
+ * digits, '-' and '_' (1-63 characters, at most 253 in all), with or
+ * without the final dot; "." (the root) only when allow_root.
+ * out receives it absolute and lower case.
+ */
+int api_validate_domain(const char *in, bool allow_root, char *out,
+			size_t outlen, char *msg, size_t msglen);
+
+/*!
+ * An SOA rname (a mailbox as a name): like a domain, but the first
+ * label may also hold '.' escaped as "\.", which is kept.
+ */
+int api_validate_rname(const char *in, char *out, size_t outlen, char *msg,
+		       size_t msglen);
+
+/*!
+ * A record owner inside zone (absolute, lower case): "@" for the apex,
+ * a relative name ("www", "*.app", "_sip._tcp") or an absolute one
+ * ("www.corp.example.") at or below the zone. '*' may only be the whole
+ * first label (RFC 4592).
+ * rel receives "@" or the relative name, fqdn the absolute name, both
+ * lower case.
+ */
+int api_validate_owner(const char *zone, const char *in, char *rel,
+		       size_t rellen, char *fqdn, size_t fqdnlen, char *msg,
+		       size_t msglen);
+
+/*!
+ * A name for a VPC, endpoint or rule: 1-63 characters of letters,
+ * digits, '-', '_' and '.', not starting with '-', and not of the form
+ * of an id of that kind ("<id_prefix>-<digits>"), so a name never
+ * hides an id in the CLI.
+ */
+int api_validate_resource_name(const char *in, const char *id_prefix,
+			       char *msg, size_t msglen);
+
+/*! A CIDR with no host bits set; canon receives its canonical text. */
+int api_validate_cidr(const char *in, struct zg_prefix *out, char *canon,
+		      size_t canonlen, char *msg, size_t msglen);
+
+/*!
+ * A listener "ADDR[:PORT]" (port 53 when missing, IPv6 in brackets with
+ * a port); not unspecified, multicast or broadcast. canon receives
+ * "ip:port".
+ */
+int api_validate_listener(const char *in, struct zg_addr *out, char *canon,
+			  size_t canonlen, char *msg, size_t msglen);
+
+/*! A source address without port (endpoint sources, upstream source);
+ *  not unspecified, multicast or broadcast. */
+int api_validate_source(const char *in, struct zg_addr *out, char *canon,
+			size_t canonlen, char *msg, size_t msglen);
+
+/*!
+ * A forwarding target "IP[:PORT]" (port 53 when missing): refused when
+ * unspecified, multicast or broadcast, or when it is one of zonegate's
+ * own listener addresses (own, n_own) since it would forward to itself.
+ * A wildcard listener (0.0.0.0 or ::) on the target's port counts as
+ * owning every loopback address of its family. Loopback and
+ * 100.64.0.0/10 targets are allowed.
+ */
+int api_validate_target(const char *in, const struct zg_addr *own,
+			size_t n_own, struct zg_addr *out, char *canon,
+			size_t canonlen, char *msg, size_t msglen);
+
+/*! True when target is one of the own listener addresses (see above). */
+bool api_target_is_own(const struct zg_addr *target,
+		       const struct zg_addr *own, size_t n_own);
+
+/* The CIDRs of one VPC, for the overlap rule. */
+struct api_vpc_cidrs {
+	const char *vpc_id;
+	const struct zg_prefix *cidrs;
+	size_t n_cidrs;
+	bool has_listeners;
+};
+
+/* Where two VPCs' CIDRs overlap. */
+struct api_overlap {
+	size_t cidr;		/* index in the checked VPC's cidrs */
+	size_t other;		/* index in others */
+	size_t other_cidr;	/* index in others[other].cidrs */
+};
+
+/*!
+ * The overlap rule of shared/resolution.md section 1.3: CIDRs of two
+ * VPCs may overlap only when both have listener addresses. Checks vpc
+ * against others (entries with vpc's own vpc_id are skipped).
+ * \return true with *where filled when vpc conflicts with another VPC.
+ */
+bool api_find_cidr_conflict(const struct api_vpc_cidrs *vpc,
+			    const struct api_vpc_cidrs *others,
+			    size_t n_others, struct api_overlap *where);
+
+/* One egress rule of an endpoint's security group. */
+struct api_egress {
+	int protocol;		/* IPPROTO_UDP, IPPROTO_TCP, 0 = any */
+	uint16_t port;		/* 0 = any */
+	struct zg_prefix prefix;
+};
+
+/*! True when some rule allows protocol (IPPROTO_UDP or IPPROTO_TCP) to
+ *  the target's address and port. */
+bool api_egress_allows(const struct api_egress *rules, size_t n,
+		       int protocol, const struct zg_addr *target);
+
+/*! Parses "udp", "tcp" or "any"; ZG_EINVAL otherwise. */
+int api_parse_protocol(const char *in, int *protocol);
+
+/*!
+ * A record type the API accepts: A AAAA CNAME MX TXT PTR SRV NS CAA, any
+ * case. out receives the upper-case mnemonic, code the type number.
+ */
+int api_validate_rtype(const char *in, char *out, size_t outlen,
+		       uint16_t *code, char *msg, size_t msglen);
+
+/*!
+ * Parses value as the data of a record of type at fqdn in zone (both
+ * absolute), in master-file syntax with libzscanner, the parser the zone
+ * builder uses; names in the value are relative to the zone unless they
+ * end in a dot. One line, one record.
+ * \param canon  receives the value in canonical presentation form
+ *               (names absolute), malloc'ed, the caller frees it.
+ * \retval 0, ZG_EINVAL, ZG_ENOMEM.
+ */
+int api_validate_rdata(const char *zone, const char *fqdn, uint16_t type,
+		       const char *value, char **canon, char *msg,
+		       size_t msglen);
+
+/* A record already at the owner name, for the exclusivity rules. */
+struct api_rr {
+	const char *type;	/* upper-case mnemonic */
+	const char *value;	/* canonical */
+};
+
+/* What api_check_rrset() found. */
+enum api_rrset_verdict {
+	API_RRSET_OK = 0,
+	API_RRSET_DUPLICATE,	/* same type and value already there */
+	API_RRSET_CNAME_CONFLICT, /* CNAME with other data (RFC 1034 3.6.2,
+				   * RFC 2181 10.1) */
+};
+
+/*!
+ * Checks adding type/value at owner (absolute, for the message) that
+ * already holds existing (at_apex: the owner is the zone apex, which
+ * always holds SOA and NS).
+ * msg says what conflicts.
+ */
+enum api_rrset_verdict api_check_rrset(const char *owner, bool at_apex,
+				       const char *type,
+				       const char *value,
+				       const struct api_rr *existing,
+				       size_t n_existing, char *msg,
+				       size_t msglen);
+
+#endif
