@@ -134,6 +134,11 @@ struct wire_query_info {
  * same way without allow-transfer); the caller attaches EDE 21 (Not
  * Supported) to it. QCLASS is reported in info, not checked.
  *
+ * LIMITATION: TSIG on a query is not checked; a signed query is answered
+ * unsigned as if it carried no TSIG, so a client that insists on signed
+ * answers rejects them. DNS COOKIE options are ignored (RFC 7873 section
+ * 5.2 allows a server without cookie support to do so).
+ *
  * \param pkt      parsed with knot_pkt_parse() already (a failed parse
  *                 is seen as malformed).
  * \param info     filled on success; client_payload is at least 512
