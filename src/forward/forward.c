@@ -44,8 +44,6 @@
  * this many times the UDP try timeout. */
 #define FWD_TCP_TIMEOUT_FACTOR 2
 
-static void try_next_target(struct forward_query *q, const char *why);
-
 /* Writes a debug line with the owner and, when given, the target. */
 static void log_query(const struct forward_query *q,
 		      const struct zg_addr *target, const char *fmt, ...)
