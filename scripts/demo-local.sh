@@ -14,7 +14,10 @@
 # Everything runs in the host's network namespace but only on 127.0.0.x
 # addresses, which Linux answers on lo for the whole 127.0.0.0/8: nothing
 # leaves the machine, and `dig @127.0.0.53 ...` works from any shell while
-# the demo runs (KEEP=1). No default upstream is configured, so names
+# the demo runs (KEEP=1). zonegated binds any 127.0.0.x directly; BIND
+# listens only on addresses an interface holds, so the demo adds
+# 127.0.0.70/32 to lo while it runs (unless lo has it already) and removes
+# it when it stops. No default upstream is configured, so names
 # outside the private zone and the rule get REFUSED (EDE 20): the demo
 # never sends anything to the Internet.
 #
@@ -99,6 +102,7 @@ done
 work=$(mktemp -d /tmp/zonegate-demo.XXXXXX)
 named_pid=""
 zg_pid=""
+added_addr=""
 
 stop_pid()
 {
@@ -122,6 +126,9 @@ cleanup()
 	stop_pid "$zg_pid"
 	stop_pid "$named_pid"
 	wait 2>/dev/null || true
+	if [ -n "$added_addr" ]; then
+		ip addr del "$added_addr/32" dev lo 2>/dev/null || true
+	fi
 	if [ "$rc" -ne 0 ]; then
 		echo "demo: failed; logs follow" >&2
 		tail -n 30 "$work/zonegated.log" "$work/named.log" >&2 2>/dev/null || true
@@ -142,7 +149,14 @@ zonegate()
 # Prints a command, then runs it.
 show()
 {
-	printf '$ %s\n' "$*"
+	local arg line="\$"
+	for arg in "$@"; do
+		case "$arg" in
+		*" "*) line="$line '$arg'" ;;
+		*) line="$line $arg" ;;
+		esac
+	done
+	printf '%s\n' "$line"
 	"$@"
 }
 
@@ -163,6 +177,10 @@ wait_for()
 # ---- the on-premises BIND --------------------------------------------------
 
 step "on-premises DNS: BIND 9 on $bind_addr with zone alidns-example.com"
+if ! ip -o -4 addr show dev lo | grep -q " inet $bind_addr/"; then
+	show ip addr add "$bind_addr/32" dev lo
+	added_addr=$bind_addr
+fi
 cat >"$work/alidns-example.com.zone" <<'EOF'
 $TTL 3600
 @       IN SOA  172.28.0.7. admin.alidns-example.com. (
@@ -249,6 +267,7 @@ if [ "$keep" = 1 ]; then
 kill -TERM $zg_pid $named_pid 2>/dev/null
 sleep 1
 kill -KILL $zg_pid $named_pid 2>/dev/null
+${added_addr:+ip addr del $added_addr/32 dev lo}
 rm -rf "$work"
 echo "demo stopped"
 EOF
