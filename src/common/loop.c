@@ -33,6 +33,13 @@ struct loop {
 
 	pthread_mutex_t post_lock;	/* protects posts */
 	struct post *posts;		/* LIFO; reversed before running */
+	bool posts_due;			/* the eventfd fired in this batch */
+
+	/* The batch being dispatched, so that loop_io_del() can forget
+	 * events of an io that its caller is about to free. */
+	struct epoll_event events[MAX_EVENTS];
+	int batch_len;
+	int batch_next;
 };
 
 uint64_t loop_clock_ms(void)
@@ -76,7 +83,9 @@ static void wake_cb(struct loop_io *io, uint32_t events)
 	if (read(io->fd, &count, sizeof(count)) < 0) {
 		/* EAGAIN: another wake-up already drained it. */
 	}
-	run_posts(io->arg);
+	/* Posts run after the whole batch, so a post may free an io
+	 * whose event is still queued in this batch. */
+	((struct loop *)io->arg)->posts_due = true;
 }
 
 struct loop *loop_new(void)
@@ -150,8 +159,13 @@ void loop_io_del(struct loop *loop, struct loop_io *io)
 	}
 	epoll_ctl(loop->epfd, EPOLL_CTL_DEL, io->fd, NULL);
 	io->added = false;
-	/* An event for io may already sit in the array being processed;
-	 * dispatch checks io->added before calling back. */
+	/* An event for io may still wait in the batch being dispatched:
+	 * forget it, so the caller may free io as soon as this returns. */
+	for (int i = loop->batch_next; i < loop->batch_len; i++) {
+		if (loop->events[i].data.ptr == io) {
+			loop->events[i].data.ptr = NULL;
+		}
+	}
 }
 
 /* Heap helpers: index 0 is the earliest deadline. */
@@ -300,24 +314,28 @@ void loop_stop(struct loop *loop)
 
 int loop_run(struct loop *loop)
 {
-	struct epoll_event events[MAX_EVENTS];
-
 	while (!atomic_load(&loop->stop)) {
 		loop->now_ms = loop_clock_ms();
-		int n = epoll_wait(loop->epfd, events, MAX_EVENTS,
+		int n = epoll_wait(loop->epfd, loop->events, MAX_EVENTS,
 				   next_timeout(loop));
 		if (n < 0 && errno != EINTR) {
 			return -errno;
 		}
 		loop->now_ms = loop_clock_ms();
-		for (int i = 0; i < n; i++) {
-			struct loop_io *io = events[i].data.ptr;
-			/* A callback earlier in this batch may have removed io.
-			 * Callers that free io in a callback must defer the
-			 * free with loop_post() for this check to be safe. */
-			if (io->added) {
-				io->cb(io, events[i].events);
+		loop->batch_len = n > 0 ? n : 0;
+		for (loop->batch_next = 0; loop->batch_next < loop->batch_len;) {
+			struct epoll_event *ev = &loop->events[loop->batch_next++];
+			struct loop_io *io = ev->data.ptr;
+			/* NULL: removed by an earlier callback of this batch. */
+			if (io != NULL) {
+				io->cb(io, ev->events);
 			}
+		}
+		loop->batch_len = 0;
+		loop->batch_next = 0;
+		if (loop->posts_due) {
+			loop->posts_due = false;
+			run_posts(loop);
 		}
 		run_timers(loop);
 	}

@@ -62,8 +62,11 @@ int loop_io_mod(struct loop *loop, struct loop_io *io, uint32_t events);
 
 /*!
  * Stops watching. After it returns in the loop's own thread no further
- * callback for io runs. From another thread, use loop_post() to call it
- * in the loop's thread instead. Safe on an io that was never added.
+ * callback for io runs, not even for an event already fetched in the
+ * current batch, so the caller may free io at once. From another
+ * thread, use loop_post() to call it in the loop's thread instead.
+ * Posts run after the batch of socket events they arrived with. Safe
+ * on an io that was never added.
  */
 void loop_io_del(struct loop *loop, struct loop_io *io);
 

@@ -423,11 +423,14 @@ static int reply_error(const knot_pkt_t *query, uint16_t rcode, uint16_t ede,
 	return 0;
 }
 
-/* Parses the client's message into rq->query; returns the RCODE to
- * answer with when it cannot be resolved, or -1 when it can, or -2 to
- * drop it silently. */
-static int parse_query(struct rq *rq, const uint8_t *wire, size_t len)
+/* Parses the client's message into rq->query. Returns -1 when it can be
+ * resolved, -2 to drop it silently, or the RCODE to answer with (and
+ * sets the EDE to attach, WIRE_EDE_NONE for none). */
+static int parse_query(struct rq *rq, const uint8_t *wire, size_t len,
+		       uint16_t *ede, const char **ede_text)
 {
+	*ede = WIRE_EDE_NONE;
+	*ede_text = NULL;
 	if (len < KNOT_WIRE_HEADER_SIZE || knot_wire_get_qr(wire)) {
 		/* Too short to answer, or a response: answering a
 		 * response invites reflection loops. */
@@ -444,10 +447,21 @@ static int parse_query(struct rq *rq, const uint8_t *wire, size_t len)
 	}
 
 	uint16_t rcode = KNOT_RCODE_NOERROR;
-	if (wire_query_check(rq->query, &rq->info, &rcode) != 0) {
+	int ret = wire_query_check(rq->query, &rq->info, &rcode);
+	if (ret == WIRE_EDROP) {
+		return -2;
+	}
+	if (ret != 0) {
+		if (rcode == KNOT_RCODE_REFUSED) {
+			/* Zone transfers to clients are not offered. */
+			*ede = EDE_NOT_SUPPORTED;
+			*ede_text = "zone transfers are not offered here";
+		}
 		return rcode;
 	}
 	if (rq->info.qclass != KNOT_CLASS_IN) {
+		*ede = EDE_NOT_SUPPORTED;
+		*ede_text = "only class IN is served";
 		return KNOT_RCODE_REFUSED;
 	}
 	return -1;
@@ -469,19 +483,17 @@ int resolve_query(struct resolve_ctx *ctx, const uint8_t *wire, size_t len,
 	rq->started_ms = loop_now_ms(ctx->loop);
 	wire_answer_init(&rq->ans);
 
-	int verdict = parse_query(rq, wire, len);
+	uint16_t ede;
+	const char *ede_text;
+	int verdict = parse_query(rq, wire, len, &ede, &ede_text);
 	if (verdict == -2) {
 		cb(arg, NULL, 0);
 		rq_free(rq);
 		return 0;
 	}
 	if (verdict >= 0) {
-		uint16_t ede = verdict == KNOT_RCODE_REFUSED ?
-			EDE_NOT_SUPPORTED : EDE_OTHER;
-		const char *text = verdict == KNOT_RCODE_REFUSED ?
-			"only class IN is served" : NULL;
-		int ret = reply_error(rq->query, (uint16_t)verdict, ede, text,
-				      cb, arg);
+		int ret = reply_error(rq->query, (uint16_t)verdict, ede,
+				      ede_text, cb, arg);
 		rq_free(rq);
 		return ret;
 	}
