@@ -395,17 +395,26 @@ int store_log_change(struct store *s, const char *op, const char *kind,
 			 summary);
 }
 
+/* RFC 1982 serial arithmetic: the serial wraps at 2^32. The bump happens
+ * at the first change of a zone in a transaction, so that later reads in
+ * the same transaction (the API's reply) see the serial being committed. */
 int store_touch_zone(struct store *s, const char *zone_id, bool serial_set)
 {
-	if (!store_strv_has(&s->touched_zones, zone_id) &&
-	    store_strv_push(&s->touched_zones, zone_id) != 0) {
+	bool first = !store_strv_has(&s->touched_zones, zone_id);
+	bool explicit_serial = store_strv_has(&s->serial_set, zone_id);
+	if (first && store_strv_push(&s->touched_zones, zone_id) != 0) {
 		return ZG_ENOMEM;
 	}
-	if (serial_set && !store_strv_has(&s->serial_set, zone_id) &&
+	if (serial_set && !explicit_serial &&
 	    store_strv_push(&s->serial_set, zone_id) != 0) {
 		return ZG_ENOMEM;
 	}
-	return 0;
+	if (!first || serial_set || explicit_serial) {
+		return 0;
+	}
+	return store_run(s, NULL, "UPDATE zone SET serial ="
+			 " (serial + 1) % 4294967296 WHERE zone_id = ?", "t",
+			 zone_id);
 }
 
 int store_version(struct store *store, uint64_t *version)
@@ -470,34 +479,12 @@ int store_begin(struct store *store, const struct store_caller *caller)
 	return ret;
 }
 
-/* RFC 1982 serial arithmetic: the serial wraps at 2^32. */
-static int bump_serials(struct store *s)
-{
-	for (size_t i = 0; i < s->touched_zones.n; i++) {
-		const char *zone_id = s->touched_zones.v[i];
-		if (store_strv_has(&s->serial_set, zone_id)) {
-			continue;
-		}
-		int ret = store_run(s, NULL,
-				    "UPDATE zone SET serial ="
-				    " (serial + 1) % 4294967296"
-				    " WHERE zone_id = ?", "t", zone_id);
-		if (ret != 0) {
-			return ret;
-		}
-	}
-	return 0;
-}
-
 int store_commit_locked(struct store *store, struct store_commit *out)
 {
 	if (out != NULL) {
 		memset(out, 0, sizeof(*out));
 	}
-	int ret = bump_serials(store);
-	if (ret == 0) {
-		ret = store_exec(store, "COMMIT");
-	}
+	int ret = store_exec(store, "COMMIT");
 	if (ret != 0) {
 		store_rollback_locked(store);
 		return ZG_ESTORE;

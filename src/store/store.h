@@ -31,7 +31,9 @@
  * transaction share one version: the global version, which grows by one
  * per committed transaction that changed something. Each zone whose
  * contents (SOA, NS, records) a transaction changed gets its serial
- * raised by one at commit, however many records changed.
+ * raised by one, however many records changed: at its first change in
+ * the transaction, so reads later in the transaction show the serial
+ * being committed.
  *
  * Lists are paged: `after` is the id of the last item of the previous
  * page (NULL for the first page), `limit` the page size (0: all), and
@@ -215,8 +217,7 @@ void store_close(struct store *store);
 int store_begin(struct store *store, const struct store_caller *caller);
 
 /*!
- * Raises the serial of each zone whose contents changed, commits durably
- * and releases the mutex. out (may be NULL) receives what changed; the
+ * Commits durably and releases the mutex. out (may be NULL) receives what changed; the
  * caller clears it with store_commit_clear().
  * \retval 0 or ZG_ESTORE (the transaction is rolled back, mutex released).
  */
@@ -265,8 +266,9 @@ void store_zone_list_free(struct store_zone *zones, size_t n);
 int store_zone_create(struct store *store, struct store_zone *zone);
 /*! Replaces proxy pattern, SOA fields and NS of the zone; bumps the
  *  version. The serial is taken from zone->soa.serial when serial_set,
- *  and then not raised at commit; otherwise it is raised at commit when
- *  contents_changed. */
+ *  and then not raised in this transaction; otherwise it is raised once
+ *  when contents_changed. zone->soa.serial is not refreshed: read the
+ *  zone again for the serial being committed. */
 int store_zone_update(struct store *store, struct store_zone *zone,
 		      bool contents_changed, bool serial_set);
 /*! Deletes a zone with its records and bindings. */

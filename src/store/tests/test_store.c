@@ -273,6 +273,11 @@ static void test_change_set_bumps_each_zone_serial_once(void **state)
 	make_record(f->store, z1, "www", "A", 300, "192.0.2.2");
 	make_record(f->store, z1, "mail", "A", 300, "192.0.2.3");
 	make_record(f->store, z2, "@", "TXT", 60, "\"x\"");
+	/* Reads inside the transaction see the serial being committed. */
+	struct store_zone zone = { 0 };
+	assert_int_equal(store_zone_get(f->store, z1, &zone), 0);
+	assert_int_equal(zone.soa.serial, 2);
+	store_zone_clear(&zone);
 	assert_int_equal(store_commit(f->store, &commit), 0);
 
 	assert_int_equal(zone_serial(f->store, z1), 2);
