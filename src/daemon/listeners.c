@@ -27,10 +27,21 @@
  * Lock order: ls->lock is taken alone; nothing else is locked while it
  * is held (loop_io_add and loop_post take only the loop's own lock).
  */
+/* An address of the listen set that could not be bound last time. */
+struct bind_failure {
+	struct zg_addr addr;
+	int proto;
+	int err;			/* -errno of the last attempt */
+};
+
 struct listeners {
 	pthread_mutex_t lock;		/* protects sockets and each ->next,
-					 * ->draining */
+					 * ->draining, failures */
 	struct listener_socket *sockets; /* open and draining */
+	/* Remembered so that a bind failing again the same way at each
+	 * publication is not logged as a new error each time. */
+	struct bind_failure *failures;
+	size_t n_failures;
 	struct worker **workers;	/* not owned */
 	size_t n_workers;
 };
@@ -148,6 +159,73 @@ static void log_fields(const struct config *cfg, const struct zg_addr *addr,
 	}
 }
 
+static bool listen_set_has(const struct config *cfg,
+			   const struct zg_addr *addr)
+{
+	for (size_t i = 0; i < cfg->n_listen; i++) {
+		if (addr_equal(&cfg->listen[i], addr)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static struct bind_failure *find_failure(struct listeners *ls,
+					 const struct zg_addr *addr, int proto)
+{
+	for (size_t i = 0; i < ls->n_failures; i++) {
+		if (ls->failures[i].proto == proto &&
+		    addr_equal(&ls->failures[i].addr, addr)) {
+			return &ls->failures[i];
+		}
+	}
+	return NULL;
+}
+
+static void drop_failure(struct listeners *ls, struct bind_failure *f)
+{
+	*f = ls->failures[--ls->n_failures];
+}
+
+/* Logs a failed bind as an error the first time it fails this way, and
+ * at debug level when it fails again for the same reason. */
+static void report_bind_failure(struct listeners *ls, const char *fields,
+				const struct zg_addr *addr, int proto,
+				int err)
+{
+	struct bind_failure *f = find_failure(ls, addr, proto);
+	bool repeated = f != NULL && f->err == err;
+
+	if (f == NULL) {
+		struct bind_failure *list = realloc(ls->failures,
+			(ls->n_failures + 1) * sizeof(*list));
+		if (list != NULL) {
+			ls->failures = list;
+			f = &list[ls->n_failures++];
+			f->addr = *addr;
+			f->proto = proto;
+		}
+	}
+	if (f != NULL) {
+		f->err = err;
+	}
+	zg_log(repeated ? ZG_LOG_DEBUG : ZG_LOG_ERROR, "daemon", fields, "cannot bind the listener: %s; trying again at each configuration change",
+	       zg_strerror(err));
+}
+
+/* Forgets failures of addresses that left the listen set. */
+static void prune_failures(struct listeners *ls, const struct config *cfg)
+{
+	size_t i = 0;
+	while (i < ls->n_failures) {
+		if (listen_set_has(cfg, &ls->failures[i].addr)) {
+			i++;
+		} else {
+			drop_failure(ls, &ls->failures[i]);
+		}
+	}
+}
+
 static void listener_io_cb(struct loop_io *io, uint32_t events)
 {
 	struct listener_watch *watch = io->arg;
@@ -168,26 +246,15 @@ static void socket_free(struct listener_socket *sock)
 	free(sock);
 }
 
-static void watch_release_cb(struct loop_timer *timer)
-{
-	struct listener_watch *watch = timer->arg;
-
-	listener_socket_unref(watch->sock);
-}
-
-/*
- * Runs in a worker's loop: stops watching, then lets go of the socket.
- * The reference is dropped from a timer, which runs after every event of
- * the current loop iteration: an event for this watch fetched in the same
- * batch must still find the watch (marked removed) in memory.
- */
+/* Runs in a worker's loop: stops watching, lets go of the socket. Once
+ * loop_io_del() returns no event of this watch is dispatched, so the
+ * socket may be freed right away if this was the last reference. */
 static void watch_remove_cb(void *arg)
 {
 	struct listener_watch *watch = arg;
-	struct loop *loop = worker_loop(watch->worker);
 
-	loop_io_del(loop, &watch->io);
-	loop_timer_start(loop, &watch->release, 0);
+	loop_io_del(worker_loop(watch->worker), &watch->io);
+	listener_socket_unref(watch->sock);
 }
 
 /*
@@ -214,8 +281,7 @@ static struct listener_socket *socket_open(struct listeners *ls,
 	}
 	sock->fd = open_bound_socket(addr, proto);
 	if (sock->fd < 0) {
-		zg_log(ZG_LOG_ERROR, "daemon", fields, "cannot bind the listener: %s; trying again at the next configuration change",
-		       zg_strerror(sock->fd));
+		report_bind_failure(ls, fields, addr, proto, sock->fd);
 		sock->fd = -1;
 		socket_free(sock);
 		free(watches);
@@ -234,7 +300,6 @@ static struct listener_socket *socket_open(struct listeners *ls,
 		watch->io.fd = sock->fd;
 		watch->io.cb = listener_io_cb;
 		watch->io.arg = watch;
-		loop_timer_init(&watch->release, watch_release_cb, watch);
 		int ret = loop_io_add(worker_loop(watch->worker), &watch->io,
 				      EPOLLIN | EPOLLEXCLUSIVE);
 		if (ret != 0) {
@@ -242,7 +307,13 @@ static struct listener_socket *socket_open(struct listeners *ls,
 			       i, zg_strerror(ret));
 		}
 	}
-	zg_log(ZG_LOG_INFO, "daemon", fields, "listening");
+	struct bind_failure *failure = find_failure(ls, addr, proto);
+	if (failure != NULL) {
+		drop_failure(ls, failure);
+		zg_log(ZG_LOG_NOTICE, "daemon", fields, "listening now; binding had failed before");
+	} else {
+		zg_log(ZG_LOG_INFO, "daemon", fields, "listening");
+	}
 	return sock;
 }
 
@@ -301,17 +372,6 @@ void listener_socket_unref(struct listener_socket *sock)
 	socket_free(sock);
 }
 
-static bool listen_set_has(const struct config *cfg,
-			   const struct zg_addr *addr)
-{
-	for (size_t i = 0; i < cfg->n_listen; i++) {
-		if (addr_equal(&cfg->listen[i], addr)) {
-			return true;
-		}
-	}
-	return false;
-}
-
 static bool is_open(const struct listeners *ls, const struct zg_addr *addr,
 		    int proto)
 {
@@ -335,6 +395,7 @@ void listeners_hook(void *arg, const struct config *cfg)
 	}
 	pthread_mutex_lock(&ls->lock);
 
+	prune_failures(ls, cfg);
 	for (struct listener_socket *s = ls->sockets; s != NULL; s = s->next) {
 		if (!s->draining && !listen_set_has(cfg, &s->addr)) {
 			socket_retire(ls, s);
@@ -408,13 +469,13 @@ void listeners_free(struct listeners *ls)
 		/* The worker threads are gone: touching their loops from
 		 * here is safe now. */
 		for (size_t i = 0; i < ls->n_workers; i++) {
-			struct loop *loop = worker_loop(s->watches[i].worker);
-			loop_io_del(loop, &s->watches[i].io);
-			loop_timer_stop(loop, &s->watches[i].release);
+			loop_io_del(worker_loop(s->watches[i].worker),
+				    &s->watches[i].io);
 		}
 		socket_free(s);
 		s = next;
 	}
+	free(ls->failures);
 	pthread_mutex_destroy(&ls->lock);
 	free(ls);
 }

@@ -20,7 +20,6 @@ struct listener_socket;
 /* One worker's registration of a listener socket in its loop. */
 struct listener_watch {
 	struct loop_io io;		/* io.arg points back here */
-	struct loop_timer release;	/* drops the reference after removal */
 	struct listener_socket *sock;
 	struct worker *worker;
 };

@@ -287,19 +287,20 @@ static void run_until_signal(struct daemon *d)
 }
 
 /*
- * Stops in the reverse order of start: no more API changes (so no more
- * publications touch the listeners), workers joined (they release their
- * queries and connections), then the sockets, the configuration and the
- * store. Works on a partly started daemon too.
+ * Stops in the reverse order of start: no more API changes, no more
+ * publications (so the hook no longer touches the listeners), workers
+ * joined (they release their queries and connections), then the
+ * sockets, the configuration and the store. Works on a partly started
+ * daemon too.
  */
 static void stop(struct daemon *d)
 {
 	api_stop(d->api);
+	config_publisher_free(d->pub);
 	for (size_t i = 0; i < d->n_workers; i++) {
 		worker_stop(d->workers[i]);
 	}
 	listeners_free(d->listeners);
-	config_publisher_free(d->pub);
 	config_publish(NULL);
 	config_builtins_free();
 	for (size_t i = 0; i < d->n_workers; i++) {

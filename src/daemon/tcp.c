@@ -40,8 +40,8 @@
  *                                          |     come now are dropped
  *                                          | no query pending
  *                                          v
- *                                        freed (from a timer, after the
- *                                        loop iteration that closed it)
+ *                                        freed (from a timer, once nothing
+ *                                        up the stack looks at it)
  */
 
 /* An answer, length prefix included, not yet fully written. */
@@ -143,9 +143,9 @@ static void conn_free_cb(struct loop_timer *timer)
 
 /*
  * Frees a closed connection nobody refers to any more. The free waits
- * for a timer: timers run after all events of the loop iteration, and an
- * event for this connection fetched in the same batch must still find
- * its io (marked removed) in memory.
+ * for a timer, which runs from the loop itself: callers up the stack
+ * (a read loop, a dispatch loop) may still look at the connection after
+ * it closed.
  */
 static void conn_maybe_free(struct tcp_conn *conn)
 {
