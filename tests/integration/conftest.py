@@ -41,7 +41,14 @@ from zgtest.util import scaled
 TEST_TIMEOUT_S = float(os.environ.get("ZG_TEST_TIMEOUT", "90"))
 
 
+def _sigterm(signum, frame):
+    raise KeyboardInterrupt("SIGTERM")
+
+
 def pytest_configure(config):
+    # run.sh stops the suite with SIGTERM; end as on Ctrl-C, with
+    # teardown, so every daemon gets its SIGTERM and temp dirs stay tidy.
+    signal.signal(signal.SIGTERM, _sigterm)
     try:
         ns = subprocess.run(["ip", "netns", "identify", str(os.getpid())],
                             capture_output=True, text=True, timeout=10,

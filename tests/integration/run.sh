@@ -44,10 +44,26 @@ cleanup()
 	ip netns delete "$ns" 2>/dev/null || true
 	exit "$rc"
 }
+# On a signal, ask pytest to stop (conftest turns SIGTERM into
+# KeyboardInterrupt, so fixtures tear down: daemons get SIGTERM), wait a
+# bounded time, then cleanup kills what is left in the namespace.
+child=""
+on_signal()
+{
+	local code=$1 i
+	if [ -n "$child" ] && kill -0 "$child" 2>/dev/null; then
+		kill -TERM "$child" 2>/dev/null || true
+		for i in $(seq 1 100); do
+			kill -0 "$child" 2>/dev/null || break
+			sleep 0.2
+		done
+	fi
+	exit "$code"
+}
 trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
+trap 'on_signal 130' INT
+trap 'on_signal 143' TERM
+trap 'on_signal 129' HUP
 
 ip netns add "$ns"
 ip -n "$ns" link set lo up
@@ -72,9 +88,13 @@ for arg in "$@"; do
 		break
 	fi
 done
+# In the background, so that the traps above run as soon as a signal
+# arrives instead of after pytest ends.
 set +e
 ip netns exec "$ns" "$PYTHON" -m pytest -c "$here/pytest.ini" \
-	--rootdir "$here" "$@" "${paths[@]}"
+	--rootdir "$here" "$@" "${paths[@]}" </dev/null &
+child=$!
+wait "$child"
 rc=$?
 set -e
 exit "$rc"

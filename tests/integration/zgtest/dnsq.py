@@ -33,7 +33,7 @@ class NoReply(Exception):
 @dataclass
 class Reply:
     """One exchange: what was sent and what came back."""
-    msg: dns.message.Message
+    msg: object         # dns.message.Message, None when not parsed
     wire: bytes
     query_wire: bytes
     server: tuple
@@ -145,8 +145,10 @@ def exchange_tcp(server, wire, *, source, port=53, timeout=DEFAULT_TIMEOUT):
 
 
 def send_wire(server, wire, *, source=addrs.CLIENT_A, tcp=False, port=53,
-              timeout=DEFAULT_TIMEOUT):
-    """Sends raw octets (possibly malformed) and returns a Reply."""
+              timeout=DEFAULT_TIMEOUT, parse=True):
+    """Sends raw octets (possibly malformed) and returns a Reply; with
+    parse=False its msg is None (for replies dnspython cannot read, such
+    as unknown opcodes)."""
     start = time.monotonic()
     if tcp:
         data, local, stray = exchange_tcp(server, wire, source=source,
@@ -155,7 +157,7 @@ def send_wire(server, wire, *, source=addrs.CLIENT_A, tcp=False, port=53,
         data, local, stray = exchange_udp(server, wire, source=source,
                                           port=port, timeout=timeout)
     elapsed = time.monotonic() - start
-    msg = dns.message.from_wire(data)
+    msg = dns.message.from_wire(data) if parse else None
     return Reply(msg=msg, wire=data, query_wire=wire, server=(server, port),
                  source=local, tcp=tcp, elapsed=elapsed, stray=stray)
 
