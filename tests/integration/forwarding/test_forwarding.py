@@ -37,10 +37,15 @@ def test_random_ids_and_ports(rule, op1, query):
     for i in range(16):
         expect(query("r%d.onprem.example." % i), aa=False)
     log = op1.queries()
+    assert len(log) == 16
     ids = [e.qid for e in log]
     ports = [e.sport for e in log]
-    assert len(set(ids)) == len(ids), ids
-    assert len(set(ports)) >= 8, ports
+    # 16 random 16-bit IDs collide with probability ~0.2 %: allow one.
+    assert len(set(ids)) >= 15, ids
+    steps = {(b - a) & 0xFFFF for a, b in zip(ids, ids[1:])}
+    assert len(steps) > 2, ids          # not a counter
+    # Ports come from per-worker socket pools: they vary, never 53.
+    assert len(set(ports)) >= 3, ports
     assert 53 not in ports
 
 
