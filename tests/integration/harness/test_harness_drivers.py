@@ -16,11 +16,24 @@ from zgtest.daemon import Zonegated
 
 STUB_DAEMON = textwrap.dedent('''\
     #!/usr/bin/python3
-    import http.server, os, signal, socketserver, sys
+    import http.server, os, signal, socket, socketserver, sys, threading
     args = sys.argv[1:]
     sock = args[args.index("--api-socket") + 1]
     if os.environ.get("STUB_EXIT"):
         sys.exit(int(os.environ["STUB_EXIT"]))
+    def dns(listen):
+        host, _, port = listen.rpartition(":")
+        host = host.strip("[]")
+        fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+        s = socket.socket(fam, socket.SOCK_DGRAM)
+        s.bind((host, int(port)))
+        while True:
+            q, peer = s.recvfrom(512)
+            s.sendto(q[:2] + bytes([q[2] | 0x80, 5]) + q[4:], peer)
+    for i, a in enumerate(args):
+        if a == "--dns-listen":
+            threading.Thread(target=dns, args=(args[i + 1],),
+                             daemon=True).start()
     class H(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
             body = b'{"version": 1, "config_version": 1, "uptime_s": 0}'
@@ -65,11 +78,18 @@ def stub_build(tmp_path, monkeypatch):
     return root
 
 
+LISTENS = ["10.0.0.2:5399", "[fd00:a::2]:5399"]
+
+
+def test_daemon_driver_default_listeners(tmp_path):
+    argv = Zonegated(tmp_path / "zg").argv()
+    assert argv[argv.index("--dns-listen") + 1] == "10.0.0.2:53"
+    assert "[fd00:a::2]:53" in argv
+
+
 def test_daemon_driver_start_restart_stop(stub_build, tmp_path):
-    z = Zonegated(tmp_path / "zg")
+    z = Zonegated(tmp_path / "zg", listens=LISTENS)
     z.start(timeout=10)
-    assert "--dns-listen" in z.argv() and "10.0.0.2:53" in z.argv()
-    assert "[fd00:a::2]:53" in z.argv()
     first = z.proc.pid
     z.restart_after_kill9(timeout=10)
     assert z.proc.pid != first and z.running()
@@ -80,14 +100,14 @@ def test_daemon_driver_start_restart_stop(stub_build, tmp_path):
 
 def test_daemon_driver_reports_early_exit(stub_build, tmp_path, monkeypatch):
     monkeypatch.setenv("STUB_EXIT", "3")
-    z = Zonegated(tmp_path / "zg")
+    z = Zonegated(tmp_path / "zg", listens=LISTENS)
     with pytest.raises(RuntimeError, match="exited with 3"):
         z.start(timeout=5)
 
 
 def test_daemon_driver_sees_unclean_exit(stub_build, tmp_path, monkeypatch):
     monkeypatch.setenv("STUB_TERM_RC", "7")
-    z = Zonegated(tmp_path / "zg")
+    z = Zonegated(tmp_path / "zg", listens=LISTENS)
     z.start(timeout=10)
     assert z.stop() == 7
 

@@ -157,6 +157,8 @@ class Zonegated:
                                          stdin=subprocess.DEVNULL,
                                          cwd=self.dir, start_new_session=True)
         self.wait_ready(timeout)
+        if self.argv_override is None:
+            self.wait_dns(timeout)
         return self
 
     def wait_ready(self, timeout=15):
@@ -178,6 +180,28 @@ class Zonegated:
             time.sleep(0.05)
         raise RuntimeError("zonegated API not ready after %.0fs (%s):\n%s"
                            % (scaled(timeout), last, self.log_tail()))
+
+    def wait_dns(self, timeout=15):
+        """Waits until every --dns-listen address answers a UDP query
+        (from a client in no VPC: REFUSED, nothing forwarded)."""
+        from zgtest import dnsq
+        deadline = time.monotonic() + scaled(timeout)
+        for listen in self.listens:
+            host, _, port = listen.rpartition(":")
+            host = host.strip("[]")
+            source = addrs.CLIENT_NOVPC6 if addrs.is_v6(host) \
+                else addrs.CLIENT_NOVPC
+            while True:
+                try:
+                    dnsq.query(host, "probe.zonegate.test.", "SOA",
+                               source=source, port=int(port), timeout=0.3)
+                    break
+                except dnsq.NoReply:
+                    if self.proc.poll() is not None or \
+                            time.monotonic() > deadline:
+                        raise RuntimeError("zonegated does not answer DNS on"
+                                           " %s:\n%s" % (listen,
+                                                          self.log_tail()))
 
     def running(self):
         return self.proc is not None and self.proc.poll() is None
