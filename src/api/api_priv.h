@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Inside the api module: the request context, error replies, JSON field
+ * helpers and the operations behind the routes. Not for other modules. */
+#ifndef ZONEGATE_API_API_PRIV_H
+#define ZONEGATE_API_API_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "common/addr.h"
+#include "store/store.h"
+
+struct api_egress;
+struct config_publisher;
+struct MHD_Daemon;
+
+struct api_server {
+	struct MHD_Daemon *mhd;
+	int fd;				/* listening unix socket */
+	char *path;
+	struct store *store;
+	struct config_publisher *pub;
+	struct timespec started;	/* CLOCK_MONOTONIC */
+};
+
+/* The error reply of a request; status 0 while there is none. */
+struct api_error {
+	int status;			/* 400, 404, 409, 500 */
+	char code[24];			/* invalid not_found conflict internal */
+	char field[160];		/* "" when no field is to blame */
+	char message[512];
+};
+
+/* One request (or one change of a change set). */
+struct api_req {
+	struct api_server *srv;
+	struct store *store;
+	struct store_caller caller;
+	struct api_error err;
+	/* Prepended to field names: "" for a plain request,
+	 * "changes[2].data." inside a change set. */
+	char prefix[96];
+	/* The field that named the resource in a change set
+	 * ("changes[2].id"), "" for a path; used by 404 replies. */
+	char id_field[96];
+	char zone_field[96];		/* same for a record's zone */
+	json_t *warning;		/* a string for the reply, or NULL */
+	/* Notice lines "<fields>\t<sentence>" logged once the change is
+	 * committed, with the caller's uid and pid added. */
+	struct store_strv notes;
+};
+
+/* What a route or a change passes to an operation. */
+struct api_args {
+	const char *id;			/* resource id from path or change */
+	const char *sub_id;		/* rec id, or vpc id of a binding */
+	json_t *body;			/* object or NULL (borrowed) */
+	int64_t if_match;		/* -1: no If-Match */
+	/* Queries: list paging and RRset deletion. */
+	const char *after;
+	size_t limit;
+	const char *q_name;
+	const char *q_type;
+	const char *q_value;
+};
+
+/*!
+ * An operation: runs inside the store transaction the caller opened,
+ * fills *out (a new reference) on success. On failure it sets r->err
+ * (through api_fail) and returns a negative code; the caller rolls back.
+ */
+typedef int (*api_op)(struct api_req *r, const struct api_args *a,
+		      json_t **out);
+
+/*!
+ * Sets the request's error unless one is set already (the first error
+ * wins) and returns ZG_EINVAL (400), ZG_ENOENT (404), ZG_ECONFLICT (409)
+ * or ZG_EINTERNAL (500). field is relative to r->prefix, NULL for none.
+ */
+int api_fail(struct api_req *r, int status, const char *field,
+	     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/*! Like api_fail, but field is taken as is, without r->prefix. */
+int api_fail_at(struct api_req *r, int status, const char *field,
+		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/*! Queues a notice about a change for the log (see notes above). */
+void api_note(struct api_req *r, const char *fields, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*! A failed store call: 404 for ZG_ENOENT (naming what), else 500 with
+ *  the store's message. */
+int api_fail_store(struct api_req *r, int ret, const char *what);
+
+/*! 404 for the resource the request names (path or change set id). */
+int api_fail_missing(struct api_req *r, const char *kind, const char *id);
+
+/*! 409 when if_match is set and differs from version. */
+int api_check_version(struct api_req *r, const struct api_args *a,
+		      int64_t version);
+
+/*
+ * Body fields. Each checks the JSON type and names the field on error.
+ * present (may be NULL) says whether the key was there; absent optional
+ * keys leave *out untouched.
+ */
+int api_check_keys(struct api_req *r, json_t *obj,
+		   const char *const *allowed);
+int api_get_string(struct api_req *r, json_t *obj, const char *key,
+		   bool required, const char **out, bool *present);
+int api_get_bool(struct api_req *r, json_t *obj, const char *key, bool *out,
+		 bool *present);
+int api_get_uint(struct api_req *r, json_t *obj, const char *key,
+		 uint64_t max, uint64_t *out, bool *present);
+/*! An array of 1..max strings (min 0 allowed with min = 0). */
+int api_get_strings(struct api_req *r, json_t *obj, const char *key,
+		    bool required, size_t min, size_t max, json_t **out,
+		    bool *present);
+
+/*! Reads a binding body {"vpc": ID} and checks the VPC exists (404
+ *  naming the field vpc). */
+int api_read_binding(struct api_req *r, json_t *body, const char **vpc_id);
+
+/*! Reads an endpoint; a 404 names field (relative to the prefix) or,
+ *  when field is NULL, the resource the request names. */
+int api_load_endpoint(struct api_req *r, const char *endpoint_id,
+		      const char *field, struct store_endpoint *ep);
+
+/*! The endpoint's egress rules for api_egress_allows() (ep->n_egress
+ *  entries, malloc'ed; NULL on ENOMEM). */
+struct api_egress *api_endpoint_egress(const struct store_endpoint *ep);
+
+/*! Every address zonegate listens on: each VPC's listeners in the store
+ *  (this transaction's view) and the daemon's --dns-listen addresses. */
+int api_own_listen(struct api_req *r, struct zg_addr **out, size_t *n);
+
+/* Rendering resources as JSON (new references; NULL on ENOMEM). */
+json_t *api_json_vpc(const struct store_vpc *vpc);
+json_t *api_json_zone(const struct store_zone *zone);
+json_t *api_json_record(const struct store_record *rec, const char *zone);
+json_t *api_json_endpoint(const struct store_endpoint *ep);
+json_t *api_json_rule(const struct store_rule *rule);
+json_t *api_json_upstream(const struct store_upstream *up);
+json_t *api_json_change(const struct store_change *change);
+json_t *api_json_strv(const struct store_strv *sv);
+/*! {"items": items, "next": next or null}; steals items. */
+json_t *api_json_page(json_t *items, const char *next);
+/*! {"deleted": [ids...]} from ids (borrowed). */
+json_t *api_json_deleted(const char *const *ids, size_t n);
+
+/* Operations, by resource (ops_*.c). */
+int api_vpc_list(struct api_req *r, const struct api_args *a, json_t **out);
+int api_vpc_get(struct api_req *r, const struct api_args *a, json_t **out);
+int api_vpc_create(struct api_req *r, const struct api_args *a, json_t **out);
+int api_vpc_update(struct api_req *r, const struct api_args *a, json_t **out);
+int api_vpc_delete(struct api_req *r, const struct api_args *a, json_t **out);
+
+int api_zone_list(struct api_req *r, const struct api_args *a, json_t **out);
+int api_zone_get(struct api_req *r, const struct api_args *a, json_t **out);
+int api_zone_create(struct api_req *r, const struct api_args *a,
+		    json_t **out);
+int api_zone_update(struct api_req *r, const struct api_args *a,
+		    json_t **out);
+int api_zone_delete(struct api_req *r, const struct api_args *a,
+		    json_t **out);
+int api_zone_vpcs(struct api_req *r, const struct api_args *a, json_t **out);
+int api_zone_bind(struct api_req *r, const struct api_args *a, json_t **out);
+int api_zone_unbind(struct api_req *r, const struct api_args *a,
+		    json_t **out);
+
+int api_record_list(struct api_req *r, const struct api_args *a,
+		    json_t **out);
+int api_record_get(struct api_req *r, const struct api_args *a,
+		   json_t **out);
+int api_record_create(struct api_req *r, const struct api_args *a,
+		      json_t **out);
+int api_record_update(struct api_req *r, const struct api_args *a,
+		      json_t **out);
+int api_record_delete(struct api_req *r, const struct api_args *a,
+		      json_t **out);
+int api_rrset_delete(struct api_req *r, const struct api_args *a,
+		     json_t **out);
+
+int api_endpoint_list(struct api_req *r, const struct api_args *a,
+		      json_t **out);
+int api_endpoint_get(struct api_req *r, const struct api_args *a,
+		     json_t **out);
+int api_endpoint_create(struct api_req *r, const struct api_args *a,
+			json_t **out);
+int api_endpoint_update(struct api_req *r, const struct api_args *a,
+			json_t **out);
+int api_endpoint_delete(struct api_req *r, const struct api_args *a,
+			json_t **out);
+
+int api_rule_list(struct api_req *r, const struct api_args *a, json_t **out);
+int api_rule_get(struct api_req *r, const struct api_args *a, json_t **out);
+int api_rule_create(struct api_req *r, const struct api_args *a,
+		    json_t **out);
+int api_rule_update(struct api_req *r, const struct api_args *a,
+		    json_t **out);
+int api_rule_delete(struct api_req *r, const struct api_args *a,
+		    json_t **out);
+int api_rule_vpcs(struct api_req *r, const struct api_args *a, json_t **out);
+int api_rule_bind(struct api_req *r, const struct api_args *a, json_t **out);
+int api_rule_unbind(struct api_req *r, const struct api_args *a,
+		    json_t **out);
+
+int api_upstream_list(struct api_req *r, const struct api_args *a,
+		      json_t **out);
+int api_upstream_get(struct api_req *r, const struct api_args *a,
+		     json_t **out);
+int api_upstream_put(struct api_req *r, const struct api_args *a,
+		     json_t **out);
+int api_upstream_delete(struct api_req *r, const struct api_args *a,
+			json_t **out);
+
+int api_change_log(struct api_req *r, const struct api_args *a,
+		   json_t **out);
+/*! Applies body {"changes": [...]} inside the caller's transaction. */
+int api_change_set(struct api_req *r, const struct api_args *a,
+		   json_t **out);
+
+/* Requests outside the resource model (admin.c); each manages its own
+ * store access. */
+int api_explain(struct api_req *r, json_t *body, json_t **out);
+int api_status(struct api_req *r, json_t **out);
+int api_backup(struct api_req *r, json_t *body, json_t **out);
+int api_restore(struct api_req *r, json_t *body, json_t **out);
+
+#endif

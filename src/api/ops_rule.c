@@ -1,0 +1,598 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Forwarding rules and default upstreams: targets that may not loop and
+ * must pass the endpoint's security group; rule bindings to VPCs. */
+#include "api/api_priv.h"
+
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/validate.h"
+#include "common/error.h"
+
+#define MAX_TARGETS 6
+
+static const char *const rule_keys[] = {
+	"name", "domain", "endpoint", "targets", NULL,
+};
+static const char *const upstream_keys[] = { "targets", "source", NULL };
+
+/*
+ * Targets
+ */
+
+/* Checks the strings of list as targets (field "targets[i]"): not a
+ * listener of ours, not unspecified/multicast/broadcast, and allowed
+ * over UDP by egress when egress is not NULL. */
+static int read_targets(struct api_req *r, json_t *list,
+			const struct store_endpoint *ep,
+			struct store_strv *targets)
+{
+	struct zg_addr *own = NULL;
+	size_t n_own = 0;
+	int ret = api_own_listen(r, &own, &n_own);
+	struct api_egress *egress = NULL;
+	if (ret == 0 && ep != NULL) {
+		egress = api_endpoint_egress(ep);
+		if (egress == NULL) {
+			ret = api_fail_at(r, 500, NULL, "out of memory");
+		}
+	}
+
+	store_strv_clear(targets);
+	for (size_t i = 0; ret == 0 && i < json_array_size(list); i++) {
+		const char *text = json_string_value(json_array_get(list, i));
+		char field[32], canon[STORE_ADDR_LEN], msg[512];
+		struct zg_addr addr;
+		snprintf(field, sizeof(field), "targets[%zu]", i);
+		if (api_validate_target(text, own, n_own, &addr, canon,
+					sizeof(canon), msg, sizeof(msg)) != 0) {
+			ret = api_fail(r, 400, field, "%s", msg);
+		} else if (egress != NULL &&
+			   !api_egress_allows(egress, ep->n_egress,
+					      IPPROTO_UDP, &addr)) {
+			ret = api_fail(r, 400, field,
+				       "target %s is not allowed by the security group of %s (%s): no egress rule allows udp to %s",
+				       canon, ep->meta.resource_id,
+				       ep->meta.name, canon);
+		} else if (store_strv_has(targets, canon)) {
+			ret = api_fail(r, 400, field, "%s is listed twice",
+				       canon);
+		} else if (store_strv_push(targets, canon) != 0) {
+			ret = api_fail_at(r, 500, NULL, "out of memory");
+		}
+	}
+	free(egress);
+	free(own);
+	return ret;
+}
+
+/* Re-checks stored targets (another endpoint) as if they were sent. */
+static int recheck_targets(struct api_req *r, const struct store_rule *rule,
+			   const struct store_endpoint *ep)
+{
+	json_t *list = api_json_strv(&rule->targets);
+	struct store_strv copy = { 0 };
+	int ret = list != NULL ? read_targets(r, list, ep, &copy)
+			       : api_fail_at(r, 500, NULL, "out of memory");
+	store_strv_clear(&copy);
+	json_decref(list);
+	return ret;
+}
+
+/*
+ * Rules
+ */
+
+static int load_rule(struct api_req *r, const char *rule_id,
+		     struct store_rule *rule)
+{
+	int ret = store_rule_get(r->store, rule_id, rule);
+	if (ret == ZG_ENOENT) {
+		return api_fail_missing(r, "rule", rule_id);
+	}
+	return ret != 0 ? api_fail_store(r, ret, "a rule") : 0;
+}
+
+static int rule_reply(struct api_req *r, const struct store_rule *rule,
+		      json_t **out)
+{
+	*out = api_json_rule(rule);
+	return *out != NULL ? 0 : api_fail_at(r, 500, NULL, "out of memory");
+}
+
+int api_rule_list(struct api_req *r, const struct api_args *a, json_t **out)
+{
+	struct store_rule *rules = NULL;
+	size_t n = 0;
+	bool more = false;
+	int ret = store_rule_list(r->store, a->after, a->limit, &rules, &n,
+				  &more);
+	if (ret == ZG_EINVAL) {
+		return api_fail_at(r, 400, "after", "unknown cursor '%s'",
+				   a->after);
+	}
+	if (ret != 0) {
+		return api_fail_store(r, ret, "the list of rules");
+	}
+	json_t *items = json_array();
+	for (size_t i = 0; items != NULL && i < n; i++) {
+		if (json_array_append_new(items, api_json_rule(&rules[i])) != 0) {
+			json_decref(items);
+			items = NULL;
+		}
+	}
+	*out = api_json_page(items, more ? rules[n - 1].meta.resource_id
+					 : NULL);
+	store_rule_list_free(rules, n);
+	return *out != NULL ? 0 : api_fail_at(r, 500, NULL, "out of memory");
+}
+
+int api_rule_get(struct api_req *r, const struct api_args *a, json_t **out)
+{
+	struct store_rule rule = { 0 };
+	int ret = load_rule(r, a->id, &rule);
+	if (ret == 0) {
+		ret = rule_reply(r, &rule, out);
+	}
+	store_rule_clear(&rule);
+	return ret;
+}
+
+static int check_unique_name(struct api_req *r, const struct store_rule *rule)
+{
+	struct store_rule *rules = NULL;
+	size_t n = 0;
+	bool more = false;
+	int ret = store_rule_list(r->store, NULL, 0, &rules, &n, &more);
+	if (ret != 0) {
+		return api_fail_store(r, ret, "the list of rules");
+	}
+	for (size_t i = 0; ret == 0 && i < n; i++) {
+		if (strcmp(rules[i].meta.resource_id,
+			   rule->meta.resource_id) != 0 &&
+		    strcmp(rules[i].meta.name, rule->meta.name) == 0) {
+			ret = api_fail(r, 409, "name",
+				       "%s already has the name %s",
+				       rules[i].meta.resource_id,
+				       rule->meta.name);
+		}
+	}
+	store_rule_list_free(rules, n);
+	return ret;
+}
+
+/* The fields of a rule body; ep receives the rule's endpoint. */
+static int read_rule_body(struct api_req *r, json_t *body,
+			  struct store_rule *rule, bool create,
+			  struct store_endpoint *ep)
+{
+	if (!json_is_object(body)) {
+		return api_fail(r, 400, NULL, "the body must be a JSON object");
+	}
+	const char *name = NULL, *domain = NULL, *endpoint_id = NULL;
+	bool present = false, endpoint_given = false;
+	char msg[256], canon[API_NAME_LEN];
+	int ret = api_check_keys(r, body, rule_keys);
+	if (ret == 0) {
+		ret = api_get_string(r, body, "name", create, &name, &present);
+	}
+	if (ret == 0 && present) {
+		if (api_validate_resource_name(name, "rule", msg,
+					       sizeof(msg)) != 0) {
+			return api_fail(r, 400, "name", "%s", msg);
+		}
+		snprintf(rule->meta.name, sizeof(rule->meta.name), "%s", name);
+	}
+	if (ret == 0) {
+		ret = api_get_string(r, body, "domain", create, &domain,
+				     &present);
+	}
+	if (ret == 0 && present) {
+		if (api_validate_domain(domain, true, canon, sizeof(canon),
+					msg, sizeof(msg)) != 0) {
+			return api_fail(r, 400, "domain", "%s", msg);
+		}
+		if (!create && strcmp(canon, rule->domain) != 0) {
+			return api_fail(r, 400, "domain",
+					"the domain of a rule cannot change; create a new rule for %s",
+					canon);
+		}
+		snprintf(rule->domain, sizeof(rule->domain), "%s", canon);
+	}
+	if (ret == 0) {
+		ret = api_get_string(r, body, "endpoint", create, &endpoint_id,
+				     &endpoint_given);
+	}
+	if (ret == 0) {
+		if (endpoint_given) {
+			snprintf(rule->endpoint_id, sizeof(rule->endpoint_id),
+				 "%s", endpoint_id);
+		}
+		ret = api_load_endpoint(r, rule->endpoint_id,
+					endpoint_given ? "endpoint" : NULL, ep);
+	}
+
+	json_t *list = NULL;
+	if (ret == 0) {
+		ret = api_get_strings(r, body, "targets", create, 1,
+				      MAX_TARGETS, &list, &present);
+	}
+	if (ret == 0 && present) {
+		ret = read_targets(r, list, ep, &rule->targets);
+	} else if (ret == 0 && endpoint_given) {
+		ret = recheck_targets(r, rule, ep);
+	}
+	return ret;
+}
+
+int api_rule_create(struct api_req *r, const struct api_args *a,
+		    json_t **out)
+{
+	struct store_rule rule = { 0 };
+	struct store_endpoint ep = { 0 };
+	int ret = read_rule_body(r, a->body, &rule, true, &ep);
+	if (ret == 0) {
+		ret = check_unique_name(r, &rule);
+	}
+	if (ret == 0) {
+		ret = store_rule_create(r->store, &rule);
+		if (ret != 0) {
+			ret = api_fail_store(r, ret, "creating the rule");
+		}
+	}
+	if (ret == 0) {
+		char fields[128];
+		snprintf(fields, sizeof(fields), "rule_id=%s endpoint_id=%s",
+			 rule.meta.resource_id, rule.endpoint_id);
+		api_note(r, fields, "created rule %s for %s with %zu targets",
+			 rule.meta.name, rule.domain, rule.targets.n);
+		ret = rule_reply(r, &rule, out);
+	}
+	store_endpoint_clear(&ep);
+	store_rule_clear(&rule);
+	return ret;
+}
+
+int api_rule_update(struct api_req *r, const struct api_args *a,
+		    json_t **out)
+{
+	struct store_rule rule = { 0 };
+	struct store_endpoint ep = { 0 };
+	int ret = load_rule(r, a->id, &rule);
+	if (ret == 0) {
+		ret = api_check_version(r, a, rule.meta.version);
+	}
+	if (ret == 0) {
+		ret = read_rule_body(r, a->body, &rule, false, &ep);
+	}
+	if (ret == 0) {
+		ret = check_unique_name(r, &rule);
+	}
+	if (ret == 0) {
+		ret = store_rule_update(r->store, &rule);
+		if (ret != 0) {
+			ret = api_fail_store(r, ret, "updating the rule");
+		}
+	}
+	if (ret == 0) {
+		char fields[128];
+		snprintf(fields, sizeof(fields), "rule_id=%s endpoint_id=%s",
+			 rule.meta.resource_id, rule.endpoint_id);
+		api_note(r, fields, "updated rule %s (version %lld)",
+			 rule.meta.name, (long long)rule.meta.version);
+		ret = rule_reply(r, &rule, out);
+	}
+	store_endpoint_clear(&ep);
+	store_rule_clear(&rule);
+	return ret;
+}
+
+int api_rule_delete(struct api_req *r, const struct api_args *a,
+		    json_t **out)
+{
+	struct store_rule rule = { 0 };
+	int ret = load_rule(r, a->id, &rule);
+	if (ret == 0) {
+		ret = api_check_version(r, a, rule.meta.version);
+	}
+	if (ret == 0) {
+		ret = store_rule_delete(r->store, a->id);
+		if (ret != 0) {
+			ret = api_fail_store(r, ret, "deleting the rule");
+		}
+	}
+	if (ret == 0) {
+		char fields[64];
+		snprintf(fields, sizeof(fields), "rule_id=%s", a->id);
+		api_note(r, fields, "deleted rule %s for %s", rule.meta.name,
+			 rule.domain);
+		*out = api_json_deleted(&a->id, 1);
+		ret = *out != NULL ? 0
+			: api_fail_at(r, 500, NULL, "out of memory");
+	}
+	store_rule_clear(&rule);
+	return ret;
+}
+
+int api_rule_vpcs(struct api_req *r, const struct api_args *a, json_t **out)
+{
+	struct store_rule rule = { 0 };
+	int ret = load_rule(r, a->id, &rule);
+	json_t *items = ret == 0 ? json_array() : NULL;
+	for (size_t i = 0; items != NULL && i < rule.vpcs.n; i++) {
+		struct store_vpc vpc = { 0 };
+		if (store_vpc_get(r->store, rule.vpcs.v[i], &vpc) == 0) {
+			json_array_append_new(items, api_json_vpc(&vpc));
+		}
+		store_vpc_clear(&vpc);
+	}
+	if (ret == 0) {
+		*out = api_json_page(items, NULL);
+		ret = *out != NULL ? 0
+			: api_fail_at(r, 500, NULL, "out of memory");
+	}
+	store_rule_clear(&rule);
+	return ret;
+}
+
+/* Two rules for one domain never serve one VPC. */
+static int check_same_domain_bound(struct api_req *r,
+				   const struct store_rule *rule,
+				   const char *vpc_id)
+{
+	struct store_rule *rules = NULL;
+	size_t n = 0;
+	bool more = false;
+	int ret = store_rule_list(r->store, NULL, 0, &rules, &n, &more);
+	if (ret != 0) {
+		return api_fail_store(r, ret, "the list of rules");
+	}
+	for (size_t i = 0; ret == 0 && i < n; i++) {
+		if (strcmp(rules[i].meta.resource_id,
+			   rule->meta.resource_id) != 0 &&
+		    strcmp(rules[i].domain, rule->domain) == 0 &&
+		    store_strv_has(&rules[i].vpcs, vpc_id)) {
+			ret = api_fail(r, 409, "vpc",
+				       "%s (%s) for %s is already bound to %s; two rules for one domain cannot serve one VPC",
+				       rules[i].meta.resource_id,
+				       rules[i].meta.name, rule->domain,
+				       vpc_id);
+		}
+	}
+	store_rule_list_free(rules, n);
+	return ret;
+}
+
+int api_rule_bind(struct api_req *r, const struct api_args *a, json_t **out)
+{
+	struct store_rule rule = { 0 };
+	const char *vpc_id = NULL;
+	int ret = load_rule(r, a->id, &rule);
+	if (ret == 0) {
+		ret = api_read_binding(r, a->body, &vpc_id);
+	}
+	if (ret == 0 && store_strv_has(&rule.vpcs, vpc_id)) {
+		ret = api_fail(r, 409, "vpc", "%s is already bound to %s",
+			       a->id, vpc_id);
+	}
+	if (ret == 0) {
+		ret = check_same_domain_bound(r, &rule, vpc_id);
+	}
+	if (ret == 0) {
+		ret = store_rule_bind(r->store, a->id, vpc_id);
+		if (ret != 0) {
+			ret = api_fail_store(r, ret, "binding the rule");
+		}
+	}
+	store_rule_clear(&rule);
+	if (ret == 0) {
+		ret = load_rule(r, a->id, &rule);
+	}
+	if (ret == 0) {
+		char fields[128];
+		snprintf(fields, sizeof(fields), "rule_id=%s vpc_id=%s", a->id,
+			 vpc_id);
+		api_note(r, fields, "bound rule %s for %s to the vpc",
+			 rule.meta.name, rule.domain);
+		ret = rule_reply(r, &rule, out);
+	}
+	store_rule_clear(&rule);
+	return ret;
+}
+
+int api_rule_unbind(struct api_req *r, const struct api_args *a,
+		    json_t **out)
+{
+	struct store_rule rule = { 0 };
+	int ret = load_rule(r, a->id, &rule);
+	if (ret == 0 && !store_strv_has(&rule.vpcs, a->sub_id)) {
+		ret = api_fail_at(r, 404, NULL, "%s is not bound to %s", a->id,
+				  a->sub_id);
+	}
+	if (ret == 0) {
+		ret = store_rule_unbind(r->store, a->id, a->sub_id);
+		if (ret != 0) {
+			ret = api_fail_store(r, ret, "unbinding the rule");
+		}
+	}
+	store_rule_clear(&rule);
+	if (ret == 0) {
+		ret = load_rule(r, a->id, &rule);
+	}
+	if (ret == 0) {
+		char fields[128];
+		snprintf(fields, sizeof(fields), "rule_id=%s vpc_id=%s", a->id,
+			 a->sub_id);
+		api_note(r, fields, "unbound rule %s from the vpc",
+			 rule.meta.name);
+		ret = rule_reply(r, &rule, out);
+	}
+	store_rule_clear(&rule);
+	return ret;
+}
+
+/*
+ * Default upstreams
+ */
+
+/* Maps "global", "upstream-global", "vpc-1" or "upstream-vpc-1" to the
+ * upstream id and its VPC ("" for global); 404 for an unknown VPC. */
+static int upstream_ids(struct api_req *r, const char *id, char *upstream_id,
+			char *vpc_id)
+{
+	const char *tail = strncmp(id, "upstream-", 9) == 0 ? id + 9 : id;
+	if (strcmp(tail, "global") == 0) {
+		vpc_id[0] = '\0';
+		snprintf(upstream_id, STORE_ID_LEN, "upstream-global");
+		return 0;
+	}
+	if (strlen(tail) >= STORE_ID_LEN - 9) {
+		return api_fail_missing(r, "VPC", tail);
+	}
+	struct store_vpc vpc = { 0 };
+	int ret = store_vpc_get(r->store, tail, &vpc);
+	store_vpc_clear(&vpc);
+	if (ret == ZG_ENOENT) {
+		return api_fail_missing(r, "VPC", tail);
+	}
+	if (ret != 0) {
+		return api_fail_store(r, ret, "a VPC");
+	}
+	snprintf(vpc_id, STORE_ID_LEN, "%s", tail);
+	snprintf(upstream_id, STORE_ID_LEN, "upstream-%s", tail);
+	return 0;
+}
+
+int api_upstream_list(struct api_req *r, const struct api_args *a,
+		      json_t **out)
+{
+	struct store_upstream *ups = NULL;
+	size_t n = 0;
+	bool more = false;
+	int ret = store_upstream_list(r->store, a->after, a->limit, &ups, &n,
+				      &more);
+	if (ret == ZG_EINVAL) {
+		return api_fail_at(r, 400, "after", "unknown cursor '%s'",
+				   a->after);
+	}
+	if (ret != 0) {
+		return api_fail_store(r, ret, "the list of upstreams");
+	}
+	json_t *items = json_array();
+	for (size_t i = 0; items != NULL && i < n; i++) {
+		if (json_array_append_new(items,
+					  api_json_upstream(&ups[i])) != 0) {
+			json_decref(items);
+			items = NULL;
+		}
+	}
+	*out = api_json_page(items, more ? ups[n - 1].meta.resource_id : NULL);
+	store_upstream_list_free(ups, n);
+	return *out != NULL ? 0 : api_fail_at(r, 500, NULL, "out of memory");
+}
+
+int api_upstream_get(struct api_req *r, const struct api_args *a,
+		     json_t **out)
+{
+	char upstream_id[STORE_ID_LEN], vpc_id[STORE_ID_LEN];
+	struct store_upstream up = { 0 };
+	int ret = upstream_ids(r, a->id, upstream_id, vpc_id);
+	if (ret == 0) {
+		ret = store_upstream_get(r->store, upstream_id, &up);
+		if (ret == ZG_ENOENT) {
+			ret = api_fail_missing(r, "upstream", upstream_id);
+		} else if (ret != 0) {
+			ret = api_fail_store(r, ret, "an upstream");
+		}
+	}
+	if (ret == 0) {
+		*out = api_json_upstream(&up);
+		ret = *out != NULL ? 0
+			: api_fail_at(r, 500, NULL, "out of memory");
+	}
+	store_upstream_clear(&up);
+	return ret;
+}
+
+int api_upstream_put(struct api_req *r, const struct api_args *a,
+		     json_t **out)
+{
+	json_t *body = a->body;
+	if (!json_is_object(body)) {
+		return api_fail(r, 400, NULL, "the body must be a JSON object");
+	}
+	char upstream_id[STORE_ID_LEN];
+	struct store_upstream up = { 0 };
+	int ret = upstream_ids(r, a->id, upstream_id, up.vpc_id);
+	if (ret == 0) {
+		ret = api_check_keys(r, body, upstream_keys);
+	}
+	json_t *list = NULL;
+	if (ret == 0) {
+		ret = api_get_strings(r, body, "targets", true, 1, MAX_TARGETS,
+				      &list, NULL);
+	}
+	if (ret == 0) {
+		ret = read_targets(r, list, NULL, &up.targets);
+	}
+	json_t *source = json_object_get(body, "source");
+	struct zg_addr addr;
+	char msg[256];
+	if (ret == 0 && source != NULL && !json_is_null(source)) {
+		if (!json_is_string(source)) {
+			ret = api_fail(r, 400, "source",
+				       "source must be an address or null");
+		} else if (api_validate_source(json_string_value(source), &addr,
+					       up.source, sizeof(up.source),
+					       msg, sizeof(msg)) != 0) {
+			ret = api_fail(r, 400, "source", "%s", msg);
+		}
+	}
+
+	bool created = false;
+	if (ret == 0) {
+		ret = store_upstream_put(r->store, &up, &created);
+		if (ret != 0) {
+			ret = api_fail_store(r, ret, "setting the upstream");
+		}
+	}
+	if (ret == 0) {
+		char fields[128];
+		snprintf(fields, sizeof(fields), "upstream_id=%s",
+			 up.meta.resource_id);
+		api_note(r, fields, "%s default upstream with %zu targets",
+			 created ? "set" : "replaced", up.targets.n);
+		*out = api_json_upstream(&up);
+		ret = *out != NULL ? 0
+			: api_fail_at(r, 500, NULL, "out of memory");
+	}
+	store_upstream_clear(&up);
+	return ret;
+}
+
+int api_upstream_delete(struct api_req *r, const struct api_args *a,
+			json_t **out)
+{
+	char upstream_id[STORE_ID_LEN], vpc_id[STORE_ID_LEN];
+	int ret = upstream_ids(r, a->id, upstream_id, vpc_id);
+	if (ret == 0) {
+		ret = store_upstream_delete(r->store, upstream_id);
+		if (ret == ZG_ENOENT) {
+			ret = api_fail_missing(r, "upstream", upstream_id);
+		} else if (ret != 0) {
+			ret = api_fail_store(r, ret, "unsetting the upstream");
+		}
+	}
+	if (ret == 0) {
+		char fields[128];
+		snprintf(fields, sizeof(fields), "upstream_id=%s", upstream_id);
+		api_note(r, fields, "unset the default upstream");
+		const char *id = upstream_id;
+		*out = api_json_deleted(&id, 1);
+		ret = *out != NULL ? 0
+			: api_fail_at(r, 500, NULL, "out of memory");
+	}
+	return ret;
+}
