@@ -22,6 +22,27 @@ static const char *const upstream_keys[] = { "targets", "source", NULL };
  * Targets
  */
 
+/* "udp port 53 to 0.0.0.0/0, any port any to ::/0" for messages. */
+static void describe_egress(const struct store_endpoint *ep, char *out,
+			    size_t outlen)
+{
+	out[0] = '\0';
+	if (ep->n_egress == 0) {
+		snprintf(out, outlen, "none");
+		return;
+	}
+	for (size_t i = 0; i < ep->n_egress; i++) {
+		const struct store_egress *e = &ep->egress[i];
+		size_t used = strlen(out);
+		char port[16] = "any";
+		if (e->port != 0) {
+			snprintf(port, sizeof(port), "%u", (unsigned)e->port);
+		}
+		snprintf(out + used, outlen - used, "%s%s port %s to %s",
+			 i > 0 ? ", " : "", e->protocol, port, e->prefix);
+	}
+}
+
 /* Checks the strings of list as targets (field "targets[i]"): not a
  * listener of ours, not unspecified/multicast/broadcast, and allowed
  * over UDP by egress when egress is not NULL. */
@@ -52,10 +73,12 @@ static int read_targets(struct api_req *r, json_t *list,
 		} else if (egress != NULL &&
 			   !api_egress_allows(egress, ep->n_egress,
 					      IPPROTO_UDP, &addr)) {
+			char rules[256];
+			describe_egress(ep, rules, sizeof(rules));
 			ret = api_fail(r, 400, field,
-				       "target %s is not allowed by the security group of %s (%s): no egress rule allows udp to %s",
+				       "target %s is not allowed by the security group of %s (%s): no egress rule allows udp to %s (its rules: %s)",
 				       canon, ep->meta.resource_id,
-				       ep->meta.name, canon);
+				       ep->meta.name, canon, rules);
 		} else if (store_strv_has(targets, canon)) {
 			ret = api_fail(r, 400, field, "%s is listed twice",
 				       canon);

@@ -636,8 +636,15 @@ static int read_batch(struct config_publisher *pub, const struct batch *b,
 	return ret;
 }
 
-/* Publishes the built zones, then the snapshot. Zones first: a snapshot
- * that names a new zone should find its contents there. */
+/*
+ * Publishes the built zones, then the snapshot. Zones first: a snapshot
+ * that names a new zone should find its contents there.
+ *
+ * LIMITATION: each zone is swapped with its own RCU grace period
+ * (zone_handle_publish waits for readers), so loading thousands of zones
+ * at start-up or after a restore takes as many grace periods; API writes
+ * wait for that publication meanwhile.
+ */
 static int publish_pending(struct config_publisher *pub, struct pending *p)
 {
 	for (size_t i = 0; i < p->n_builds; i++) {

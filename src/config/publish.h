@@ -13,9 +13,11 @@ struct store;
 struct config;
 struct config_publisher;
 
-/*! Called after each publication, in the publishing thread, before
- *  config_publisher_sync() returns to its callers (the daemon opens and
- *  closes listener sockets here). cfg is the new current snapshot. */
+/*! Called after each publication of a new snapshot (a publication that
+ *  only replaces zone contents does not call it), in the publishing
+ *  thread, before config_publisher_sync() returns to its callers (the
+ *  daemon opens and closes listener sockets here). cfg is the new
+ *  current snapshot; it stays current at least until the hook returns. */
 typedef void (*config_publish_hook)(void *arg, const struct config *cfg);
 
 /*!

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/error.h"
@@ -101,9 +102,24 @@ static int copy_database(sqlite3 *src, const char *dst_path, char *err,
 	return 0;
 }
 
+/* True when path is the live database file: renaming a copy over it
+ * would pull the file from under SQLite's open connection. */
+static bool is_live_database(const struct store *store, const char *path)
+{
+	struct stat a, b;
+	return stat(path, &a) == 0 && stat(store->path, &b) == 0 &&
+	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 int store_backup(struct store *store, const char *path, char *err,
 		 size_t errlen)
 {
+	if (is_live_database(store, path)) {
+		snprintf(err, errlen,
+			 "%s is the live state database; write the backup elsewhere",
+			 path);
+		return ZG_EINVAL;
+	}
 	char tmp[PATH_MAX];
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp-%ld-%u", path,
 			     (long)getpid(), atomic_fetch_add(&tmp_counter, 1)) >= sizeof(tmp)) {

@@ -357,7 +357,8 @@ void store_change_list_free(struct store_change *changes, size_t n);
  * Writes a consistent copy of the database to path with SQLite's online
  * backup API: first to "<path>.tmp-<pid>", fsynced, then renamed over
  * path, so path is either the old file or the whole new one.
- * \retval 0, ZG_ESTORE (err says why).
+ * \retval 0, ZG_EINVAL (path is the live database), ZG_ESTORE (err says
+ *         why).
  */
 int store_backup(struct store *store, const char *path, char *err,
 		 size_t errlen);

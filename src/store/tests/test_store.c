@@ -641,6 +641,17 @@ static void test_backup_and_restore_round_trip(void **state)
 	assert_int_not_equal(access(wal, F_OK), 0);
 }
 
+static void test_backup_refuses_the_live_database(void **state)
+{
+	struct fixture *f = *state;
+	char err[256];
+	assert_int_equal(store_backup(f->store, f->path, err, sizeof(err)),
+			 ZG_EINVAL);
+	assert_non_null(strstr(err, "live state database"));
+	/* The live database is untouched and still usable. */
+	assert_int_equal(current_version(f->store), 0);
+}
+
 static void test_restore_migrates_an_older_backup(void **state)
 {
 	struct fixture *f = *state;
@@ -722,6 +733,7 @@ int main(void)
 		T(test_zone_delete_removes_records_and_bindings),
 		T(test_upstreams_are_named_by_what_they_serve),
 		T(test_backup_and_restore_round_trip),
+		T(test_backup_refuses_the_live_database),
 		T(test_restore_migrates_an_older_backup),
 		T(test_restore_refuses_newer_schema_and_changes_nothing),
 		T(test_restore_refuses_a_file_that_is_not_a_backup),
