@@ -232,8 +232,8 @@ static void announce_start(struct daemon *d)
 	char listen[2048];
 
 	listeners_describe(d->listeners, listen, sizeof(listen));
-	zg_log(ZG_LOG_NOTICE, "daemon", NULL, "zonegated %s started with %zu workers, listening on %s",
-	       ZONEGATE_VERSION, d->n_workers,
+	zg_log(ZG_LOG_NOTICE, "daemon", NULL, "zonegated %s started with %zu worker%s, listening on %s",
+	       ZONEGATE_VERSION, d->n_workers, d->n_workers == 1 ? "" : "s",
 	       listen[0] != '\0' ? listen : "no address yet");
 	d->started = true;
 
