@@ -184,7 +184,7 @@ def test_rule_target_on_vpc_listener_refused(world, api):
 
 
 @pytest.mark.parametrize("target", ["127.0.0.1:53", "100.64.0.1:53",
-                                    "[::1]:5353"])
+                                    "[::1]:53"])
 def test_rule_targets_allowed(world, api, target):
     r = api.post("/v1/rules", {"name": "ok", "domain": "ok.example",
                                "endpoint": world.ep["ob-1"],

@@ -181,3 +181,19 @@ def test_query_helper_rejects_reply_from_other_address(pub):
                        source=addrs.CLIENT_A, timeout=0.5)
         t.join(5)
         assert time.monotonic() - start < 5
+
+
+def test_query_helper_edns_version_and_do():
+    q = dnsq.make_query("a.example.", edns=1, do=False)
+    assert q.edns == 1 and not q.ednsflags & dns.flags.DO
+    q = dnsq.make_query("a.example.", edns=0, do=True, payload=4096)
+    assert q.edns == 0 and q.ednsflags & dns.flags.DO and q.payload == 4096
+    q = dnsq.make_query("a.example.", edns=None, do=True)
+    assert q.edns == -1
+
+
+def test_fake_negative_wins_over_suffix(op1):
+    op1.add_suffix("onprem.example.", "A", 60, "192.0.2.81")
+    op1.add_negative("gone.onprem.example.", "NXDOMAIN")
+    r = dnsq.query(addrs.OP1, "gone.onprem.example.", source=addrs.OP1)
+    expect(r, "NXDOMAIN", answer=[])

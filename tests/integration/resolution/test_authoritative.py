@@ -37,7 +37,7 @@ def corp(baseline):
     ("corp.example.", "CAA", ['corp.example. 300 CAA 0 issue "ca.example"']),
     ("3.2.1.corp.example.", "PTR",
      ["3.2.1.corp.example. 300 PTR www.corp.example."]),
-    ("corp.example.", "NS", ["corp.example. * NS ns1.corp.example."]),
+    ("corp.example.", "NS", ["corp.example. 3600 NS ns1.corp.example."]),
 ])
 def test_record_types_served_with_aa(corp, pub, query, qname, qtype, answer):
     expect(query(qname, qtype), aa=True, answer=answer)

@@ -58,14 +58,13 @@ def make_query(qname, qtype="A", *, rd=True, edns=0, payload=1232,
         flags |= dns.flags.CD
     if ad:
         flags |= dns.flags.AD
-    if edns is None:
-        q = dns.message.make_query(qname, qtype, use_edns=False, id=qid,
-                                   flags=flags)
-    else:
-        q = dns.message.make_query(qname, qtype, use_edns=edns,
-                                   payload=payload, want_dnssec=do,
-                                   options=list(options), id=qid,
-                                   flags=flags)
+    q = dns.message.make_query(qname, qtype, use_edns=False, id=qid,
+                               flags=flags)
+    if edns is not None:
+        # Not make_query(want_dnssec=...): dnspython 2.3 clears the EDNS
+        # version bits when it clears DO.
+        q.use_edns(edns, ednsflags=int(dns.flags.DO) if do else 0,
+                   payload=payload, options=list(options))
     q.set_opcode(opcode)
     return q
 

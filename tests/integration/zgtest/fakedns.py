@@ -111,7 +111,9 @@ class FakeUpstream:
 
     def add_negative(self, name, rcode, soa=None):
         """Answer every type of name with rcode (NXDOMAIN, or NOERROR for
-        NODATA) and, when given, an SOA line in the authority section."""
+        NODATA) and, when given, an SOA line in the authority section.
+        Wins over add_suffix(); records added with add() for the name win
+        over it."""
         self.negatives[dns.name.from_text(name)] = (
             dns.rcode.from_text(rcode), soa)
 
@@ -166,7 +168,7 @@ class FakeUpstream:
         qname = q.question[0].name
         qtype = q.question[0].rdtype
         canned = self.records.get((qname, qtype))
-        if canned is None:
+        if canned is None and qname not in self.negatives:
             for suffix, rdtype, c in self.suffixes:
                 if rdtype == qtype and qname.is_subdomain(suffix):
                     canned = c
