@@ -42,7 +42,8 @@ void resolve_ctx_free(struct resolve_ctx *ctx);
 typedef void (*resolve_reply_cb)(void *arg, const uint8_t *wire, size_t len);
 
 /*!
- * Answers one client message.
+ * Answers one client message. The message is copied before this
+ * returns, so wire may be reused at once.
  * \param local   address (IP and port) the query arrived on.
  * \param source  client address.
  * \param tcp     true for TCP (no size limit, no TC).
