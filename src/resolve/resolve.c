@@ -41,6 +41,19 @@ enum {
 /* Names one query may visit: the first plus one per CNAME. */
 #define MAX_NAMES (RESOLVE_MAX_CNAMES + 2)
 
+/* Zone service handlers, set once at start-up before workers run. */
+static struct {
+	resolve_service_fn fn;
+	void *arg;
+} services[RESOLVE_SERVICE_XFR + 1];
+
+void resolve_set_service(enum resolve_service_kind kind,
+			 resolve_service_fn fn, void *arg)
+{
+	services[kind].fn = fn;
+	services[kind].arg = arg;
+}
+
 struct resolve_ctx {
 	struct loop *loop;
 	struct forward_ctx *fwd;
@@ -423,8 +436,59 @@ static int reply_error(const knot_pkt_t *query, uint16_t rcode, uint16_t ede,
 	return 0;
 }
 
+/* Which zone service a parsed message belongs to, or -1 for none (an
+ * ordinary query, or a service nobody registered). */
+static int service_kind(const knot_pkt_t *pkt)
+{
+	int kind = -1;
+	uint8_t opcode = knot_wire_get_opcode(pkt->wire);
+	if (opcode == KNOT_OPCODE_NOTIFY) {
+		kind = RESOLVE_SERVICE_NOTIFY;
+	} else if (opcode == KNOT_OPCODE_UPDATE) {
+		kind = RESOLVE_SERVICE_UPDATE;
+	} else if (opcode == KNOT_OPCODE_QUERY && knot_pkt_qdcount(pkt) == 1 &&
+		   (knot_pkt_qtype(pkt) == KNOT_RRTYPE_AXFR ||
+		    knot_pkt_qtype(pkt) == KNOT_RRTYPE_IXFR)) {
+		kind = RESOLVE_SERVICE_XFR;
+	}
+	return kind >= 0 && services[kind].fn != NULL ? kind : -1;
+}
+
+/* Hands a NOTIFY, UPDATE or transfer request to the zone service. */
+static int hand_to_service(struct rq *rq, const struct zg_addr *local,
+			   resolve_reply_cb cb, void *arg)
+{
+	int kind = service_kind(rq->query);
+
+	rcu_read_lock();
+	const struct config *cfg = config_current();
+	const struct config_vpc *vpc = cfg != NULL ?
+		config_classify(cfg, local, &rq->source) : NULL;
+	char vpc_id[CONFIG_ID_LEN] = "";
+	if (vpc != NULL) {
+		snprintf(vpc_id, sizeof(vpc_id), "%s", vpc->vpc_id);
+	}
+	rcu_read_unlock();
+
+	struct resolve_service_msg msg = {
+		.kind = (enum resolve_service_kind)kind,
+		.pkt = rq->query,
+		.local = local,
+		.source = &rq->source,
+		.tcp = rq->tcp,
+		.vpc_id = vpc != NULL ? vpc_id : NULL,
+	};
+	int ret = services[kind].fn(services[kind].arg, &msg, cb, arg);
+	if (ret != 0) {
+		ret = reply_error(rq->query, KNOT_RCODE_SERVFAIL, EDE_OTHER,
+				  "zone service failed", cb, arg);
+	}
+	rq_free(rq);
+	return ret;
+}
+
 /* Parses the client's message into rq->query. Returns -1 when it can be
- * resolved, -2 to drop it silently, or the RCODE to answer with (and
+ * resolved, -2 to drop it silently, -3 for the zone service, or the RCODE to answer with (and
  * sets the EDE to attach, WIRE_EDE_NONE for none). */
 static int parse_query(struct rq *rq, const uint8_t *wire, size_t len,
 		       uint16_t *ede, const char **ede_text)
@@ -444,6 +508,10 @@ static int parse_query(struct rq *rq, const uint8_t *wire, size_t len,
 	rq->query->size = len;
 	if (knot_pkt_parse(rq->query, 0) != KNOT_EOK) {
 		return KNOT_RCODE_FORMERR;
+	}
+
+	if (service_kind(rq->query) >= 0) {
+		return -3;
 	}
 
 	uint16_t rcode = KNOT_RCODE_NOERROR;
@@ -490,6 +558,9 @@ int resolve_query(struct resolve_ctx *ctx, const uint8_t *wire, size_t len,
 		cb(arg, NULL, 0);
 		rq_free(rq);
 		return 0;
+	}
+	if (verdict == -3) {
+		return hand_to_service(rq, local, cb, arg);
 	}
 	if (verdict >= 0) {
 		int ret = reply_error(rq->query, (uint16_t)verdict, ede,

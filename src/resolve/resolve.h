@@ -53,6 +53,44 @@ int resolve_query(struct resolve_ctx *ctx, const uint8_t *wire, size_t len,
 		  const struct zg_addr *local, const struct zg_addr *source,
 		  bool tcp, resolve_reply_cb cb, void *arg);
 
+/*
+ * Messages that are not ordinary queries belong to the zone service
+ * (issue 4): NOTIFY and UPDATE opcodes, and AXFR/IXFR queries. The query
+ * path classifies them (VPC of the listener or source) and hands them
+ * over; without a registered service they get NOTIMP or REFUSED.
+ */
+enum resolve_service_kind {
+	RESOLVE_SERVICE_NOTIFY = 0,	/* opcode NOTIFY (RFC 1996) */
+	RESOLVE_SERVICE_UPDATE,		/* opcode UPDATE (RFC 2136) */
+	RESOLVE_SERVICE_XFR,		/* QUERY for AXFR or IXFR */
+};
+
+struct resolve_service_msg {
+	enum resolve_service_kind kind;
+	const knot_pkt_t *pkt;		/* parsed; valid during the call */
+	const struct zg_addr *local;	/* address the message came to */
+	const struct zg_addr *source;	/* sender */
+	bool tcp;
+	const char *vpc_id;		/* VPC of listener or source, or NULL */
+};
+
+/*!
+ * Handles one service message; must call cb exactly once (now or later,
+ * from any thread that the caller's transport accepts: the daemon posts
+ * replies back to the worker) and return 0, or return an error without
+ * calling cb (the query path then answers SERVFAIL).
+ * Zone transfers out that need several messages use the stream
+ * variant the daemon offers through arg; see the daemon's tcp.h.
+ */
+typedef int (*resolve_service_fn)(void *arg,
+				  const struct resolve_service_msg *msg,
+				  resolve_reply_cb cb, void *cb_arg);
+
+/*! Registers the zone service for one kind. Call before workers start;
+ *  not thread-safe. fn NULL removes it. */
+void resolve_set_service(enum resolve_service_kind kind,
+			 resolve_service_fn fn, void *arg);
+
 /* What explain reports about one step of the resolution order. */
 enum resolve_step_kind {
 	RESOLVE_STEP_REFUSED_NO_VPC = 0,
