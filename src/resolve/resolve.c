@@ -446,7 +446,7 @@ static int service_kind(const knot_pkt_t *pkt)
 		kind = RESOLVE_SERVICE_NOTIFY;
 	} else if (opcode == KNOT_OPCODE_UPDATE) {
 		kind = RESOLVE_SERVICE_UPDATE;
-	} else if (opcode == KNOT_OPCODE_QUERY && knot_pkt_qdcount(pkt) == 1 &&
+	} else if (opcode == KNOT_OPCODE_QUERY && knot_wire_get_qdcount(pkt->wire) == 1 &&
 		   (knot_pkt_qtype(pkt) == KNOT_RRTYPE_AXFR ||
 		    knot_pkt_qtype(pkt) == KNOT_RRTYPE_IXFR)) {
 		kind = RESOLVE_SERVICE_XFR;
