@@ -152,3 +152,35 @@ def test_bad_config_file_refused(tmp_path):
                        timeout=10)
     assert p.returncode != 0
     assert "bad.conf" in p.stderr and "1" in p.stderr, p.stderr
+
+
+def test_wildcard_v4_and_v6_listeners_share_a_port(tmp_path, attach):
+    """IPv6 sockets are IPV6_V6ONLY: [::]:5355 and 0.0.0.0:5355 both bind,
+    and an IPv4 client is classified by its IPv4 address, not a mapped
+    one."""
+    z = start(tmp_path, attach, listens=["0.0.0.0:5355", "[::]:5355"])
+    try:
+        configure(z)
+        for server, src in ((A.ZG, A.CLIENT_A), (A.ZG6, A.CLIENT_A6)):
+            r = dnsq.query(server, "www.corp.example.", source=src,
+                           port=5355)
+            expect(r, aa=True, answer=["www.corp.example. 300 A 10.1.2.3"])
+        r = dnsq.query(A.ZG2, "www.corp.example.", source=A.CLIENT_NOVPC,
+                       port=5355)
+        expect(r, "REFUSED", ra=None, aa=False, ede=18)
+    finally:
+        assert z.stop() == 0
+
+
+def test_newer_schema_refused(tmp_path, attach):
+    z = start(tmp_path, attach)
+    configure(z)
+    assert z.stop() == 0
+    # White box: the store keeps its schema version in this table.
+    subprocess.run(["sqlite3", z.state,
+                    "UPDATE schema_version SET version = version + 100"],
+                   check=True, timeout=20)
+    p = subprocess.run(z.argv(), capture_output=True, text=True, timeout=20)
+    assert p.returncode != 0
+    out = (p.stdout + p.stderr).lower()
+    assert "schema" in out, out

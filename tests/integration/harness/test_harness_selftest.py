@@ -197,3 +197,23 @@ def test_fake_negative_wins_over_suffix(op1):
     op1.add_negative("gone.onprem.example.", "NXDOMAIN")
     r = dnsq.query(addrs.OP1, "gone.onprem.example.", source=addrs.OP1)
     expect(r, "NXDOMAIN", answer=[])
+
+
+def test_fake_delay_does_not_hold_up_other_queries(op1):
+    op1.add_suffix("d.example.", "A", 5, "192.0.2.1")
+    op1.delay_s = 0.5
+    import socket as so
+    start = time.monotonic()
+    socks = []
+    for i in range(3):
+        s = so.socket(so.AF_INET, so.SOCK_DGRAM)
+        s.bind((addrs.CLIENT_A, 0))
+        s.sendto(dnsq.make_query("q%d.d.example." % i).to_wire(),
+                 (addrs.OP1, 53))
+        socks.append(s)
+    for s in socks:
+        s.settimeout(3)
+        s.recvfrom(512)
+        s.close()
+    elapsed = time.monotonic() - start
+    assert 0.45 < elapsed < 1.0, elapsed

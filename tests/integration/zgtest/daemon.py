@@ -189,6 +189,7 @@ class Zonegated:
         for listen in self.listens:
             host, _, port = listen.rpartition(":")
             host = host.strip("[]")
+            host = {"0.0.0.0": addrs.ZG, "::": addrs.ZG6}.get(host, host)
             source = addrs.CLIENT_NOVPC6 if addrs.is_v6(host) \
                 else addrs.CLIENT_NOVPC
             while True:

@@ -83,7 +83,7 @@ class FakeUpstream:
         self.mode = "answer"
         self.handler = None
         self.pre_replies = None
-        self.delay_s = 0.0
+        self.delay_s = 0.0      # every reply this much later
         self.records = {}       # (name, rdtype) -> Canned
         self.suffixes = []      # (suffix Name, rdtype) -> Canned
         self.negatives = {}     # name -> (rcode, soa rrset text or None)
@@ -251,8 +251,6 @@ class FakeUpstream:
         entry = self._entry(wire, q, transport, src, dst)
         with self._lock:
             self.log.append(entry)
-        if self.delay_s:
-            time.sleep(self.delay_s)
         resp = self.respond(q, entry, transport)
         if resp is None:
             return None
@@ -321,8 +319,24 @@ class FakeUpstream:
             for extra in (self.pre_replies(q) if q is not None else []):
                 sock.sendto(extra.to_wire(), src)
         out = self._handle(wire, "udp", src[:2], ip)
-        if out is not None:
+        if out is None:
+            return
+        if self.delay_s:
+            # Later, without holding up other queries.
+            t = threading.Timer(self.delay_s, self._send_late,
+                                args=(sock, out, src))
+            t.daemon = True
+            t.start()
+            return
+        sock.sendto(out, src)
+
+    def _send_late(self, sock, out, src):
+        if self._stop.is_set():
+            return
+        try:
             sock.sendto(out, src)
+        except OSError as exc:
+            self.errors.append("late reply to %s: %s" % (src, exc))
 
     def _accept(self, lsock, ip):
         conn, src = lsock.accept()
@@ -351,6 +365,8 @@ class FakeUpstream:
                     out = self._handle(wire, "tcp", src, ip)
                     if out is None:
                         continue
+                    if self.delay_s:
+                        time.sleep(self.delay_s)
                     conn.sendall(struct.pack("!H", len(out)) + out)
             except OSError:
                 return
