@@ -20,7 +20,8 @@ BUILD_ASAN ?= build-asan
 PYTHON     ?= /usr/bin/python3
 PYTEST_ARGS ?=
 
-SAN_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1 \
+ASAN_OPTS = detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1
+SAN_ENV = ASAN_OPTIONS=$(ASAN_OPTS) \
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
 .PHONY: all deps deps-quiet build build-asan check check-unit \

@@ -96,8 +96,8 @@ trap restore_policy EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-printf '#!/bin/sh\n# zonegate deps.sh: no service starts during install\nexit 101\n' \
-	>"$POLICY"
+printf '#!/bin/sh\n# %s\nexit 101\n' \
+	"zonegate deps.sh: no service starts during install" >"$POLICY"
 chmod 755 "$POLICY"
 
 export DEBIAN_FRONTEND=noninteractive

@@ -6,8 +6,6 @@ delete for every resource, explain."""
 
 import re
 
-import pytest
-
 from zgtest import addrs as A
 from zgtest.cli import items
 

@@ -13,7 +13,8 @@ from zgtest import addrs as A
 from zgtest.check import expect
 
 CHAINS = [
-    [("mydb.db.example.net.", 300, "CNAME", "mydb.privatelink.db.example.net."),
+    [("mydb.db.example.net.", 300, "CNAME",
+      "mydb.privatelink.db.example.net."),
      ("mydb.privatelink.db.example.net.", 300, "CNAME",
       "cr7.cloudapp.example.net."),
      ("cr7.cloudapp.example.net.", 60, "A", "203.0.113.40")],

@@ -6,7 +6,6 @@ special case."""
 
 import pytest
 
-from zgtest import addrs as A
 from zgtest.check import assert_silent, expect
 from zgtest.util import scaled
 

@@ -4,8 +4,6 @@
 SIGTERM, and a "zonegate" that prints JSON or fails. This shows the
 fixtures start, wait, restart after kill -9, stop and report as meant."""
 
-import os
-import signal
 import stat
 import textwrap
 

@@ -3,8 +3,6 @@
 §5); one more is SERVFAIL with EDE 0 (§6, "CNAME chain too long"),
 whose text names no names."""
 
-import pytest
-
 from zgtest import addrs as A
 from zgtest.check import assert_silent, ede_list, expect
 

@@ -178,8 +178,10 @@ def expect(reply, rcode="NOERROR", *, aa=None, tc=False, ra=True, rd=None,
         want = rcode if isinstance(rcode, int) else dns.rcode.from_text(rcode)
         need(msg.rcode() == want, "rcode %s, expected %s"
              % (dns.rcode.to_text(msg.rcode()), dns.rcode.to_text(want)))
-    for bit, name, value in ((dns.flags.AA, "AA", aa), (dns.flags.TC, "TC", tc),
-                             (dns.flags.RA, "RA", ra), (dns.flags.AD, "AD", ad),
+    for bit, name, value in ((dns.flags.AA, "AA", aa),
+                             (dns.flags.TC, "TC", tc),
+                             (dns.flags.RA, "RA", ra),
+                             (dns.flags.AD, "AD", ad),
                              (dns.flags.CD, "CD", cd)):
         if value is not None:
             need(flag(msg, bit) == value, "%s=%d, expected %d"

@@ -149,8 +149,9 @@ class Zonegated:
                                "ZONEGATE_BUILD or run make)" % daemon_path())
         self.starts += 1
         with open(self.logfile, "ab") as log:
-            log.write(b"==== start %d: %s\n" % (self.starts,
-                                                 " ".join(self.argv()).encode()))
+            line = "==== start %d: %s\n" % (self.starts,
+                                             " ".join(self.argv()))
+            log.write(line.encode())
             log.flush()
             self.proc = subprocess.Popen(self.argv(), stdout=log,
                                          stderr=subprocess.STDOUT,

@@ -184,7 +184,7 @@ class FakeUpstream:
             rcode, soa = neg
             resp.set_rcode(rcode)
             if soa:
-                owner, ttl, _, rest = soa.split(None, 3)   # type: SOA
+                owner, ttl, _, rest = soa.split(None, 3)  # _ is "SOA"
                 resp.authority.append(dns.rrset.from_text(
                     owner, int(ttl), "IN", "SOA", rest))
             return
