@@ -26,6 +26,8 @@ static const char *const resource_tables[] = {
 	"endpoint", "endpoint_source", "endpoint_egress",
 	"rule", "rule_target", "rule_vpc",
 	"upstream", "upstream_target",
+	"tsig_key", "zone_secondary", "zone_primary", "zone_allow_notify",
+	"xfr_state",
 };
 #define N_RESOURCE_TABLES (sizeof(resource_tables) / sizeof(resource_tables[0]))
 

@@ -111,6 +111,38 @@ static const char *const migrations[] = {
 	"CREATE INDEX record_owner ON record (zone_id, name, type);"
 	"CREATE INDEX zone_vpc_by_vpc ON zone_vpc (vpc_id);"
 	"CREATE INDEX rule_vpc_by_vpc ON rule_vpc (vpc_id);",
+
+	/* 2 -> 3: TSIG keys, secondary zones' settings, and the snapshot
+	 * and refresh state their transfers leave. */
+	"CREATE TABLE tsig_key (key_id TEXT PRIMARY KEY, name TEXT NOT NULL,"
+	"  account TEXT NOT NULL, version INTEGER NOT NULL,"
+	"  created_at TEXT NOT NULL, updated_at TEXT NOT NULL,"
+	"  algorithm TEXT NOT NULL, secret TEXT NOT NULL);"
+	"CREATE TABLE zone_secondary (zone_id TEXT PRIMARY KEY"
+	"  REFERENCES zone (zone_id) ON DELETE CASCADE,"
+	"  tsig_key TEXT REFERENCES tsig_key (key_id), endpoint_id TEXT,"
+	"  max_records INTEGER NOT NULL, max_bytes INTEGER NOT NULL);"
+	"CREATE INDEX zone_secondary_by_key ON zone_secondary (tsig_key);"
+	"CREATE TABLE zone_primary (zone_id TEXT NOT NULL"
+	"  REFERENCES zone (zone_id) ON DELETE CASCADE,"
+	"  pos INTEGER NOT NULL, addr TEXT NOT NULL,"
+	"  PRIMARY KEY (zone_id, pos));"
+	"CREATE TABLE zone_allow_notify (zone_id TEXT NOT NULL"
+	"  REFERENCES zone (zone_id) ON DELETE CASCADE,"
+	"  pos INTEGER NOT NULL, addr TEXT NOT NULL,"
+	"  PRIMARY KEY (zone_id, pos));"
+	"CREATE TABLE xfr_state (zone_id TEXT PRIMARY KEY"
+	"  REFERENCES zone (zone_id) ON DELETE CASCADE,"
+	"  loaded INTEGER NOT NULL DEFAULT 0,"
+	"  serial INTEGER NOT NULL DEFAULT 0,"
+	"  refresh_at INTEGER NOT NULL DEFAULT 0,"
+	"  expire_at INTEGER NOT NULL DEFAULT 0,"
+	"  last_success INTEGER NOT NULL DEFAULT 0,"
+	"  last_attempt INTEGER NOT NULL DEFAULT 0,"
+	"  synced_at INTEGER NOT NULL DEFAULT 0,"
+	"  primary_serial INTEGER NOT NULL DEFAULT -1,"
+	"  last_error TEXT, records INTEGER NOT NULL DEFAULT 0,"
+	"  snapshot_bytes INTEGER NOT NULL DEFAULT 0, snapshot BLOB);",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==

@@ -44,7 +44,7 @@
  * matching *_clear(), which leaves the struct zeroed and reusable.
  */
 
-#define STORE_SCHEMA_VERSION 2	/* the newest schema this build knows */
+#define STORE_SCHEMA_VERSION 3	/* the newest schema this build knows */
 #define STORE_ID_LEN 48		/* "vpc-12", "upstream-vpc-3" plus NUL */
 #define STORE_NAME_LEN 256	/* a presentation DNS name plus NUL */
 #define STORE_TIME_LEN 24	/* "2024-05-01T12:00:00Z" plus NUL */
@@ -379,5 +379,89 @@ int store_backup(struct store *store, const char *path, char *err,
 int store_restore(struct store *store, const char *path,
 		  const struct store_caller *caller, uint64_t *version,
 		  char *err, size_t errlen);
+
+/*
+ * TSIG keys (RFC 8945) and secondary zones (secondary.c). A TSIG key is
+ * named by its DNS key name: meta.resource_id and meta.name are both the
+ * name, absolute and lower case ("xfr-key."). Secrets are base64 text;
+ * nothing in the store logs them.
+ */
+
+struct store_tsig_key {
+	struct store_meta meta;
+	char algorithm[STORE_TYPE_LEN];	/* "hmac-sha256", ... */
+	char secret[128];		/* base64 */
+};
+
+/*! Zeroes the key (the secret included). */
+void store_tsig_key_clear(struct store_tsig_key *key);
+int store_tsig_get(struct store *store, const char *name,
+		   struct store_tsig_key *out);
+/*! Keys in name order; `after` is the last name of the previous page. */
+int store_tsig_list(struct store *store, const char *after, size_t limit,
+		    struct store_tsig_key **out, size_t *n_out, bool *more);
+void store_tsig_list_free(struct store_tsig_key *keys, size_t n);
+/*! key->meta.name, algorithm and secret are input; fills the rest of
+ *  meta. ZG_EEXIST when a key of that name exists. */
+int store_tsig_create(struct store *store, struct store_tsig_key *key);
+/*! ZG_EEXIST while a secondary zone uses the key. */
+int store_tsig_delete(struct store *store, const char *name);
+/*! Appends the ids of the secondary zones that use the key. */
+int store_tsig_users(struct store *store, const char *name,
+		     struct store_strv *zone_ids);
+
+/* The settings of a zone of kind "secondary". */
+struct store_secondary {
+	char zone_id[STORE_ID_LEN];
+	struct store_strv primaries;	/* canonical "ip:port" */
+	char tsig_key[STORE_NAME_LEN];	/* key name, "" for none */
+	char endpoint_id[STORE_ID_LEN];	/* "" for none */
+	struct store_strv allow_notify;	/* bare addresses */
+	uint64_t max_records;		/* per transfer */
+	uint64_t max_bytes;		/* per transfer, DNS messages */
+};
+
+void store_secondary_clear(struct store_secondary *sec);
+/*! ZG_ENOENT when zone_id has no secondary settings. */
+int store_secondary_get(struct store *store, const char *zone_id,
+			struct store_secondary *out);
+/*! Creates or replaces the settings of sec->zone_id (the zone exists).
+ *  Logs nothing: the caller logs the zone change it belongs to. */
+int store_secondary_put(struct store *store,
+			const struct store_secondary *sec);
+
+/* What the transfers of a secondary zone left. Times are Unix seconds,
+ * 0 for never. */
+struct store_xfr_state {
+	char zone_id[STORE_ID_LEN];
+	bool loaded;			/* a snapshot is stored */
+	uint32_t serial;		/* of the snapshot */
+	int64_t refresh_at;		/* next SOA check due */
+	int64_t expire_at;		/* served until then without contact */
+	int64_t last_success;		/* last transfer or SOA check that worked */
+	int64_t last_attempt;
+	int64_t synced_at;		/* last time known equal to a primary */
+	int64_t primary_serial;		/* last serial a primary showed, -1 */
+	char last_error[256];		/* "" after a success */
+	uint64_t records;		/* in the snapshot */
+	uint64_t snapshot_bytes;	/* read only: size of the snapshot */
+};
+
+/*! ZG_ENOENT when the zone never had transfer state. */
+int store_xfr_state_get(struct store *store, const char *zone_id,
+			struct store_xfr_state *out);
+/*! Writes the state, not the snapshot. Needs a write transaction but
+ *  adds no change log entry (the zone's configuration did not change).
+ *  A zone deleted meanwhile is ignored. */
+int store_xfr_state_put(struct store *store,
+			const struct store_xfr_state *state);
+/*! Writes the state and replaces the snapshot, in the caller's
+ *  transaction, so a crash leaves either the old pair or the new. */
+int store_xfr_snapshot_put(struct store *store,
+			   const struct store_xfr_state *state,
+			   const uint8_t *snapshot, size_t len);
+/*! The stored snapshot (malloc'd, the caller frees). ZG_ENOENT: none. */
+int store_xfr_snapshot_get(struct store *store, const char *zone_id,
+			   uint8_t **snapshot, size_t *len);
 
 #endif

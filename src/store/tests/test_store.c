@@ -183,7 +183,7 @@ static void test_migration_from_version_1_keeps_data(void **state)
 	struct store *s = NULL;
 	assert_int_equal(store_open(path, &s, err, sizeof(err)), 0);
 	assert_int_equal(store_schema_version(s, &version), 0);
-	assert_int_equal(version, 2);
+	assert_int_equal(version, STORE_SCHEMA_VERSION);
 	assert_int_equal(pragma_int(s, "SELECT count(*) FROM sqlite_schema"
 				    " WHERE name = 'record_owner'"), 1);
 	struct store_vpc vpc = { 0 };
@@ -204,13 +204,20 @@ static void test_open_refuses_newer_schema(void **state)
 	struct store *s = NULL;
 	assert_int_equal(store_open(path, &s, err, sizeof(err)), 0);
 	store_close(s);
-	raw_sql(path, "UPDATE schema_version SET version = 3");
+	char sql[64], newer[32], known[32];
+	snprintf(sql, sizeof(sql), "UPDATE schema_version SET version = %d",
+		 STORE_SCHEMA_VERSION + 1);
+	snprintf(newer, sizeof(newer), "schema version %d",
+		 STORE_SCHEMA_VERSION + 1);
+	snprintf(known, sizeof(known), "knows only up to %d",
+		 STORE_SCHEMA_VERSION);
+	raw_sql(path, sql);
 
 	s = NULL;
 	assert_int_equal(store_open(path, &s, err, sizeof(err)), ZG_ESCHEMA);
 	assert_null(s);
-	assert_non_null(strstr(err, "schema version 3"));
-	assert_non_null(strstr(err, "knows only up to 2"));
+	assert_non_null(strstr(err, newer));
+	assert_non_null(strstr(err, known));
 
 	/* Nothing was changed: a second attempt sees the same version. */
 	assert_int_equal(store_open(path, &s, err, sizeof(err)), ZG_ESCHEMA);
