@@ -28,6 +28,9 @@ static const char *const resource_tables[] = {
 	"upstream", "upstream_target",
 	"tsig_key", "zone_secondary", "zone_primary", "zone_allow_notify",
 	"xfr_state",
+	"inbound", "inbound_listener", "inbound_allow",
+	"zone_transfer", "zone_transfer_allow", "zone_transfer_notify",
+	"zone_update_grant",
 };
 #define N_RESOURCE_TABLES (sizeof(resource_tables) / sizeof(resource_tables[0]))
 

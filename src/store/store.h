@@ -44,7 +44,7 @@
  * matching *_clear(), which leaves the struct zeroed and reusable.
  */
 
-#define STORE_SCHEMA_VERSION 3	/* the newest schema this build knows */
+#define STORE_SCHEMA_VERSION 4	/* the newest schema this build knows */
 #define STORE_ID_LEN 48		/* "vpc-12", "upstream-vpc-3" plus NUL */
 #define STORE_NAME_LEN 256	/* a presentation DNS name plus NUL */
 #define STORE_TIME_LEN 24	/* "2024-05-01T12:00:00Z" plus NUL */
