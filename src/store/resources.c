@@ -742,6 +742,9 @@ int store_record_create(struct store *store, struct store_record *rec)
 			rec->meta.created_at, rec->meta.updated_at,
 			rec->zone_id, rec->type, (int64_t)rec->ttl, rec->value);
 	if (ret == 0) {
+		ret = store_journal_row(store, "add", record_id);
+	}
+	if (ret == 0) {
 		ret = store_touch_zone(store, rec->zone_id, false);
 	}
 	if (ret == 0) {
@@ -760,12 +763,18 @@ int store_record_update(struct store *store, struct store_record *rec)
 	}
 	const char *record_id = rec->meta.resource_id;
 	size_t changes = 0;
-	int ret = store_run(store, &changes,
-			    "UPDATE record SET ttl = ?, value = ?"
-			    " WHERE record_id = ?", "itt", (int64_t)rec->ttl,
-			    rec->value, record_id);
+	int ret = store_journal_row(store, "del", record_id);
+	if (ret == 0) {
+		ret = store_run(store, &changes,
+				"UPDATE record SET ttl = ?, value = ?"
+				" WHERE record_id = ?", "itt",
+				(int64_t)rec->ttl, rec->value, record_id);
+	}
 	if (ret == 0 && changes == 0) {
 		return ZG_ENOENT;
+	}
+	if (ret == 0) {
+		ret = store_journal_row(store, "add", record_id);
 	}
 	if (ret == 0) {
 		ret = touch_row(store, "record", "record_id", record_id,
@@ -790,6 +799,9 @@ int store_record_delete(struct store *store, const char *record_id)
 	}
 	struct store_record rec = { 0 };
 	int ret = store_record_get(store, record_id, &rec);
+	if (ret == 0) {
+		ret = store_journal_row(store, "del", record_id);
+	}
 	if (ret == 0) {
 		ret = delete_row(store, "record", "record_id", record_id);
 	}
@@ -816,12 +828,16 @@ int store_rrset_set_ttl(struct store *store, const char *zone_id,
 	}
 	char now[STORE_TIME_LEN];
 	store_now(now);
-	int ret = store_run(store, changed,
-			    "UPDATE record SET ttl = ?, version = version + 1,"
-			    " updated_at = ? WHERE zone_id = ? AND name = ?"
-			    " AND type = ? AND ttl != ?", "itttti",
-			    (int64_t)ttl, now, zone_id, name, type,
-			    (int64_t)ttl);
+	int ret = store_journal_ttl(store, zone_id, name, type, ttl);
+	if (ret != 0) {
+		return ret;
+	}
+	ret = store_run(store, changed,
+			"UPDATE record SET ttl = ?, version = version + 1,"
+			" updated_at = ? WHERE zone_id = ? AND name = ?"
+			" AND type = ? AND ttl != ?", "itttti",
+			(int64_t)ttl, now, zone_id, name, type,
+			(int64_t)ttl);
 	if (ret != 0 || *changed == 0) {
 		return ret;
 	}

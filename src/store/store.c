@@ -559,7 +559,12 @@ int store_commit_locked(struct store *store, struct store_commit *out)
 	if (out != NULL) {
 		memset(out, 0, sizeof(*out));
 	}
-	int ret = store_exec(store, "COMMIT");
+	/* Each touched zone's new version closes in its journal inside the
+	 * transaction it belongs to. */
+	int ret = store->tx_write ? store_journal_close(store) : 0;
+	if (ret == 0) {
+		ret = store_exec(store, "COMMIT");
+	}
 	if (ret != 0) {
 		store_rollback_locked(store);
 		return ZG_ESTORE;

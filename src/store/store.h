@@ -464,4 +464,110 @@ int store_xfr_snapshot_put(struct store *store,
 int store_xfr_snapshot_get(struct store *store, const char *zone_id,
 			   uint8_t **snapshot, size_t *len);
 
+/*
+ * Zone sync outwards (zonesync.c): inbound endpoints, the transfer
+ * settings and update grants of private zones, and the journal that
+ * incremental transfers (IXFR) are answered from.
+ */
+
+/* An inbound endpoint: addresses that clients outside the VPCs (on
+ * premises) query, answered as the VPC vpc_id. Ids are "in-N". */
+struct store_inbound {
+	struct store_meta meta;
+	char vpc_id[STORE_ID_LEN];
+	struct store_strv listen;	/* canonical "ip:port" */
+	struct store_strv allow;	/* canonical CIDRs of allowed sources */
+};
+
+void store_inbound_clear(struct store_inbound *ib);
+int store_inbound_get(struct store *store, const char *inbound_id,
+		      struct store_inbound *out);
+int store_inbound_list(struct store *store, const char *after, size_t limit,
+		       struct store_inbound **out, size_t *n_out, bool *more);
+void store_inbound_list_free(struct store_inbound *ibs, size_t n);
+/*! Creates ib from its name, vpc_id, listen and allow; fills ib->meta. */
+int store_inbound_create(struct store *store, struct store_inbound *ib);
+/*! Replaces name, vpc_id, listen and allow; bumps the version and
+ *  refreshes ib->meta. */
+int store_inbound_update(struct store *store, struct store_inbound *ib);
+int store_inbound_delete(struct store *store, const char *inbound_id);
+
+/* Who may transfer a private zone out (AXFR/IXFR) and whom to NOTIFY.
+ * A zone without settings is never transferred. */
+struct store_transfer {
+	char zone_id[STORE_ID_LEN];
+	struct store_strv allow;	/* canonical CIDRs of secondaries */
+	char tsig_key[STORE_NAME_LEN];	/* key name required, "" for none */
+	struct store_strv notify;	/* canonical "ip:port" */
+};
+
+void store_transfer_clear(struct store_transfer *xfr);
+/*! ZG_ENOENT when the zone has no transfer settings. */
+int store_transfer_get(struct store *store, const char *zone_id,
+		       struct store_transfer *out);
+/*! Creates or replaces the settings of xfr->zone_id (the zone exists;
+ *  ZG_EEXIST when tsig_key names no key). Logs a zone update. */
+int store_transfer_put(struct store *store, const struct store_transfer *xfr);
+/*! Removes them. ZG_ENOENT when there were none. */
+int store_transfer_delete(struct store *store, const char *zone_id);
+
+/* One grant of a zone's dynamic update policy (RFC 2136): what a TSIG
+ * key may change. */
+struct store_grant {
+	char key_name[STORE_NAME_LEN];	/* absolute, lower case */
+	char match[STORE_TYPE_LEN];	/* "zone", "name" or "subtree" */
+	char name[STORE_NAME_LEN];	/* absolute, lower case; "" for zone */
+	struct store_strv types;	/* upper-case mnemonics; none: every
+					 * type but SOA and NS at the apex */
+};
+
+void store_grant_clear(struct store_grant *grant);
+/*! The grants of zone_id in the order they were given. */
+int store_grant_list(struct store *store, const char *zone_id,
+		     struct store_grant **out, size_t *n_out);
+void store_grant_list_free(struct store_grant *grants, size_t n);
+/*! Adds a grant, or replaces the types of the grant with the same key,
+ *  match and name. ZG_EEXIST when key_name names no key. Logs a zone
+ *  update. */
+int store_grant_put(struct store *store, const char *zone_id,
+		    const struct store_grant *grant);
+/*! Removes every grant of key_name. ZG_ENOENT when it had none. */
+int store_grant_revoke(struct store *store, const char *zone_id,
+		       const char *key_name);
+
+/*
+ * The journal of a zone's contents. Every record written through the
+ * functions above leaves "add" and "del" entries (owner as the record's
+ * name, "@" or relative), and every committed transaction that changed
+ * the zone closes the version with a "soa" entry (value "MNAME RNAME
+ * SERIAL REFRESH RETRY EXPIRE MINIMUM", ttl the SOA's, serial set)
+ * followed by one "ns" entry per apex NS name. Restoring a backup drops
+ * the journal with its zones. At most STORE_JOURNAL_VERSIONS versions
+ * are kept per zone.
+ */
+#define STORE_JOURNAL_VERSIONS 100
+
+struct store_journal_entry {
+	char kind[8];			/* "add", "del", "soa", "ns" */
+	char owner[STORE_NAME_LEN];	/* "@" or relative; "" for soa, ns */
+	char type[STORE_TYPE_LEN];	/* "SOA" for soa, "NS" for ns */
+	uint32_t ttl;
+	uint32_t serial;		/* soa entries only */
+	char *value;			/* owned */
+};
+
+/*!
+ * The entries that lead from the version with serial from_serial to the
+ * newest version with serial to_serial, both closing groups included:
+ * out starts with from's "soa" entry and ends with to's last "ns" entry.
+ * 
+etval 0, ZG_ENOENT (either version is no longer or was never in the
+ *         journal, or from does not come before to), ZG_ENOMEM,
+ *         ZG_ESTORE.
+ */
+int store_journal_read(struct store *store, const char *zone_id,
+		       uint32_t from_serial, uint32_t to_serial,
+		       struct store_journal_entry **out, size_t *n_out);
+void store_journal_free(struct store_journal_entry *entries, size_t n);
+
 #endif

@@ -87,6 +87,21 @@ void store_rollback_locked(struct store *store);
 /*! True inside a write transaction; otherwise sets errmsg. */
 bool store_writable(struct store *s);
 
+/*
+ * The zone journal (zonesync.c). store_journal_row() copies the record
+ * row record_id as an "add" or "del" entry: call it after the row is
+ * written for "add", before it changes or goes for "del".
+ * store_journal_ttl() journals an RRset's TTL change before it is
+ * written (each record whose TTL changes: del with the old TTL, add
+ * with the new). store_journal_close() ends the version of every zone
+ * the transaction touched; store_commit_locked() calls it.
+ */
+int store_journal_row(struct store *s, const char *kind,
+		      const char *record_id);
+int store_journal_ttl(struct store *s, const char *zone_id,
+		      const char *name, const char *type, uint32_t ttl);
+int store_journal_close(struct store *s);
+
 /*! Runs the migrations up to target on an open connection (used for the
  *  live database and for restore copies). */
 int store_migrate(struct store *s, unsigned target, char *err,

@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The store's zone sync tables: inbound endpoints, transfer settings,
+ * update grants, and the journal that IXFR reads. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "common/error.h"
+#include "store/store.h"
+
+struct fixture {
+	char path[64];
+	struct store *store;
+	char zone_id[STORE_ID_LEN];
+};
+
+static const struct store_caller caller = { .uid = 0, .pid = 1 };
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	snprintf(f->path, sizeof(f->path), "/tmp/zg-test-zonesync-%d.db",
+		 (int)getpid());
+	unlink(f->path);
+	char err[256];
+	assert_int_equal(store_open(f->path, &f->store, err, sizeof(err)), 0);
+
+	struct store_zone zone = {
+		.soa = { .ttl = 3600, .serial = 1, .refresh = 3600,
+			 .retry = 600, .expire = 604800, .minimum = 300 },
+	};
+	snprintf(zone.meta.name, sizeof(zone.meta.name), "example.com.");
+	snprintf(zone.kind, sizeof(zone.kind), "private");
+	snprintf(zone.proxy_pattern, sizeof(zone.proxy_pattern), "zone");
+	snprintf(zone.soa.mname, sizeof(zone.soa.mname), "ns1.example.com.");
+	snprintf(zone.soa.rname, sizeof(zone.soa.rname),
+		 "hostmaster.example.com.");
+	assert_int_equal(store_strv_push(&zone.ns, "ns1.example.com."), 0);
+	assert_int_equal(store_begin(f->store, &caller), 0);
+	assert_int_equal(store_zone_create(f->store, &zone), 0);
+	assert_int_equal(store_commit(f->store, NULL), 0);
+	snprintf(f->zone_id, sizeof(f->zone_id), "%s",
+		 zone.meta.resource_id);
+	store_zone_clear(&zone);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	store_close(f->store);
+	unlink(f->path);
+	free(f);
+	return 0;
+}
+
+static void add_record(struct fixture *f, const char *name, const char *type,
+		       uint32_t ttl, const char *value, char *id_out)
+{
+	struct store_record rec = { .ttl = ttl, .value = strdup(value) };
+	snprintf(rec.meta.name, sizeof(rec.meta.name), "%s", name);
+	snprintf(rec.zone_id, sizeof(rec.zone_id), "%s", f->zone_id);
+	snprintf(rec.type, sizeof(rec.type), "%s", type);
+	assert_int_equal(store_record_create(f->store, &rec), 0);
+	if (id_out != NULL) {
+		snprintf(id_out, STORE_ID_LEN, "%s", rec.meta.resource_id);
+	}
+	store_record_clear(&rec);
+}
+
+static void commit(struct fixture *f)
+{
+	assert_int_equal(store_commit(f->store, NULL), 0);
+}
+
+/* Each committed version of the zone ends with its SOA and apex NS;
+ * between two versions lie exactly the changes of the later one. */
+static void test_journal_holds_changes_between_versions(void **state)
+{
+	struct fixture *f = *state;
+	char www_id[STORE_ID_LEN];
+
+	assert_int_equal(store_begin(f->store, &caller), 0);	/* serial 2 */
+	add_record(f, "www", "A", 300, "192.0.2.1", www_id);
+	add_record(f, "mail", "A", 300, "192.0.2.2", NULL);
+	commit(f);
+	assert_int_equal(store_begin(f->store, &caller), 0);	/* serial 3 */
+	assert_int_equal(store_record_delete(f->store, www_id), 0);
+	commit(f);
+
+	struct store_journal_entry *e = NULL;
+	size_t n = 0;
+	assert_int_equal(store_begin(f->store, NULL), 0);
+	assert_int_equal(store_journal_read(f->store, f->zone_id, 1, 3, &e,
+					    &n), 0);
+	store_rollback(f->store);
+
+	/* soa 1, ns, add www, add mail, soa 2, ns, del www, soa 3, ns */
+	assert_int_equal(n, 9);
+	assert_string_equal(e[0].kind, "soa");
+	assert_int_equal(e[0].serial, 1);
+	assert_string_equal(e[0].value, "ns1.example.com. "
+			    "hostmaster.example.com. 1 3600 600 604800 300");
+	assert_string_equal(e[1].kind, "ns");
+	assert_string_equal(e[1].value, "ns1.example.com.");
+	assert_int_equal(e[1].ttl, 3600);
+	assert_string_equal(e[2].kind, "add");
+	assert_string_equal(e[2].owner, "www");
+	assert_string_equal(e[2].value, "192.0.2.1");
+	assert_string_equal(e[4].kind, "soa");
+	assert_int_equal(e[4].serial, 2);
+	assert_string_equal(e[6].kind, "del");
+	assert_string_equal(e[6].owner, "www");
+	assert_int_equal(e[6].ttl, 300);
+	assert_string_equal(e[7].kind, "soa");
+	assert_int_equal(e[7].serial, 3);
+	assert_string_equal(e[8].kind, "ns");
+	store_journal_free(e, n);
+}
+
+static void test_journal_records_ttl_change_as_delete_and_add(void **state)
+{
+	struct fixture *f = *state;
+	size_t changed = 0;
+
+	assert_int_equal(store_begin(f->store, &caller), 0);	/* serial 2 */
+	add_record(f, "www", "A", 300, "192.0.2.1", NULL);
+	commit(f);
+	assert_int_equal(store_begin(f->store, &caller), 0);	/* serial 3 */
+	assert_int_equal(store_rrset_set_ttl(f->store, f->zone_id, "www", "A",
+					     60, &changed), 0);
+	commit(f);
+
+	struct store_journal_entry *e = NULL;
+	size_t n = 0;
+	assert_int_equal(store_begin(f->store, NULL), 0);
+	assert_int_equal(store_journal_read(f->store, f->zone_id, 2, 3, &e,
+					    &n), 0);
+	store_rollback(f->store);
+
+	assert_int_equal(changed, 1);
+	assert_int_equal(n, 6);	/* soa 2, ns, del, add, soa 3, ns */
+	assert_string_equal(e[2].kind, "del");
+	assert_int_equal(e[2].ttl, 300);
+	assert_string_equal(e[3].kind, "add");
+	assert_int_equal(e[3].ttl, 60);
+	assert_string_equal(e[3].value, "192.0.2.1");
+	store_journal_free(e, n);
+}
+
+static void test_journal_read_refuses_unknown_or_reversed(void **state)
+{
+	struct fixture *f = *state;
+	struct store_journal_entry *e = NULL;
+	size_t n = 0;
+
+	assert_int_equal(store_begin(f->store, &caller), 0);	/* serial 2 */
+	add_record(f, "www", "A", 300, "192.0.2.1", NULL);
+	commit(f);
+
+	assert_int_equal(store_begin(f->store, NULL), 0);
+	assert_int_equal(store_journal_read(f->store, f->zone_id, 7, 2, &e,
+					    &n), ZG_ENOENT);
+	assert_int_equal(store_journal_read(f->store, f->zone_id, 2, 1, &e,
+					    &n), ZG_ENOENT);
+	store_rollback(f->store);
+	assert_null(e);
+}
+
+static void test_transfer_settings_replace_and_delete(void **state)
+{
+	struct fixture *f = *state;
+	struct store_transfer xfr = { 0 }, got = { 0 };
+	snprintf(xfr.zone_id, sizeof(xfr.zone_id), "%s", f->zone_id);
+	assert_int_equal(store_strv_push(&xfr.allow, "192.0.2.0/24"), 0);
+	assert_int_equal(store_strv_push(&xfr.notify, "192.0.2.10:53"), 0);
+
+	assert_int_equal(store_begin(f->store, &caller), 0);
+	assert_int_equal(store_transfer_put(f->store, &xfr), 0);
+	assert_int_equal(store_transfer_put(f->store, &xfr), 0);
+	assert_int_equal(store_transfer_get(f->store, f->zone_id, &got), 0);
+	assert_int_equal(got.allow.n, 1);
+	assert_string_equal(got.notify.v[0], "192.0.2.10:53");
+	assert_string_equal(got.tsig_key, "");
+
+	/* A key that does not exist cannot be required. */
+	snprintf(xfr.tsig_key, sizeof(xfr.tsig_key), "nokey.");
+	assert_int_equal(store_transfer_put(f->store, &xfr), ZG_EEXIST);
+	store_rollback(f->store);
+
+	assert_int_equal(store_begin(f->store, &caller), 0);
+	xfr.tsig_key[0] = '\0';
+	assert_int_equal(store_transfer_put(f->store, &xfr), 0);
+	assert_int_equal(store_transfer_delete(f->store, f->zone_id), 0);
+	assert_int_equal(store_transfer_delete(f->store, f->zone_id),
+			 ZG_ENOENT);
+	commit(f);
+	store_transfer_clear(&xfr);
+	store_transfer_clear(&got);
+}
+
+static void test_grants_replace_types_and_revoke_by_key(void **state)
+{
+	struct fixture *f = *state;
+	struct store_tsig_key key = { 0 };
+	snprintf(key.meta.name, sizeof(key.meta.name), "acme.");
+	snprintf(key.algorithm, sizeof(key.algorithm), "hmac-sha256");
+	snprintf(key.secret, sizeof(key.secret), "c2VjcmV0");
+	struct store_grant g = { 0 };
+	snprintf(g.key_name, sizeof(g.key_name), "acme.");
+	snprintf(g.match, sizeof(g.match), "subtree");
+	snprintf(g.name, sizeof(g.name), "_acme-challenge.example.com.");
+	assert_int_equal(store_strv_push(&g.types, "TXT"), 0);
+
+	assert_int_equal(store_begin(f->store, &caller), 0);
+	assert_int_equal(store_tsig_create(f->store, &key), 0);
+	assert_int_equal(store_grant_put(f->store, f->zone_id, &g), 0);
+	assert_int_equal(store_strv_push(&g.types, "CNAME"), 0);
+	assert_int_equal(store_grant_put(f->store, f->zone_id, &g), 0);
+	struct store_grant *list = NULL;
+	size_t n = 0;
+	assert_int_equal(store_grant_list(f->store, f->zone_id, &list, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(list[0].types.n, 2);
+	assert_string_equal(list[0].types.v[1], "CNAME");
+	store_grant_list_free(list, n);
+
+	assert_int_equal(store_grant_revoke(f->store, f->zone_id, "acme."), 0);
+	assert_int_equal(store_grant_revoke(f->store, f->zone_id, "acme."),
+			 ZG_ENOENT);
+	commit(f);
+	store_grant_clear(&g);
+	store_tsig_key_clear(&key);
+}
+
+static void test_inbound_round_trip(void **state)
+{
+	struct fixture *f = *state;
+	struct store_vpc vpc = { .builtin_zones = true };
+	snprintf(vpc.meta.name, sizeof(vpc.meta.name), "a");
+	assert_int_equal(store_strv_push(&vpc.cidrs, "10.1.0.0/16"), 0);
+	struct store_inbound ib = { 0 }, got = { 0 };
+	snprintf(ib.meta.name, sizeof(ib.meta.name), "onprem");
+	assert_int_equal(store_strv_push(&ib.listen, "10.0.0.5:53"), 0);
+	assert_int_equal(store_strv_push(&ib.allow, "192.0.2.0/24"), 0);
+
+	assert_int_equal(store_begin(f->store, &caller), 0);
+	assert_int_equal(store_vpc_create(f->store, &vpc), 0);
+	snprintf(ib.vpc_id, sizeof(ib.vpc_id), "%s", vpc.meta.resource_id);
+	assert_int_equal(store_inbound_create(f->store, &ib), 0);
+	commit(f);
+
+	assert_string_equal(ib.meta.resource_id, "in-1");
+	assert_int_equal(store_begin(f->store, NULL), 0);
+	assert_int_equal(store_inbound_get(f->store, "in-1", &got), 0);
+	store_rollback(f->store);
+	assert_string_equal(got.meta.name, "onprem");
+	assert_string_equal(got.listen.v[0], "10.0.0.5:53");
+	assert_string_equal(got.allow.v[0], "192.0.2.0/24");
+	assert_string_equal(got.vpc_id, vpc.meta.resource_id);
+
+	/* The VPC cannot go while the endpoint names it. */
+	assert_int_equal(store_begin(f->store, &caller), 0);
+	assert_int_equal(store_vpc_delete(f->store, vpc.meta.resource_id),
+			 ZG_EEXIST);
+	store_rollback(f->store);
+	store_inbound_clear(&ib);
+	store_inbound_clear(&got);
+	store_vpc_clear(&vpc);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+			test_journal_holds_changes_between_versions, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_journal_records_ttl_change_as_delete_and_add,
+			setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_journal_read_refuses_unknown_or_reversed, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_transfer_settings_replace_and_delete, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_grants_replace_types_and_revoke_by_key, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(test_inbound_round_trip, setup,
+						teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
