@@ -194,4 +194,51 @@ const struct zone_contents *zone_handle_contents(const struct zone_handle *h);
  */
 void zone_handle_publish(struct zone_handle *h, struct zone_contents *z);
 
+/*
+ * Zone files (zonefile.c): RFC 1035 section 5 master-file text.
+ */
+
+/* TTL of a record that gives none when no $TTL came before it. */
+#define ZONE_FILE_DEFAULT_TTL 3600
+
+/* One record read from a zone file; valid during the callback only. */
+struct zone_file_rr {
+	const knot_dname_t *owner;	/* absolute, case as written */
+	uint16_t type;
+	uint32_t ttl;
+	const uint8_t *rdata;		/* wire form */
+	uint16_t rdata_len;
+	uint64_t line;			/* where the record ends, from 1 */
+};
+
+/*! Receives each record in file order; a non-zero return stops the
+ *  parse and is returned by zone_file_parse(). */
+typedef int (*zone_file_rr_cb)(void *arg, const struct zone_file_rr *rr);
+
+/*!
+ * Parses master-file text with libzscanner: $ORIGIN and $TTL work,
+ * relative names are relative to origin (wire, absolute) until an
+ * $ORIGIN changes it; $INCLUDE is refused (no file is ever read), as is
+ * any class but IN. Parsing stops at the first error.
+ *
+ * \param err_line  receives the line of an error (0 when none).
+ * \param err       receives "line N: what is wrong" (may be NULL).
+ * etval 0, cb's non-zero value, ZG_EINVAL (syntax error, directive or
+ *         class refused), ZG_ENOMEM.
+ */
+int zone_file_parse(const char *text, size_t len,
+		    const knot_dname_t *origin, zone_file_rr_cb cb, void *arg,
+		    uint64_t *err_line, char *err, size_t errlen);
+
+/*!
+ * Writes z as master-file text: a comment naming the zone and serial,
+ * $ORIGIN, then one line per RR (absolute owner, TTL, class, type, data)
+ * in canonical order with the SOA first, as named-checkzone reads it.
+ * Unknown types come out in RFC 3597 form.
+ *
+ * \param out  receives the NUL-terminated text (malloc'd, caller frees).
+ * etval 0, ZG_ENOMEM, ZG_EINVAL (a record that cannot be written).
+ */
+int zone_file_export(const struct zone_contents *z, char **out, size_t *len);
+
 #endif
