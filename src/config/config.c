@@ -416,6 +416,9 @@ static int build_listen(struct config *cfg, const struct zg_addr *extra,
 	for (size_t i = 0; i < cfg->n_vpcs; i++) {
 		max += cfg->vpcs[i].n_listeners;
 	}
+	for (size_t i = 0; i < cfg->n_inbounds; i++) {
+		max += cfg->inbounds[i].n_listeners;
+	}
 	free(cfg->listen);
 	cfg->listen = NULL;
 	cfg->n_listen = 0;
@@ -432,6 +435,15 @@ static int build_listen(struct config *cfg, const struct zg_addr *extra,
 			if (!listen_has(cfg->listen, cfg->n_listen,
 					&vpc->listeners[l])) {
 				cfg->listen[cfg->n_listen++] = vpc->listeners[l];
+			}
+		}
+	}
+	for (size_t i = 0; i < cfg->n_inbounds; i++) {
+		const struct config_inbound *ib = &cfg->inbounds[i];
+		for (size_t l = 0; l < ib->n_listeners; l++) {
+			if (!listen_has(cfg->listen, cfg->n_listen,
+					&ib->listeners[l])) {
+				cfg->listen[cfg->n_listen++] = ib->listeners[l];
 			}
 		}
 	}
@@ -502,6 +514,11 @@ void config_free(struct config *cfg)
 	for (size_t i = 0; i < cfg->n_endpoints; i++) {
 		free(cfg->endpoints[i].egress);
 	}
+	for (size_t i = 0; i < cfg->n_inbounds; i++) {
+		free(cfg->inbounds[i].listeners);
+		free(cfg->inbounds[i].allow);
+	}
+	free(cfg->inbounds);
 	free(cfg->vpcs);
 	free(cfg->zones);
 	free(cfg->rules);
@@ -513,10 +530,46 @@ void config_free(struct config *cfg)
 
 /* ---- read side ---------------------------------------------------- */
 
+/* The inbound endpoint that owns local, or NULL. */
+static const struct config_inbound *inbound_at(const struct config *cfg,
+					       const struct zg_addr *local)
+{
+	for (size_t i = 0; i < cfg->n_inbounds; i++) {
+		const struct config_inbound *ib = &cfg->inbounds[i];
+		for (size_t l = 0; l < ib->n_listeners; l++) {
+			if (addr_equal(&ib->listeners[l], local)) {
+				return ib;
+			}
+		}
+	}
+	return NULL;
+}
+
+static bool inbound_allows(const struct config_inbound *ib,
+			   const struct zg_addr *source)
+{
+	for (size_t a = 0; source != NULL && a < ib->n_allow; a++) {
+		if (prefix_contains(&ib->allow[a], source)) {
+			return true;
+		}
+	}
+	return false;
+}
+
 const struct config_vpc *config_classify(const struct config *cfg,
 					 const struct zg_addr *local,
 					 const struct zg_addr *source)
 {
+	/* An inbound endpoint answers as the VPC it names, and only the
+	 * sources it allows (shared/resolution.md section 1.2); a source
+	 * outside the list belongs to no VPC, whatever its CIDR. */
+	const struct config_inbound *ib = local != NULL
+		? inbound_at(cfg, local) : NULL;
+	if (ib != NULL) {
+		return inbound_allows(ib, source)
+			? vpc_by_id((struct config *)cfg, ib->vpc_id) : NULL;
+	}
+
 	/* A listener address names its VPC whatever the source
 	 * (shared/resolution.md section 1.2). */
 	if (local != NULL) {

@@ -63,6 +63,18 @@ struct config_rule {
 	size_t n_vpcs;
 };
 
+/* An inbound endpoint: listener addresses for clients outside the VPCs
+ * (on premises), answered as the VPC vpc_id when the source is inside
+ * one of the allowed prefixes (shared/resolution.md section 1.2). */
+struct config_inbound {
+	char inbound_id[CONFIG_ID_LEN];
+	char vpc_id[CONFIG_ID_LEN];
+	struct zg_addr *listeners;	/* with port */
+	size_t n_listeners;
+	struct zg_prefix *allow;	/* allowed sources */
+	size_t n_allow;
+};
+
 /* A default upstream: global ("upstream-global") or one VPC's
  * ("upstream-<vpc_id>"). */
 struct config_upstream {
@@ -117,16 +129,21 @@ struct config {
 	struct config_upstream *upstreams;	/* global first when set */
 	size_t n_upstreams;
 	const struct config_upstream *global_upstream; /* or NULL */
-	/* Every address the daemon must listen on (VPC listeners and the
-	 * --dns-listen ones), deduplicated. */
+	/* Every address the daemon must listen on (VPC listeners, inbound
+	 * endpoint listeners and the --dns-listen ones), deduplicated. */
 	struct zg_addr *listen;
 	size_t n_listen;
+	struct config_inbound *inbounds;
+	size_t n_inbounds;
 };
 
 /*!
- * Which VPC a query belongs to (shared/resolution.md section 1): the VPC
- * that owns the local address (IP and port) the query arrived on, else
- * the VPC whose CIDR holds the source, longest prefix first; NULL: none.
+ * Which VPC a query belongs to (shared/resolution.md section 1): for a
+ * local address (IP and port) of an inbound endpoint, the endpoint's VPC
+ * when one of its allowed prefixes holds the source, else NULL (the
+ * query is refused); the VPC that owns the local address the query
+ * arrived on; else the VPC whose CIDR holds the source, longest prefix
+ * first; NULL: none.
  * IPv4 and IPv6 alike; an address never matches a prefix of the other
  * family. local or source may be NULL (that step is skipped). Two VPCs
  * with the same longest prefix (allowed only when both have listeners)
@@ -179,8 +196,8 @@ bool config_vpc_covers(const struct config *cfg, const struct config_vpc *vpc,
  * It also makes both spellings of each zone and rule name agree: name
  * and apex (domain and domain_wire) are lower-cased, and a missing one
  * is derived from the other. Equal kinds at one name keep array order.
- * The listen set keeps VPC listeners first, then extra_listen, each
- * address (IP and port) once. Built-in zone candidates are added for
+ * The listen set keeps VPC listeners first, then inbound endpoint
+ * listeners, then extra_listen, each address (IP and port) once. Built-in zone candidates are added for
  * VPCs with builtin_zones set (the caller folds a global switch into
  * that flag); their handles come from config_builtin_handle().
  *

@@ -71,6 +71,8 @@ struct config_publisher {
 	uint64_t served_version;
 	config_publish_hook hook;
 	void *hook_arg;
+	config_zone_hook zone_hook;
+	void *zone_hook_arg;
 
 	pthread_t thread;
 	bool thread_started;
@@ -400,6 +402,39 @@ static int fill_endpoint(struct config_endpoint *ce,
 	return 0;
 }
 
+static int fill_inbound(struct config_inbound *ci,
+			const struct store_inbound *si)
+{
+	char fields[96];
+	snprintf(fields, sizeof(fields), "inbound_id=%s",
+		 si->meta.resource_id);
+	if (copy_id(ci->inbound_id, si->meta.resource_id) != 0 ||
+	    copy_id(ci->vpc_id, si->vpc_id) != 0) {
+		return ZG_EINVAL;
+	}
+	ci->listeners = calloc(si->listen.n + 1, sizeof(*ci->listeners));
+	ci->allow = calloc(si->allow.n + 1, sizeof(*ci->allow));
+	if (ci->listeners == NULL || ci->allow == NULL) {
+		return ZG_ENOMEM;
+	}
+	for (size_t i = 0; i < si->listen.n; i++) {
+		if (addr_parse(si->listen.v[i], 53,
+			       &ci->listeners[ci->n_listeners]) == 0) {
+			ci->n_listeners++;
+		} else {
+			log_bad_value(fields, "listener", si->listen.v[i]);
+		}
+	}
+	for (size_t i = 0; i < si->allow.n; i++) {
+		if (prefix_parse(si->allow.v[i], &ci->allow[ci->n_allow]) == 0) {
+			ci->n_allow++;
+		} else {
+			log_bad_value(fields, "allowed prefix", si->allow.v[i]);
+		}
+	}
+	return 0;
+}
+
 static void fill_targets(const char *fields, const struct store_strv *in,
 			 struct zg_addr *out, size_t *n_out)
 {
@@ -465,6 +500,8 @@ struct store_state {
 	size_t n_rules;
 	struct store_upstream *upstreams;
 	size_t n_upstreams;
+	struct store_inbound *inbounds;
+	size_t n_inbounds;
 };
 
 static void store_state_clear(struct store_state *st)
@@ -474,6 +511,7 @@ static void store_state_clear(struct store_state *st)
 	store_endpoint_list_free(st->endpoints, st->n_endpoints);
 	store_rule_list_free(st->rules, st->n_rules);
 	store_upstream_list_free(st->upstreams, st->n_upstreams);
+	store_inbound_list_free(st->inbounds, st->n_inbounds);
 	memset(st, 0, sizeof(*st));
 }
 
@@ -497,6 +535,10 @@ static int read_state(struct store *store, struct store_state *st)
 		ret = store_upstream_list(store, NULL, 0, &st->upstreams,
 					  &st->n_upstreams, &more);
 	}
+	if (ret == 0) {
+		ret = store_inbound_list(store, NULL, 0, &st->inbounds,
+					 &st->n_inbounds, &more);
+	}
 	return ret;
 }
 
@@ -508,8 +550,10 @@ static int alloc_arrays(struct config *cfg, const struct store_state *st)
 	cfg->endpoints = calloc(st->n_endpoints + 1, sizeof(*cfg->endpoints));
 	cfg->rules = calloc(st->n_rules + 1, sizeof(*cfg->rules));
 	cfg->upstreams = calloc(st->n_upstreams + 1, sizeof(*cfg->upstreams));
+	cfg->inbounds = calloc(st->n_inbounds + 1, sizeof(*cfg->inbounds));
 	if (cfg->vpcs == NULL || cfg->zones == NULL || cfg->endpoints == NULL ||
-	    cfg->rules == NULL || cfg->upstreams == NULL) {
+	    cfg->rules == NULL || cfg->upstreams == NULL ||
+	    cfg->inbounds == NULL) {
 		return ZG_ENOMEM;
 	}
 	return 0;
@@ -538,6 +582,10 @@ static int fill_config(struct config_publisher *pub, struct config *cfg,
 	for (size_t i = 0; ret == 0 && i < st->n_upstreams; i++) {
 		ret = fill_upstream(&cfg->upstreams[cfg->n_upstreams++],
 				    &st->upstreams[i]);
+	}
+	for (size_t i = 0; ret == 0 && i < st->n_inbounds; i++) {
+		ret = fill_inbound(&cfg->inbounds[cfg->n_inbounds++],
+				   &st->inbounds[i]);
 	}
 	/* The store lists the global upstream first. */
 	if (ret == 0 && cfg->n_upstreams > 0 &&
@@ -636,6 +684,18 @@ static int read_batch(struct config_publisher *pub, const struct batch *b,
 	return ret;
 }
 
+static void notify_zone_hook(struct config_publisher *pub,
+			     const char *zone_id, uint32_t serial)
+{
+	pthread_mutex_lock(&pub->lock);
+	config_zone_hook hook = pub->zone_hook;
+	void *arg = pub->zone_hook_arg;
+	pthread_mutex_unlock(&pub->lock);
+	if (hook != NULL) {
+		hook(arg, zone_id, serial);
+	}
+}
+
 /*
  * Publishes the built zones, then the snapshot. Zones first: a snapshot
  * that names a new zone should find its contents there.
@@ -662,8 +722,10 @@ static int publish_pending(struct config_publisher *pub, struct pending *p)
 		       "zone published at serial %" PRIu32 " with %zu records",
 		       zone_contents_serial(zb->contents),
 		       zone_contents_rr_count(zb->contents));
+		uint32_t serial = zone_contents_serial(zb->contents);
 		zone_handle_publish(slot->handle, zb->contents);
 		zb->contents = NULL;
+		notify_zone_hook(pub, zb->zone_id, serial);
 	}
 
 	if (p->cfg == NULL) {
@@ -880,6 +942,15 @@ void config_publisher_set_hook(struct config_publisher *pub,
 	pthread_mutex_lock(&pub->lock);
 	pub->hook = hook;
 	pub->hook_arg = arg;
+	pthread_mutex_unlock(&pub->lock);
+}
+
+void config_publisher_set_zone_hook(struct config_publisher *pub,
+				    config_zone_hook hook, void *arg)
+{
+	pthread_mutex_lock(&pub->lock);
+	pub->zone_hook = hook;
+	pub->zone_hook_arg = arg;
 	pthread_mutex_unlock(&pub->lock);
 }
 

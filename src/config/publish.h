@@ -36,6 +36,16 @@ void config_publisher_free(struct config_publisher *pub);
 void config_publisher_set_hook(struct config_publisher *pub,
 			       config_publish_hook hook, void *arg);
 
+/*! Called after new contents of a zone are published, with the serial
+ *  now served, in the publishing thread before config_publisher_sync()
+ *  returns to its callers; it must not block (the transfer service
+ *  only queues its NOTIFYs here). zone_id is valid during the call. */
+typedef void (*config_zone_hook)(void *arg, const char *zone_id,
+				 uint32_t serial);
+
+void config_publisher_set_zone_hook(struct config_publisher *pub,
+				    config_zone_hook hook, void *arg);
+
 /*! Builds every zone and the snapshot from the store and publishes them
  *  (at start-up and after a restore). \retval 0 or an error (logged). */
 int config_publisher_load_all(struct config_publisher *pub);
