@@ -31,6 +31,8 @@ static const char *const resource_tables[] = {
 	"inbound", "inbound_listener", "inbound_allow",
 	"zone_transfer", "zone_transfer_allow", "zone_transfer_notify",
 	"zone_update_grant",
+	"vpn_gateway", "vpn_gateway_subnet", "customer_gateway",
+	"ipsec_connection", "ipsec_connection_subnet", "vpn_route",
 };
 #define N_RESOURCE_TABLES (sizeof(resource_tables) / sizeof(resource_tables[0]))
 

@@ -44,7 +44,7 @@
  * matching *_clear(), which leaves the struct zeroed and reusable.
  */
 
-#define STORE_SCHEMA_VERSION 4	/* the newest schema this build knows */
+#define STORE_SCHEMA_VERSION 5	/* the newest schema this build knows */
 #define STORE_ID_LEN 48		/* "vpc-12", "upstream-vpc-3" plus NUL */
 #define STORE_NAME_LEN 256	/* a presentation DNS name plus NUL */
 #define STORE_TIME_LEN 24	/* "2024-05-01T12:00:00Z" plus NUL */
@@ -569,5 +569,126 @@ int store_journal_read(struct store *store, const char *zone_id,
 		       uint32_t from_serial, uint32_t to_serial,
 		       struct store_journal_entry **out, size_t *n_out);
 void store_journal_free(struct store_journal_entry *entries, size_t n);
+
+/*
+ * The VPN (vpn.c): VPN gateways, customer gateways, IPsec connections
+ * and routes. Ids are "vgw-N", "cgw-N", "vco-N" and "vrt-N". A
+ * connection's pre-shared key is kept in clear text because charon needs
+ * it; nothing in the store logs it, and the change log names only ids.
+ * Writes mark nothing for the DNS configuration: the vpn module reads
+ * these tables itself.
+ */
+
+#define STORE_PSK_LEN 129		/* up to 128 characters plus NUL */
+#define STORE_ALG_LEN 24		/* "aes256gcm16", "modp2048" ... */
+
+struct store_vpn_gateway {
+	struct store_meta meta;
+	char vpc_id[STORE_ID_LEN];
+	char public_ip[STORE_ADDR_LEN];	/* bare address */
+	struct store_strv local_subnets; /* canonical CIDRs */
+};
+
+struct store_customer_gateway {
+	struct store_meta meta;
+	char ip[STORE_ADDR_LEN];	/* bare address of the peer */
+};
+
+/* Crypto fields hold the names docs/api.md lists; the API checks them. */
+struct store_ipsec_connection {
+	struct store_meta meta;
+	char gateway_id[STORE_ID_LEN];
+	char cgw_id[STORE_ID_LEN];
+	struct store_strv local_subnets; /* canonical CIDRs, our side */
+	struct store_strv remote_subnets; /* canonical CIDRs, the peer's */
+	char psk[STORE_PSK_LEN];
+	bool enabled;			/* false: kept out of charon */
+	bool allow_weak_crypto;
+	uint32_t ike_version;		/* 1 or 2 */
+	char ike_mode[STORE_TYPE_LEN];	/* "main" or "aggressive" */
+	char ike_encryption[STORE_ALG_LEN];
+	char ike_integrity[STORE_ALG_LEN];
+	char ike_dh_group[STORE_ALG_LEN];
+	uint32_t ike_lifetime_s;
+	char esp_encryption[STORE_ALG_LEN];
+	char esp_integrity[STORE_ALG_LEN];
+	char esp_pfs[STORE_ALG_LEN];	/* a DH group or "none" */
+	uint32_t esp_lifetime_s;
+	uint32_t dpd_interval_s;	/* 0: no dead peer detection */
+};
+
+/* meta.name is the destination. */
+struct store_vpn_route {
+	struct store_meta meta;
+	char connection_id[STORE_ID_LEN];
+	char destination[STORE_ADDR_LEN]; /* canonical CIDR */
+};
+
+void store_vpn_gateway_clear(struct store_vpn_gateway *gw);
+void store_customer_gateway_clear(struct store_customer_gateway *cgw);
+/*! Zeroes the connection, the pre-shared key included. */
+void store_ipsec_connection_clear(struct store_ipsec_connection *conn);
+void store_vpn_route_clear(struct store_vpn_route *route);
+
+int store_vpn_gateway_get(struct store *store, const char *gateway_id,
+			  struct store_vpn_gateway *out);
+int store_vpn_gateway_list(struct store *store, const char *after,
+			   size_t limit, struct store_vpn_gateway **out,
+			   size_t *n_out, bool *more);
+void store_vpn_gateway_list_free(struct store_vpn_gateway *gws, size_t n);
+/*! Creates gw from its name, vpc_id, public_ip and local_subnets. */
+int store_vpn_gateway_create(struct store *store,
+			     struct store_vpn_gateway *gw);
+/*! Replaces name and local_subnets; refreshes gw->meta. */
+int store_vpn_gateway_update(struct store *store,
+			     struct store_vpn_gateway *gw);
+/*! ZG_EEXIST while a connection uses the gateway. */
+int store_vpn_gateway_delete(struct store *store, const char *gateway_id);
+
+int store_customer_gateway_get(struct store *store, const char *cgw_id,
+			       struct store_customer_gateway *out);
+int store_customer_gateway_list(struct store *store, const char *after,
+				size_t limit,
+				struct store_customer_gateway **out,
+				size_t *n_out, bool *more);
+void store_customer_gateway_list_free(struct store_customer_gateway *cgws,
+				      size_t n);
+int store_customer_gateway_create(struct store *store,
+				  struct store_customer_gateway *cgw);
+/*! Replaces the name; refreshes cgw->meta. */
+int store_customer_gateway_update(struct store *store,
+				  struct store_customer_gateway *cgw);
+/*! ZG_EEXIST while a connection uses the customer gateway. */
+int store_customer_gateway_delete(struct store *store, const char *cgw_id);
+
+int store_ipsec_connection_get(struct store *store, const char *connection_id,
+			       struct store_ipsec_connection *out);
+int store_ipsec_connection_list(struct store *store, const char *after,
+				size_t limit,
+				struct store_ipsec_connection **out,
+				size_t *n_out, bool *more);
+void store_ipsec_connection_list_free(struct store_ipsec_connection *conns,
+				      size_t n);
+/*! Creates conn from every field but meta (name excepted). */
+int store_ipsec_connection_create(struct store *store,
+				  struct store_ipsec_connection *conn);
+/*! Replaces every field but the gateways; refreshes conn->meta. */
+int store_ipsec_connection_update(struct store *store,
+				  struct store_ipsec_connection *conn);
+/*! ZG_EEXIST while a route uses the connection. */
+int store_ipsec_connection_delete(struct store *store,
+				  const char *connection_id);
+
+int store_vpn_route_get(struct store *store, const char *route_id,
+			struct store_vpn_route *out);
+/*! Routes in id order; connection_id NULL for every connection. */
+int store_vpn_route_list(struct store *store, const char *connection_id,
+			 const char *after, size_t limit,
+			 struct store_vpn_route **out, size_t *n_out,
+			 bool *more);
+void store_vpn_route_list_free(struct store_vpn_route *routes, size_t n);
+/*! Creates a route from connection_id and destination (also its name). */
+int store_vpn_route_create(struct store *store, struct store_vpn_route *route);
+int store_vpn_route_delete(struct store *store, const char *route_id);
 
 #endif

@@ -1,0 +1,802 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The VPN resources: VPN gateways, customer gateways, IPsec connections
+ * with their subnets and crypto settings, and routes. */
+#include "store/store.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/error.h"
+#include "store/store_priv.h"
+
+#define META_COLS(idcol) idcol ", seq, name, account, version, created_at," \
+	" updated_at"
+#define FIRST_OWN_COL 7
+
+/*
+ * Clearing
+ */
+
+void store_vpn_gateway_clear(struct store_vpn_gateway *gw)
+{
+	store_strv_clear(&gw->local_subnets);
+	memset(gw, 0, sizeof(*gw));
+}
+
+void store_customer_gateway_clear(struct store_customer_gateway *cgw)
+{
+	memset(cgw, 0, sizeof(*cgw));
+}
+
+void store_ipsec_connection_clear(struct store_ipsec_connection *conn)
+{
+	store_strv_clear(&conn->local_subnets);
+	store_strv_clear(&conn->remote_subnets);
+	/* The pre-shared key does not linger in freed memory. */
+	memset(conn, 0, sizeof(*conn));
+}
+
+void store_vpn_route_clear(struct store_vpn_route *route)
+{
+	memset(route, 0, sizeof(*route));
+}
+
+/*
+ * Row helpers
+ */
+
+static void read_meta(sqlite3_stmt *st, struct store_meta *meta)
+{
+	store_col_text(st, 0, meta->resource_id, sizeof(meta->resource_id));
+	store_col_text(st, 2, meta->name, sizeof(meta->name));
+	store_col_text(st, 3, meta->account, sizeof(meta->account));
+	meta->version = sqlite3_column_int64(st, 4);
+	store_col_text(st, 5, meta->created_at, sizeof(meta->created_at));
+	store_col_text(st, 6, meta->updated_at, sizeof(meta->updated_at));
+}
+
+/* Takes the next id of kind and fills meta for a new resource. */
+static int new_meta(struct store *s, const char *kind,
+		    struct store_meta *meta, int64_t *seq)
+{
+	int ret = store_next_id(s, kind, meta->resource_id, seq);
+	if (ret != 0) {
+		return ret;
+	}
+	snprintf(meta->account, sizeof(meta->account), "default");
+	meta->version = 1;
+	store_now(meta->created_at);
+	memcpy(meta->updated_at, meta->created_at, sizeof(meta->updated_at));
+	return 0;
+}
+
+static int load_strv(struct store *s, const char *sql, const char *owner_id,
+		     const char *side, struct store_strv *out)
+{
+	sqlite3_stmt *st = NULL;
+	int ret = store_query(s, &st, sql, "tt", owner_id, side);
+	while (ret == 0 && (ret = store_step(s, st)) == 1) {
+		const unsigned char *text = sqlite3_column_text(st, 0);
+		ret = store_strv_push(out, text != NULL ? (const char *)text
+							: "");
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
+static int write_subnets(struct store *s, const char *table,
+			 const char *idcol, const char *owner_id,
+			 const char *side, const struct store_strv *cidrs)
+{
+	char sql[256];
+	int ret;
+
+	if (side != NULL) {
+		snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE %s = ?"
+			 " AND side = ?", table, idcol);
+		ret = store_run(s, NULL, sql, "tt", owner_id, side);
+	} else {
+		snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE %s = ?",
+			 table, idcol);
+		ret = store_run(s, NULL, sql, "t", owner_id);
+	}
+	for (size_t i = 0; ret == 0 && i < cidrs->n; i++) {
+		if (side != NULL) {
+			snprintf(sql, sizeof(sql), "INSERT INTO %s (%s, side,"
+				 " pos, cidr) VALUES (?, ?, ?, ?)", table,
+				 idcol);
+			ret = store_run(s, NULL, sql, "ttit", owner_id, side,
+					(int64_t)i, cidrs->v[i]);
+		} else {
+			snprintf(sql, sizeof(sql), "INSERT INTO %s (%s, pos,"
+				 " cidr) VALUES (?, ?, ?)", table, idcol);
+			ret = store_run(s, NULL, sql, "tit", owner_id,
+					(int64_t)i, cidrs->v[i]);
+		}
+	}
+	return ret;
+}
+
+/* version + 1 and updated_at now on the row; re-reads meta. */
+static int touch_row(struct store *s, const char *table, const char *idcol,
+		     const char *resource_id, struct store_meta *meta)
+{
+	char now[STORE_TIME_LEN];
+	char sql[256];
+	store_now(now);
+	snprintf(sql, sizeof(sql),
+		 "UPDATE %s SET version = version + 1, updated_at = ?"
+		 " WHERE %s = ? RETURNING " META_COLS("%s"), table, idcol,
+		 idcol);
+
+	sqlite3_stmt *st = NULL;
+	int ret = store_query(s, &st, sql, "tt", now, resource_id);
+	if (ret != 0) {
+		return ret;
+	}
+	ret = store_step(s, st);
+	if (ret == 1) {
+		read_meta(st, meta);
+	}
+	sqlite3_finalize(st);
+	return ret == 1 ? 0 : ret == 0 ? ZG_ENOENT : ret;
+}
+
+/* Deletes one row; ZG_EEXIST when a row of another table refers to it
+ * (the foreign key refuses). */
+static int delete_row(struct store *s, const char *kind, const char *table,
+		      const char *idcol, const char *resource_id)
+{
+	char sql[128];
+	size_t changes = 0;
+	snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE %s = ?", table,
+		 idcol);
+	int ret = store_run(s, &changes, sql, "t", resource_id);
+	if (ret == 0 && changes == 0) {
+		return ZG_ENOENT;
+	}
+	if (ret == 0) {
+		ret = store_log_change(s, "delete", kind, resource_id,
+				       "deleted %s %s", kind, resource_id);
+	}
+	return ret;
+}
+
+/* The seq of a paging cursor "<prefix>-N"; -1 for no cursor. */
+static int parse_after(const char *after, int64_t *seq)
+{
+	*seq = -1;
+	if (after == NULL) {
+		return 0;
+	}
+	const char *dash = strrchr(after, '-');
+	const char *digits = dash != NULL ? dash + 1 : after;
+	if (*digits == '\0' || strlen(digits) > 18) {
+		return ZG_EINVAL;
+	}
+	int64_t value = 0;
+	for (const char *p = digits; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9') {
+			return ZG_EINVAL;
+		}
+		value = value * 10 + (*p - '0');
+	}
+	*seq = value;
+	return 0;
+}
+
+typedef int (*row_loader)(struct store *s, sqlite3_stmt *st, void *elem);
+typedef void (*elem_clear)(void *elem);
+
+/* A paged query: select ends in a WHERE clause that may use ?1 and ?2
+ * (params, NULL allowed); rows come in seq order. */
+struct page_query {
+	const char *select;
+	const char *params[2];
+	size_t elem_size;
+	row_loader load;
+	elem_clear clear;
+};
+
+static void free_elems(const struct page_query *q, void *elems, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		q->clear((char *)elems + i * q->elem_size);
+	}
+	free(elems);
+}
+
+static int list_page(struct store *s, const struct page_query *q,
+		     const char *after, size_t limit, void **out,
+		     size_t *n_out, bool *more)
+{
+	*out = NULL;
+	*n_out = 0;
+	*more = false;
+
+	int64_t after_seq = -1;
+	if (parse_after(after, &after_seq) != 0) {
+		snprintf(s->errmsg, sizeof(s->errmsg), "bad cursor");
+		return ZG_EINVAL;
+	}
+
+	char sql[1024];
+	snprintf(sql, sizeof(sql), "%s AND seq > ?3 ORDER BY seq LIMIT ?4",
+		 q->select);
+	sqlite3_stmt *st = NULL;
+	int64_t sql_limit = limit == 0 ? -1 : (int64_t)limit + 1;
+	int ret = store_query(s, &st, sql, "ttii", q->params[0],
+			      q->params[1], after_seq, sql_limit);
+
+	char *elems = NULL;
+	size_t n = 0;
+	while (ret == 0 && (ret = store_step(s, st)) == 1) {
+		if (limit != 0 && n == limit) {
+			*more = true;
+			ret = 0;
+			break;
+		}
+		char *grown = realloc(elems, (n + 1) * q->elem_size);
+		if (grown == NULL) {
+			ret = ZG_ENOMEM;
+			break;
+		}
+		elems = grown;
+		memset(elems + n * q->elem_size, 0, q->elem_size);
+		n++;
+		ret = q->load(s, st, elems + (n - 1) * q->elem_size);
+	}
+	sqlite3_finalize(st);
+
+	if (ret != 0) {
+		free_elems(q, elems, n);
+		return ret;
+	}
+	*out = elems;
+	*n_out = n;
+	return 0;
+}
+
+static int get_one(struct store *s, const struct page_query *q, void *out)
+{
+	void *elems = NULL;
+	size_t n = 0;
+	bool more = false;
+	int ret = list_page(s, q, NULL, 1, &elems, &n, &more);
+	if (ret != 0) {
+		return ret;
+	}
+	if (n == 0) {
+		free(elems);
+		return ZG_ENOENT;
+	}
+	memcpy(out, elems, q->elem_size);
+	free(elems);
+	return 0;
+}
+
+/*
+ * VPN gateways
+ */
+
+#define GATEWAY_SELECT "SELECT " META_COLS("gateway_id") ", vpc_id," \
+	" public_ip FROM vpn_gateway"
+
+static int load_gateway(struct store *s, sqlite3_stmt *st, void *elem)
+{
+	struct store_vpn_gateway *gw = elem;
+	read_meta(st, &gw->meta);
+	store_col_text(st, FIRST_OWN_COL, gw->vpc_id, sizeof(gw->vpc_id));
+	store_col_text(st, FIRST_OWN_COL + 1, gw->public_ip,
+		       sizeof(gw->public_ip));
+	return load_strv(s, "SELECT cidr FROM vpn_gateway_subnet"
+			 " WHERE gateway_id = ?1 AND ?2 IS NULL ORDER BY pos",
+			 gw->meta.resource_id, NULL, &gw->local_subnets);
+}
+
+static void clear_gateway(void *elem)
+{
+	store_vpn_gateway_clear(elem);
+}
+
+int store_vpn_gateway_get(struct store *store, const char *gateway_id,
+			  struct store_vpn_gateway *out)
+{
+	struct page_query q = {
+		.select = GATEWAY_SELECT " WHERE gateway_id = ?1",
+		.params = { gateway_id },
+		.elem_size = sizeof(*out), .load = load_gateway,
+		.clear = clear_gateway,
+	};
+	return get_one(store, &q, out);
+}
+
+int store_vpn_gateway_list(struct store *store, const char *after,
+			   size_t limit, struct store_vpn_gateway **out,
+			   size_t *n_out, bool *more)
+{
+	struct page_query q = {
+		.select = GATEWAY_SELECT " WHERE 1",
+		.elem_size = sizeof(**out), .load = load_gateway,
+		.clear = clear_gateway,
+	};
+	return list_page(store, &q, after, limit, (void **)out, n_out, more);
+}
+
+void store_vpn_gateway_list_free(struct store_vpn_gateway *gws, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		store_vpn_gateway_clear(&gws[i]);
+	}
+	free(gws);
+}
+
+int store_vpn_gateway_create(struct store *store,
+			     struct store_vpn_gateway *gw)
+{
+	if (!store_writable(store)) {
+		return ZG_EINTERNAL;
+	}
+	int64_t seq = 0;
+	int ret = new_meta(store, "vgw", &gw->meta, &seq);
+	if (ret != 0) {
+		return ret;
+	}
+	const struct store_meta *m = &gw->meta;
+	ret = store_run(store, NULL,
+			"INSERT INTO vpn_gateway VALUES (?, ?, ?, ?, ?, ?, ?,"
+			" ?, ?)", "tittitttt", m->resource_id, seq, m->name,
+			m->account, m->version, m->created_at, m->updated_at,
+			gw->vpc_id, gw->public_ip);
+	if (ret == 0) {
+		ret = write_subnets(store, "vpn_gateway_subnet", "gateway_id",
+				    m->resource_id, NULL, &gw->local_subnets);
+	}
+	if (ret == 0) {
+		ret = store_log_change(store, "create", "vpn-gateway",
+				       m->resource_id,
+				       "created VPN gateway %s in %s at %s",
+				       m->name, gw->vpc_id, gw->public_ip);
+	}
+	return ret;
+}
+
+int store_vpn_gateway_update(struct store *store,
+			     struct store_vpn_gateway *gw)
+{
+	if (!store_writable(store)) {
+		return ZG_EINTERNAL;
+	}
+	const char *gateway_id = gw->meta.resource_id;
+	size_t changes = 0;
+	int ret = store_run(store, &changes, "UPDATE vpn_gateway SET name = ?"
+			    " WHERE gateway_id = ?", "tt", gw->meta.name,
+			    gateway_id);
+	if (ret == 0 && changes == 0) {
+		return ZG_ENOENT;
+	}
+	if (ret == 0) {
+		ret = write_subnets(store, "vpn_gateway_subnet", "gateway_id",
+				    gateway_id, NULL, &gw->local_subnets);
+	}
+	if (ret == 0) {
+		ret = touch_row(store, "vpn_gateway", "gateway_id", gateway_id,
+				&gw->meta);
+	}
+	if (ret == 0) {
+		ret = store_log_change(store, "update", "vpn-gateway",
+				       gateway_id, "updated VPN gateway %s",
+				       gw->meta.name);
+	}
+	return ret;
+}
+
+int store_vpn_gateway_delete(struct store *store, const char *gateway_id)
+{
+	if (!store_writable(store)) {
+		return ZG_EINTERNAL;
+	}
+	return delete_row(store, "vpn-gateway", "vpn_gateway", "gateway_id",
+			  gateway_id);
+}
+
+/*
+ * Customer gateways
+ */
+
+#define CGW_SELECT "SELECT " META_COLS("cgw_id") ", ip FROM customer_gateway"
+
+static int load_cgw(struct store *s, sqlite3_stmt *st, void *elem)
+{
+	struct store_customer_gateway *cgw = elem;
+	read_meta(st, &cgw->meta);
+	store_col_text(st, FIRST_OWN_COL, cgw->ip, sizeof(cgw->ip));
+	return 0;
+}
+
+static void clear_cgw(void *elem)
+{
+	store_customer_gateway_clear(elem);
+}
+
+int store_customer_gateway_get(struct store *store, const char *cgw_id,
+			       struct store_customer_gateway *out)
+{
+	struct page_query q = {
+		.select = CGW_SELECT " WHERE cgw_id = ?1",
+		.params = { cgw_id },
+		.elem_size = sizeof(*out), .load = load_cgw,
+		.clear = clear_cgw,
+	};
+	return get_one(store, &q, out);
+}
+
+int store_customer_gateway_list(struct store *store, const char *after,
+				size_t limit,
+				struct store_customer_gateway **out,
+				size_t *n_out, bool *more)
+{
+	struct page_query q = {
+		.select = CGW_SELECT " WHERE 1",
+		.elem_size = sizeof(**out), .load = load_cgw,
+		.clear = clear_cgw,
+	};
+	return list_page(store, &q, after, limit, (void **)out, n_out, more);
+}
+
+void store_customer_gateway_list_free(struct store_customer_gateway *cgws,
+				      size_t n)
+{
+	free(cgws);
+	(void)n;
+}
+
+int store_customer_gateway_create(struct store *store,
+				  struct store_customer_gateway *cgw)
+{
+	if (!store_writable(store)) {
+		return ZG_EINTERNAL;
+	}
+	int64_t seq = 0;
+	int ret = new_meta(store, "cgw", &cgw->meta, &seq);
+	if (ret != 0) {
+		return ret;
+	}
+	const struct store_meta *m = &cgw->meta;
+	ret = store_run(store, NULL,
+			"INSERT INTO customer_gateway VALUES (?, ?, ?, ?, ?, ?,"
+			" ?, ?)", "tittittt", m->resource_id, seq, m->name,
+			m->account, m->version, m->created_at, m->updated_at,
+			cgw->ip);
+	if (ret == 0) {
+		ret = store_log_change(store, "create", "cust-gateway",
+				       m->resource_id,
+				       "created customer gateway %s at %s",
+				       m->name, cgw->ip);
+	}
+	return ret;
+}
+
+int store_customer_gateway_update(struct store *store,
+				  struct store_customer_gateway *cgw)
+{
+	if (!store_writable(store)) {
+		return ZG_EINTERNAL;
+	}
+	const char *cgw_id = cgw->meta.resource_id;
+	size_t changes = 0;
+	int ret = store_run(store, &changes, "UPDATE customer_gateway"
+			    " SET name = ? WHERE cgw_id = ?", "tt",
+			    cgw->meta.name, cgw_id);
+	if (ret == 0 && changes == 0) {
+		return ZG_ENOENT;
+	}
+	if (ret == 0) {
+		ret = touch_row(store, "customer_gateway", "cgw_id", cgw_id,
+				&cgw->meta);
+	}
+	if (ret == 0) {
+		ret = store_log_change(store, "update", "cust-gateway",
+				       cgw_id, "updated customer gateway %s",
+				       cgw->meta.name);
+	}
+	return ret;
+}
+
+int store_customer_gateway_delete(struct store *store, const char *cgw_id)
+{
+	if (!store_writable(store)) {
+		return ZG_EINTERNAL;
+	}
+	return delete_row(store, "cust-gateway", "customer_gateway",
+			  "cgw_id", cgw_id);
+}
+
+/*
+ * IPsec connections
+ */
+
+#define CONN_SELECT "SELECT " META_COLS("connection_id") ", gateway_id," \
+	" cgw_id, psk, enabled, allow_weak_crypto, ike_version, ike_mode," \
+	" ike_encryption, ike_integrity, ike_dh_group, ike_lifetime," \
+	" esp_encryption, esp_integrity, esp_pfs, esp_lifetime, dpd_interval" \
+	" FROM ipsec_connection"
+
+#define CONN_SUBNETS "SELECT cidr FROM ipsec_connection_subnet" \
+	" WHERE connection_id = ?1 AND side = ?2 ORDER BY pos"
+
+static int load_conn(struct store *s, sqlite3_stmt *st, void *elem)
+{
+	struct store_ipsec_connection *c = elem;
+	int col = FIRST_OWN_COL;
+	read_meta(st, &c->meta);
+	store_col_text(st, col++, c->gateway_id, sizeof(c->gateway_id));
+	store_col_text(st, col++, c->cgw_id, sizeof(c->cgw_id));
+	store_col_text(st, col++, c->psk, sizeof(c->psk));
+	c->enabled = sqlite3_column_int(st, col++) != 0;
+	c->allow_weak_crypto = sqlite3_column_int(st, col++) != 0;
+	c->ike_version = (uint32_t)sqlite3_column_int64(st, col++);
+	store_col_text(st, col++, c->ike_mode, sizeof(c->ike_mode));
+	store_col_text(st, col++, c->ike_encryption,
+		       sizeof(c->ike_encryption));
+	store_col_text(st, col++, c->ike_integrity, sizeof(c->ike_integrity));
+	store_col_text(st, col++, c->ike_dh_group, sizeof(c->ike_dh_group));
+	c->ike_lifetime_s = (uint32_t)sqlite3_column_int64(st, col++);
+	store_col_text(st, col++, c->esp_encryption,
+		       sizeof(c->esp_encryption));
+	store_col_text(st, col++, c->esp_integrity, sizeof(c->esp_integrity));
+	store_col_text(st, col++, c->esp_pfs, sizeof(c->esp_pfs));
+	c->esp_lifetime_s = (uint32_t)sqlite3_column_int64(st, col++);
+	c->dpd_interval_s = (uint32_t)sqlite3_column_int64(st, col++);
+
+	int ret = load_strv(s, CONN_SUBNETS, c->meta.resource_id, "local",
+			    &c->local_subnets);
+	if (ret == 0) {
+		ret = load_strv(s, CONN_SUBNETS, c->meta.resource_id,
+				"remote", &c->remote_subnets);
+	}
+	return ret;
+}
+
+static void clear_conn(void *elem)
+{
+	store_ipsec_connection_clear(elem);
+}
+
+int store_ipsec_connection_get(struct store *store, const char *connection_id,
+			       struct store_ipsec_connection *out)
+{
+	struct page_query q = {
+		.select = CONN_SELECT " WHERE connection_id = ?1",
+		.params = { connection_id },
+		.elem_size = sizeof(*out), .load = load_conn,
+		.clear = clear_conn,
+	};
+	return get_one(store, &q, out);
+}
+
+int store_ipsec_connection_list(struct store *store, const char *after,
+				size_t limit,
+				struct store_ipsec_connection **out,
+				size_t *n_out, bool *more)
+{
+	struct page_query q = {
+		.select = CONN_SELECT " WHERE 1",
+		.elem_size = sizeof(**out), .load = load_conn,
+		.clear = clear_conn,
+	};
+	return list_page(store, &q, after, limit, (void **)out, n_out, more);
+}
+
+void store_ipsec_connection_list_free(struct store_ipsec_connection *conns,
+				      size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		store_ipsec_connection_clear(&conns[i]);
+	}
+	free(conns);
+}
+
+static int write_conn_subnets(struct store *s,
+			      const struct store_ipsec_connection *c)
+{
+	int ret = write_subnets(s, "ipsec_connection_subnet", "connection_id",
+				c->meta.resource_id, "local",
+				&c->local_subnets);
+	if (ret == 0) {
+		ret = write_subnets(s, "ipsec_connection_subnet",
+				    "connection_id", c->meta.resource_id,
+				    "remote", &c->remote_subnets);
+	}
+	return ret;
+}
+
+int store_ipsec_connection_create(struct store *store,
+				  struct store_ipsec_connection *conn)
+{
+	if (!store_writable(store)) {
+		return ZG_EINTERNAL;
+	}
+	int64_t seq = 0;
+	int ret = new_meta(store, "vco", &conn->meta, &seq);
+	if (ret != 0) {
+		return ret;
+	}
+	const struct store_meta *m = &conn->meta;
+	const struct store_ipsec_connection *c = conn;
+	ret = store_run(store, NULL,
+			"INSERT INTO ipsec_connection VALUES (?, ?, ?, ?, ?, ?,"
+			" ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			"tittitttttiiitttti" "tttii",
+			m->resource_id, seq, m->name, m->account, m->version,
+			m->created_at, m->updated_at, c->gateway_id,
+			c->cgw_id, c->psk, (int64_t)c->enabled,
+			(int64_t)c->allow_weak_crypto,
+			(int64_t)c->ike_version, c->ike_mode,
+			c->ike_encryption, c->ike_integrity, c->ike_dh_group,
+			(int64_t)c->ike_lifetime_s, c->esp_encryption,
+			c->esp_integrity, c->esp_pfs,
+			(int64_t)c->esp_lifetime_s,
+			(int64_t)c->dpd_interval_s);
+	if (ret == 0) {
+		ret = write_conn_subnets(store, conn);
+	}
+	if (ret == 0) {
+		ret = store_log_change(store, "create", "ipsec-conn",
+				       m->resource_id,
+				       "created IPsec connection %s from %s to %s",
+				       m->name, c->gateway_id, c->cgw_id);
+	}
+	return ret;
+}
+
+int store_ipsec_connection_update(struct store *store,
+				  struct store_ipsec_connection *conn)
+{
+	if (!store_writable(store)) {
+		return ZG_EINTERNAL;
+	}
+	const struct store_ipsec_connection *c = conn;
+	const char *connection_id = conn->meta.resource_id;
+	size_t changes = 0;
+	int ret = store_run(store, &changes,
+			    "UPDATE ipsec_connection SET name = ?, psk = ?,"
+			    " enabled = ?, allow_weak_crypto = ?,"
+			    " ike_version = ?, ike_mode = ?,"
+			    " ike_encryption = ?, ike_integrity = ?,"
+			    " ike_dh_group = ?, ike_lifetime = ?,"
+			    " esp_encryption = ?, esp_integrity = ?,"
+			    " esp_pfs = ?, esp_lifetime = ?, dpd_interval = ?"
+			    " WHERE connection_id = ?", "ttiiitttti" "tttiit",
+			    c->meta.name, c->psk, (int64_t)c->enabled,
+			    (int64_t)c->allow_weak_crypto,
+			    (int64_t)c->ike_version, c->ike_mode,
+			    c->ike_encryption, c->ike_integrity,
+			    c->ike_dh_group, (int64_t)c->ike_lifetime_s,
+			    c->esp_encryption, c->esp_integrity, c->esp_pfs,
+			    (int64_t)c->esp_lifetime_s,
+			    (int64_t)c->dpd_interval_s, connection_id);
+	if (ret == 0 && changes == 0) {
+		return ZG_ENOENT;
+	}
+	if (ret == 0) {
+		ret = write_conn_subnets(store, conn);
+	}
+	if (ret == 0) {
+		ret = touch_row(store, "ipsec_connection", "connection_id",
+				connection_id, &conn->meta);
+	}
+	if (ret == 0) {
+		ret = store_log_change(store, "update", "ipsec-conn",
+				       connection_id,
+				       "updated IPsec connection %s (%s)",
+				       c->meta.name,
+				       c->enabled ? "enabled" : "disabled");
+	}
+	return ret;
+}
+
+int store_ipsec_connection_delete(struct store *store,
+				  const char *connection_id)
+{
+	if (!store_writable(store)) {
+		return ZG_EINTERNAL;
+	}
+	return delete_row(store, "ipsec-conn", "ipsec_connection",
+			  "connection_id", connection_id);
+}
+
+/*
+ * Routes
+ */
+
+#define ROUTE_SELECT "SELECT " META_COLS("route_id") ", connection_id," \
+	" destination FROM vpn_route"
+
+static int load_route(struct store *s, sqlite3_stmt *st, void *elem)
+{
+	struct store_vpn_route *route = elem;
+	read_meta(st, &route->meta);
+	store_col_text(st, FIRST_OWN_COL, route->connection_id,
+		       sizeof(route->connection_id));
+	store_col_text(st, FIRST_OWN_COL + 1, route->destination,
+		       sizeof(route->destination));
+	return 0;
+}
+
+static void clear_route(void *elem)
+{
+	store_vpn_route_clear(elem);
+}
+
+int store_vpn_route_get(struct store *store, const char *route_id,
+			struct store_vpn_route *out)
+{
+	struct page_query q = {
+		.select = ROUTE_SELECT " WHERE route_id = ?1",
+		.params = { route_id },
+		.elem_size = sizeof(*out), .load = load_route,
+		.clear = clear_route,
+	};
+	return get_one(store, &q, out);
+}
+
+int store_vpn_route_list(struct store *store, const char *connection_id,
+			 const char *after, size_t limit,
+			 struct store_vpn_route **out, size_t *n_out,
+			 bool *more)
+{
+	struct page_query q = {
+		.select = ROUTE_SELECT
+			  " WHERE (?1 IS NULL OR connection_id = ?1)",
+		.params = { connection_id },
+		.elem_size = sizeof(**out), .load = load_route,
+		.clear = clear_route,
+	};
+	return list_page(store, &q, after, limit, (void **)out, n_out, more);
+}
+
+void store_vpn_route_list_free(struct store_vpn_route *routes, size_t n)
+{
+	free(routes);
+	(void)n;
+}
+
+int store_vpn_route_create(struct store *store, struct store_vpn_route *route)
+{
+	if (!store_writable(store)) {
+		return ZG_EINTERNAL;
+	}
+	snprintf(route->meta.name, sizeof(route->meta.name), "%s",
+		 route->destination);
+	int64_t seq = 0;
+	int ret = new_meta(store, "vrt", &route->meta, &seq);
+	if (ret != 0) {
+		return ret;
+	}
+	const struct store_meta *m = &route->meta;
+	ret = store_run(store, NULL,
+			"INSERT INTO vpn_route VALUES (?, ?, ?, ?, ?, ?, ?, ?,"
+			" ?)", "tittitttt", m->resource_id, seq, m->name,
+			m->account, m->version, m->created_at, m->updated_at,
+			route->connection_id, route->destination);
+	if (ret == 0) {
+		ret = store_log_change(store, "create", "vpn-route",
+				       m->resource_id,
+				       "created route to %s through %s",
+				       route->destination,
+				       route->connection_id);
+	}
+	return ret;
+}
+
+int store_vpn_route_delete(struct store *store, const char *route_id)
+{
+	if (!store_writable(store)) {
+		return ZG_EINTERNAL;
+	}
+	return delete_row(store, "vpn-route", "vpn_route", "route_id",
+			  route_id);
+}
