@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* A secondary zone's records as one compact blob for the store, and the
+ * way back to zone contents. */
+#include "xfr/xfr_impl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/error.h"
+#include "zone/zone.h"
+
+#define MAGIC "ZGX1"
+#define MAGIC_LEN 4
+
+struct buf {
+	uint8_t *data;
+	size_t len, cap;
+};
+
+static int buf_put(struct buf *b, const void *data, size_t len)
+{
+	if (b->len + len > b->cap) {
+		size_t cap = b->cap == 0 ? 4096 : b->cap;
+		while (cap < b->len + len) {
+			cap *= 2;
+		}
+		uint8_t *grown = realloc(b->data, cap);
+		if (grown == NULL) {
+			return ZG_ENOMEM;
+		}
+		b->data = grown;
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, data, len);
+	b->len += len;
+	return 0;
+}
+
+static int put_rrset(const knot_rrset_t *set, void *arg)
+{
+	struct buf *b = arg;
+	size_t olen = knot_dname_size(set->owner);
+	const knot_rdata_t *rd = set->rrs.rdata;
+	for (uint16_t i = 0; i < set->rrs.count; i++) {
+		uint8_t fixed[8] = {
+			set->type >> 8, set->type & 0xff,
+			set->ttl >> 24, (set->ttl >> 16) & 0xff,
+			(set->ttl >> 8) & 0xff, set->ttl & 0xff,
+			rd->len >> 8, rd->len & 0xff,
+		};
+		if (buf_put(b, set->owner, olen) != 0 ||
+		    buf_put(b, fixed, sizeof(fixed)) != 0 ||
+		    buf_put(b, rd->data, rd->len) != 0) {
+			return ZG_ENOMEM;
+		}
+		rd = knot_rdataset_next((knot_rdata_t *)rd);
+	}
+	return 0;
+}
+
+int xfr_snapshot_encode(const struct zone_contents *z, uint8_t **out,
+			size_t *len)
+{
+	struct buf b = { 0 };
+	int ret = buf_put(&b, MAGIC, MAGIC_LEN);
+	if (ret == 0) {
+		ret = zone_contents_walk(z, put_rrset, &b);
+	}
+	if (ret != 0) {
+		free(b.data);
+		return ZG_ENOMEM;
+	}
+	*out = b.data;
+	*len = b.len;
+	return 0;
+}
+
+/* Reads one record at *pos into set (rdata allocated). */
+static int read_record(const uint8_t *data, size_t len, size_t *pos,
+		       knot_rrset_t *set)
+{
+	const uint8_t *owner = data + *pos;
+	int olen = knot_dname_wire_check(owner, data + len, NULL);
+	if (olen <= 0 || *pos + (size_t)olen + 8 > len) {
+		return ZG_EINVAL;
+	}
+	const uint8_t *f = owner + olen;
+	uint16_t type = (uint16_t)(f[0] << 8 | f[1]);
+	uint32_t ttl = (uint32_t)f[2] << 24 | (uint32_t)f[3] << 16 |
+		       (uint32_t)f[4] << 8 | f[5];
+	uint16_t rdlen = (uint16_t)(f[6] << 8 | f[7]);
+	if (*pos + (size_t)olen + 8 + rdlen > len) {
+		return ZG_EINVAL;
+	}
+	knot_rrset_init(set, (knot_dname_t *)owner, type, KNOT_CLASS_IN, ttl);
+	if (knot_rrset_add_rdata(set, f + 8, rdlen, NULL) != KNOT_EOK) {
+		return ZG_ENOMEM;
+	}
+	*pos += (size_t)olen + 8 + rdlen;
+	return 0;
+}
+
+struct zone_contents *xfr_snapshot_decode(const knot_dname_t *apex,
+					  const uint8_t *data, size_t len,
+					  char *err, size_t errlen)
+{
+	if (len < MAGIC_LEN || memcmp(data, MAGIC, MAGIC_LEN) != 0) {
+		snprintf(err, errlen, "the stored snapshot is not in a known format");
+		return NULL;
+	}
+	struct zone_builder *b = zone_builder_new(apex);
+	if (b == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	size_t pos = MAGIC_LEN;
+	int ret = 0;
+	while (ret == 0 && pos < len) {
+		knot_rrset_t set;
+		ret = read_record(data, len, &pos, &set);
+		if (ret == 0) {
+			ret = zone_builder_add_rrset(b, &set);
+			knot_rdataset_clear(&set.rrs, NULL);
+		}
+	}
+	if (ret != 0) {
+		zone_builder_free(b);
+		if (ret == ZG_ENOMEM) {
+			snprintf(err, errlen, "out of memory");
+		} else {
+			snprintf(err, errlen, "the stored snapshot is damaged at byte %zu",
+				 pos);
+		}
+		return NULL;
+	}
+	return zone_builder_finish(b, err, errlen);
+}

@@ -1,0 +1,339 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Inside the xfr module: transfer replies, diffs, snapshots, TSIG
+ * contexts, connections and the per-zone state the service keeps. Not
+ * for other modules. */
+#ifndef ZONEGATE_XFR_XFR_IMPL_H
+#define ZONEGATE_XFR_XFR_IMPL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libknot/libknot.h>
+
+#include "common/addr.h"
+#include "common/loop.h"
+#include "store/store.h"
+#include "xfr/xfr.h"
+
+struct zone_contents;
+struct zone_handle;
+
+/*
+ * Replies to AXFR and IXFR (reply.c)
+ * ----------------------------------
+ * The records of a transfer are collected as they arrive, message by
+ * message, and classified by the first records (RFC 1995 section 4):
+ *
+ *   SOA(new)                       alone, serial not newer: up to date
+ *   SOA(new) SOA(old) ... SOA(new) incremental: diffs
+ *   SOA(new) <not SOA> ... SOA(new) AXFR-style: the whole zone
+ */
+
+/* One record of a transfer; owner and rdata live in the same block. */
+struct xfr_rr {
+	uint8_t *owner;			/* lower-case wire name */
+	uint8_t *rdata;
+	uint32_t ttl;
+	uint16_t type;
+	uint16_t rdlen;
+};
+
+/* One difference sequence: deletions, then additions, both starting with
+ * an SOA (RFC 1995 section 4). Indexes into xfr_reply.rrs. */
+struct xfr_diff {
+	uint32_t from_serial;
+	uint32_t to_serial;
+	size_t del_start, del_end;
+	size_t add_start, add_end;
+};
+
+enum xfr_reply_kind {
+	XFR_REPLY_PENDING = 0,		/* more messages are needed */
+	XFR_REPLY_UPTODATE,		/* one SOA: nothing newer */
+	XFR_REPLY_FULL,			/* AXFR, or IXFR in AXFR form */
+	XFR_REPLY_INCREMENTAL,		/* IXFR diffs */
+};
+
+struct xfr_reply {
+	/* Input, set by xfr_reply_init(). */
+	uint8_t apex[KNOT_DNAME_MAXLEN];	/* lower case */
+	bool ixfr;			/* the request was an IXFR */
+	uint32_t our_serial;		/* IXFR: the serial asked from */
+	uint64_t max_records;
+	uint64_t max_bytes;
+
+	/* Result. */
+	enum xfr_reply_kind kind;
+	bool done;			/* the final SOA arrived */
+	uint32_t new_serial;		/* serial of the first SOA */
+	struct xfr_rr *rrs;		/* FULL: the zone; INCREMENTAL: diff
+					 * contents in order */
+	size_t n_rrs, cap_rrs;
+	struct xfr_diff *diffs;
+	size_t n_diffs;
+	uint64_t bytes;			/* message bytes seen */
+	size_t messages;
+	size_t out_of_zone;		/* records skipped: not in the zone */
+	char err[256];			/* why a feed failed */
+
+	/* Parser state. */
+	int phase;
+	struct xfr_rr first_soa;
+};
+
+/*! Prepares r for a reply to an AXFR (ixfr false) or an IXFR from
+ *  our_serial. apex is any case. */
+void xfr_reply_init(struct xfr_reply *r, const knot_dname_t *apex, bool ixfr,
+		    uint32_t our_serial, uint64_t max_records,
+		    uint64_t max_bytes);
+
+/*!
+ * Adds the answer section of one parsed reply message. size is the
+ * message's size on the wire (counted against max_bytes).
+ * \retval 0 (see r->done), ZG_EMALF (r->err says what is wrong),
+ *         ZG_ELIMIT (too many records or bytes), ZG_ENOMEM.
+ */
+int xfr_reply_feed(struct xfr_reply *r, const knot_pkt_t *pkt, size_t size);
+
+/*! Frees what r holds; r may be initialised again. */
+void xfr_reply_clear(struct xfr_reply *r);
+
+/*
+ * Building zone contents (apply.c)
+ */
+
+/*!
+ * The zone after the transfer: for FULL, the records of r; for
+ * INCREMENTAL, base with r's diffs applied in order (base's serial must
+ * be the first diff's starting serial, every deleted record must exist).
+ * Records of any type load (RFC 3597); records the zone cannot hold
+ * (meta types, class not IN) are skipped and counted in *skipped.
+ * base stays the caller's and unchanged.
+ * \retval the new contents, or NULL with err filled.
+ */
+struct zone_contents *xfr_apply(const struct zone_contents *base,
+				const struct xfr_reply *r, size_t *skipped,
+				char *err, size_t errlen);
+
+/*
+ * Snapshots (snapshot.c): a zone's records in a compact wire form for
+ * the store: "ZGX1", then per record owner (wire), type, TTL, RDLENGTH
+ * (network order) and RDATA.
+ */
+
+/*! Encodes z into a malloc'd buffer. \retval 0 or ZG_ENOMEM. */
+int xfr_snapshot_encode(const struct zone_contents *z, uint8_t **out,
+			size_t *len);
+
+/*! Builds contents of the zone apex from a snapshot.
+ *  \retval the contents or NULL with err filled (damaged snapshot). */
+struct zone_contents *xfr_snapshot_decode(const knot_dname_t *apex,
+					  const uint8_t *data, size_t len,
+					  char *err, size_t errlen);
+
+/*
+ * TSIG (tsig.c)
+ */
+
+/*! Fills key from the stored key. \retval 0 or ZG_EINVAL (unknown
+ *  algorithm, bad base64). knot_tsig_key_deinit() frees it. */
+int xfr_tsig_key_from_store(const struct store_tsig_key *stored,
+			    knot_tsig_key_t *key);
+
+/* What a requester keeps to verify the replies to one signed request
+ * (RFC 8945 sections 5.3.1 and 5.4). */
+struct xfr_tsig_ctx {
+	const knot_tsig_key_t *key;	/* NULL: unsigned exchange */
+	uint8_t mac[64];		/* the request's, then the last reply's */
+	size_t mac_len;
+	uint64_t time_signed;		/* of the last verified message */
+	size_t verified;		/* messages verified so far */
+};
+
+/*! Signs the request in wire[0..*len) (room up to max) with ctx->key
+ *  and remembers its MAC. No-op when ctx->key is NULL.
+ *  \retval 0 or ZG_ELIMIT (no room), ZG_EINVAL. */
+int xfr_tsig_sign_request(struct xfr_tsig_ctx *ctx, uint8_t *wire,
+			  size_t *len, size_t max);
+
+/*!
+ * Verifies one parsed reply of the exchange. With a key, every message
+ * must be signed with it.
+ * LIMITATION: RFC 8945 section 5.3.1 lets a server leave up to 99
+ * messages of a transfer unsigned between signed ones; such transfers
+ * are refused (BIND and Knot sign every message).
+ * \retval 0, ZG_EREFUSED with why filled (unsigned, wrong key, bad MAC,
+ *         TSIG error from the server).
+ */
+int xfr_tsig_check_reply(struct xfr_tsig_ctx *ctx, const knot_pkt_t *pkt,
+			 char *why, size_t whylen);
+
+/*
+ * NOTIFY (notify.c)
+ */
+
+/* What the NOTIFY check needs to know about one zone instance. */
+struct xfr_notify_view {
+	const struct zg_addr *primaries;	/* port ignored */
+	size_t n_primaries;
+	const struct zg_addr *allow;		/* allow-notify, port ignored */
+	size_t n_allow;
+	const knot_tsig_key_t *key;		/* NULL: no key */
+};
+
+/* The answer to one NOTIFY. */
+struct xfr_notify_verdict {
+	uint16_t rcode;			/* NOERROR, REFUSED, NOTAUTH, FORMERR */
+	uint16_t tsig_error;		/* BADKEY, BADSIG, BADTIME or 0 */
+	bool sign;			/* sign the response with the key */
+	bool accepted;			/* schedule an SOA check */
+	const char *reason;		/* for the log; static text */
+};
+
+/*!
+ * Decides the answer to a NOTIFY for a known zone (RFC 1996 section 3,
+ * RFC 8945 section 5.2): a TSIG on the message is verified first
+ * (unknown key: NOTAUTH/BADKEY; bad MAC: NOTAUTH/BADSIG; both unsigned);
+ * then the source must be a primary or on the allow-notify list
+ * (REFUSED); then a zone with a key requires a signed NOTIFY (REFUSED).
+ * pkt was parsed with its TSIG stripped (knot_pkt_parse flags 0).
+ */
+void xfr_notify_check(const knot_pkt_t *pkt, const struct zg_addr *source,
+		      const struct xfr_notify_view *zone,
+		      struct xfr_notify_verdict *out);
+
+/*!
+ * Renders the response: opcode NOTIFY, QR, AA, the question echoed, the
+ * verdict's RCODE; signed with key when v->sign, an unsigned TSIG with
+ * the error when v->tsig_error is set.
+ * \retval 0 or ZG_ENOMEM / ZG_EINVAL.
+ */
+int xfr_notify_render(const knot_pkt_t *query,
+		      const struct xfr_notify_verdict *v,
+		      const knot_tsig_key_t *key, knot_pkt_t *resp);
+
+/*
+ * Connections (conn.c): one request to one primary over UDP or TCP,
+ * from an optional source address, in the service loop.
+ */
+struct xfr_conn;
+
+/*! A reply message arrived. Return true to read more, false when done:
+ *  the connection is then closed and freed at once (do not use it). */
+typedef bool (*xfr_conn_msg_cb)(void *arg, const uint8_t *msg, size_t len);
+
+/*! The connection failed, timed out or the peer closed it; it is freed
+ *  after the callback returns. err is ZG_ETIMEOUT, -errno, ZG_EMALF. */
+typedef void (*xfr_conn_fail_cb)(void *arg, int err);
+
+/*!
+ * Sends query (already framed by the caller for neither transport: the
+ * TCP length prefix is added here) to dst and calls on_msg per reply.
+ * timeout_ms bounds every wait for the peer (connect, each read).
+ * \retval the connection, or NULL with *err set (socket, bind of the
+ *         source address, connect failed at once).
+ */
+struct xfr_conn *xfr_conn_open(struct loop *loop, bool tcp,
+			       const struct zg_addr *dst,
+			       const struct zg_addr *src,
+			       const uint8_t *query, size_t len,
+			       uint64_t timeout_ms, xfr_conn_msg_cb on_msg,
+			       xfr_conn_fail_cb on_fail, void *arg, int *err);
+
+/*! Closes without calling back. Not from inside a callback of c.
+ *  Accepts NULL. */
+void xfr_conn_close(struct xfr_conn *c);
+
+/*
+ * The service and its zones (service.c, refresh.c)
+ */
+
+struct xfr_op;
+
+/*
+ * One secondary zone. Settings are written by the service thread with
+ * svc->lock held and read by NOTIFY handlers (DNS workers) with it held;
+ * the service thread reads them without the lock. Everything under
+ * "service thread only" is never touched by another thread.
+ */
+struct xfr_zone {
+	struct xfr_service *svc;
+	struct xfr_zone *next;		/* svc->zones list; lock held */
+
+	/* Settings (svc->lock). */
+	char zone_id[STORE_ID_LEN];
+	char name[STORE_NAME_LEN];	/* presentation, lower case */
+	uint8_t apex[KNOT_DNAME_MAXLEN];	/* wire, lower case */
+	struct zg_addr *primaries;
+	size_t n_primaries;
+	struct zg_addr *allow;
+	size_t n_allow;
+	bool has_key;
+	knot_tsig_key_t key;		/* owned when has_key */
+	char key_name[STORE_NAME_LEN];
+	struct store_strv vpcs;		/* bound vpc_ids */
+	char endpoint_id[STORE_ID_LEN];
+	struct zg_addr source4, source6; /* port 0 */
+	bool has_source4, has_source6;
+	bool endpoint_missing;		/* configured but gone */
+	uint64_t max_records;
+	uint64_t max_bytes;
+
+	/* Service thread only. */
+	struct zone_handle *handle;	/* referenced; we publish on it */
+	struct store_xfr_state st;	/* as last written to the store */
+	knot_rrset_t *soa;		/* of the held version, or NULL */
+	bool served;			/* contents published (not expired) */
+	struct loop_timer refresh_timer;
+	struct loop_timer expire_timer;
+	struct xfr_op *op;		/* running check or transfer */
+	bool again;			/* a check was asked for meanwhile */
+	bool seen;			/* reconcile mark */
+};
+
+struct xfr_service {
+	struct store *store;
+	struct loop *loop;
+	pthread_t thread;
+	bool thread_started;
+
+	/* Protects the zone list and the settings in each zone. Never held
+	 * across I/O or store access. */
+	pthread_mutex_t lock;
+	struct xfr_zone *zones;
+
+	/* Set while a reconcile is posted and has not run yet, so that a
+	 * burst of publications costs one store read. */
+	atomic_bool reconcile_posted;
+
+	/* Start-up handshake. */
+	pthread_mutex_t start_lock;
+	pthread_cond_t started;
+	bool ready;
+	int start_rc;
+};
+
+/*! Initialises the zone's timers (stopped). */
+void xfr_zone_init_timers(struct xfr_zone *z);
+
+/*! Starts an SOA check (or the first transfer) unless one runs, in which
+ *  case it runs again afterwards. Service thread. */
+void xfr_zone_refresh(struct xfr_zone *z);
+
+/*! Abandons a running check or transfer and stops the timers. */
+void xfr_zone_cancel(struct xfr_zone *z);
+
+/*! Loads the stored state and snapshot of a zone new to the service,
+ *  publishes the snapshot unless it expired, and arms the timers. */
+void xfr_zone_load(struct xfr_zone *z);
+
+/*! Re-arms the refresh timer after settings changed (primaries, key). */
+void xfr_zone_settings_changed(struct xfr_zone *z);
+
+/*! Logging fields "zone_id=... name=..." for z. */
+void xfr_zone_fields(const struct xfr_zone *z, char *buf, size_t len);
+
+#endif
