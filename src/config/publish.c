@@ -203,7 +203,8 @@ static int add_records(struct zone_builder *b, const struct store_zone *zone,
 }
 
 /* Builds the contents of one zone from the store. *out NULL: the zone no
- * longer exists. Runs inside a read transaction. */
+ * longer exists, or it is a secondary zone (not built here). Runs inside
+ * a read transaction. */
 static int build_zone(struct store *store, const char *zone_id,
 		      struct zone_contents **out)
 {
@@ -215,6 +216,12 @@ static int build_zone(struct store *store, const char *zone_id,
 	}
 	if (ret != 0) {
 		return ret;
+	}
+	if (strcmp(zone.kind, "secondary") == 0) {
+		/* Its contents come from transfers: the xfr service
+		 * publishes them on the zone's handle. */
+		store_zone_clear(&zone);
+		return 0;
 	}
 
 	struct store_record *recs = NULL;
