@@ -42,6 +42,8 @@ enum route_kind {
 	ROUTE_OP = 0,		/* a resource operation in a transaction */
 	ROUTE_STATUS,
 	ROUTE_EXPLAIN,
+	ROUTE_LINT,
+	ROUTE_STATS,
 	ROUTE_BACKUP,
 	ROUTE_RESTORE,
 };
@@ -113,6 +115,13 @@ static int route_sub(const char *m, char **seg, size_t n,
 {
 	bool zones = is(collection, "zones");
 	args->id = seg[2];
+	if (!zones && is(seg[3], "stats") && n == 4) {
+		if (!is(m, "GET")) {
+			return ZG_EINVAL;
+		}
+		set_op(rt, api_rule_stats, false, 200);
+		return 0;
+	}
 	if (is(seg[3], "vpcs") && n == 4) {
 		if (is(m, "GET")) {
 			set_op(rt, zones ? api_zone_vpcs : api_rule_vpcs,
@@ -234,6 +243,8 @@ static int route_single(const char *m, const char *name, struct route *rt)
 	} fixed[] = {
 		{ "status", "GET", ROUTE_STATUS },
 		{ "explain", "POST", ROUTE_EXPLAIN },
+		{ "lint", "GET", ROUTE_LINT },
+		{ "stats", "GET", ROUTE_STATS },
 		{ "backup", "POST", ROUTE_BACKUP },
 		{ "restore", "POST", ROUTE_RESTORE },
 	};
@@ -515,6 +526,10 @@ static int dispatch(struct api_req *r, const struct route *rt,
 		return api_status(r, out);
 	case ROUTE_EXPLAIN:
 		return api_explain(r, body, out);
+	case ROUTE_LINT:
+		return api_lint(r, out);
+	case ROUTE_STATS:
+		return api_stats(r, out);
 	case ROUTE_BACKUP:
 		return api_backup(r, body, out);
 	case ROUTE_RESTORE:

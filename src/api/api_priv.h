@@ -227,6 +227,12 @@ int api_change_set(struct api_req *r, const struct api_args *a,
 /* Requests outside the resource model (admin.c); each manages its own
  * store access. */
 int api_explain(struct api_req *r, json_t *body, json_t **out);
+
+/* Observability (ops_observe.c): GET /v1/lint, GET /v1/stats, and GET
+ * /v1/rules/{id}/stats as a read-only operation. */
+int api_lint(struct api_req *r, json_t **out);
+int api_stats(struct api_req *r, json_t **out);
+int api_rule_stats(struct api_req *r, const struct api_args *a, json_t **out);
 int api_status(struct api_req *r, json_t **out);
 int api_backup(struct api_req *r, json_t *body, json_t **out);
 int api_restore(struct api_req *r, json_t *body, json_t **out);
