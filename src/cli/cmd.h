@@ -227,5 +227,9 @@ int cmd_backup(const struct cli_ctx *ctx, const struct cmd *cmd,
 	       const struct args_parsed *args);
 int cmd_restore(const struct cli_ctx *ctx, const struct cmd *cmd,
 		const struct args_parsed *args);
+int cmd_lint(const struct cli_ctx *ctx, const struct cmd *cmd,
+	     const struct args_parsed *args);
+int cmd_stats(const struct cli_ctx *ctx, const struct cmd *cmd,
+	      const struct args_parsed *args);
 
 #endif

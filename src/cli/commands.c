@@ -51,6 +51,9 @@ static const struct args_opt RULE_UPDATE_OPTS[] = {
 	{ "name", true }, { "endpoint", true }, { "target", true },
 	{ NULL, false },
 };
+static const struct args_opt STATS_OPTS[] = {
+	{ "rule", true }, { NULL, false },
+};
 static const struct args_opt UPSTREAM_SET_OPTS[] = {
 	{ "vpc", true }, { "source", true }, { NULL, false },
 };
@@ -145,6 +148,12 @@ const struct cmd CMD_TABLE[] = {
 	{ "explain", NULL, "--vpc VPC NAME [TYPE]",
 	  "show which step would answer a query from a VPC, and why",
 	  VPC_OPT, 1, 2, cmd_explain },
+	{ "lint", NULL, "",
+	  "list zones and rules that shadow each other, rules never reached and other set-ups to fix",
+	  NULL, 0, 0, cmd_lint },
+	{ "stats", NULL, "[--rule RULE]",
+	  "show query counters per rule, upstream, zone and target; with --rule, one rule and its targets' health",
+	  STATS_OPTS, 0, 0, cmd_stats },
 	{ "changes", NULL, "", "list the change log, oldest first",
 	  NULL, 0, 0, cmd_changes },
 	{ "status", NULL, "", "show the daemon's versions and uptime",
