@@ -19,6 +19,8 @@
 #include "daemon/options.h"
 #include "daemon/process.h"
 #include "daemon/worker.h"
+#include "querylog/querylog.h"
+#include "stats/stats.h"
 #include "store/store.h"
 
 #ifndef ZONEGATE_VERSION
@@ -67,7 +69,7 @@ static int read_options(struct daemon *d, int argc, char **argv)
 static int make_paths_absolute(struct daemon_options *opts)
 {
 	char **paths[] = { &opts->state_path, &opts->api_socket,
-			   &opts->log_file };
+			   &opts->log_file, &opts->query_log };
 
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
 		if (*paths[i] == NULL) {
@@ -182,6 +184,29 @@ static int create_workers(struct daemon *d)
 	return 0;
 }
 
+/* Counters per worker, and the query log when asked for; both before
+ * the worker threads start, since each attaches to its slot. */
+static int start_observability(struct daemon *d)
+{
+	char err[512 + 4096];
+
+	int ret = stats_init((unsigned)d->n_workers);
+	if (ret != 0) {
+		zg_log(ZG_LOG_ERROR, "daemon", NULL, "cannot create the query counters: %s; not starting",
+		       zg_strerror(ret));
+		return ret;
+	}
+	if (d->opts.query_log == NULL) {
+		return 0;
+	}
+	ret = querylog_open(d->opts.query_log, (unsigned)d->n_workers, err,
+			    sizeof(err));
+	if (ret != 0) {
+		zg_log(ZG_LOG_ERROR, "daemon", NULL, "%s; not starting", err);
+	}
+	return ret;
+}
+
 static int start_workers(struct daemon *d)
 {
 	for (size_t i = 0; i < d->n_workers; i++) {
@@ -252,6 +277,9 @@ static int start(struct daemon *d)
 		ret = create_workers(d);
 	}
 	if (ret == 0) {
+		ret = start_observability(d);
+	}
+	if (ret == 0) {
 		ret = load_configuration(d);
 	}
 	if (ret == 0) {
@@ -271,6 +299,9 @@ static void run_until_signal(struct daemon *d)
 {
 	for (;;) {
 		int signo = process_wait_signal(&d->signals);
+		if (signo == SIGHUP) {
+			querylog_reopen();
+		}
 		if (signo != SIGHUP) {
 			zg_log(ZG_LOG_NOTICE, "daemon", NULL, "stopping on %s",
 			       signo == SIGINT ? "SIGINT" : "SIGTERM");
@@ -300,6 +331,8 @@ static void stop(struct daemon *d)
 	for (size_t i = 0; i < d->n_workers; i++) {
 		worker_stop(d->workers[i]);
 	}
+	/* Workers are joined: the rings hold their last lines. */
+	querylog_close();
 	listeners_free(d->listeners);
 	config_publish(NULL);
 	config_builtins_free();
@@ -307,6 +340,7 @@ static void stop(struct daemon *d)
 		worker_free(d->workers[i]);
 	}
 	free(d->workers);
+	stats_free();
 	store_close(d->store);
 	/* Zones and snapshots may still wait in call_rcu() callbacks. */
 	rcu_barrier();

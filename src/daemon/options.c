@@ -19,6 +19,7 @@ enum {
 	OPT_DNS_LISTEN,
 	OPT_API_SOCKET,
 	OPT_STATE,
+	OPT_QUERY_LOG,
 };
 
 static const struct option long_options[] = {
@@ -30,6 +31,7 @@ static const struct option long_options[] = {
 	{ "foreground", no_argument, NULL, 'f' },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 	{ "log-file", required_argument, NULL, OPT_LOG_FILE },
+	{ "query-log", required_argument, NULL, OPT_QUERY_LOG },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -65,6 +67,7 @@ void options_free(struct daemon_options *opts)
 	free(opts->api_socket);
 	free(opts->state_path);
 	free(opts->log_file);
+	free(opts->query_log);
 	memset(opts, 0, sizeof(*opts));
 }
 
@@ -90,12 +93,15 @@ void options_usage(FILE *out, const char *program)
 		"                           debug\n"
 		"      --log-file PATH      log to PATH (default: standard error in the\n"
 		"                           foreground, syslog in the background)\n"
+		"      --query-log PATH     append one JSON line per answered query to\n"
+		"                           PATH (written by a thread of its own; lines\n"
+		"                           are dropped and counted when it falls behind)\n"
 		"  -h, --help               show this help and exit\n"
 		"  -V, --version            show the version and exit\n"
 		"\n"
 		"Options on the command line override the config file; --dns-listen\n"
 		"there replaces the file's list. SIGTERM or SIGINT stop the daemon;\n"
-		"SIGHUP reopens the log file.\n",
+		"SIGHUP reopens the log file and the query log.\n",
 		program, OPTIONS_DEFAULT_API_SOCKET, OPTIONS_DEFAULT_STATE);
 }
 
@@ -221,6 +227,9 @@ static int apply_setting(struct daemon_options *opts, const char *key,
 	}
 	if (strcmp(key, "log-file") == 0) {
 		return set_path(&opts->log_file, value, err, errlen);
+	}
+	if (strcmp(key, "query-log") == 0) {
+		return set_path(&opts->query_log, value, err, errlen);
 	}
 	snprintf(err, errlen, "unknown setting");
 	return ZG_EINVAL;

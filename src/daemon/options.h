@@ -29,6 +29,7 @@ struct daemon_options {
 	bool foreground;		/* --foreground */
 	enum zg_log_level log_level;	/* --log-level */
 	char *log_file;			/* --log-file, or NULL: stderr */
+	char *query_log;		/* --query-log, or NULL: none */
 };
 
 /* What options_parse() asks the caller to do. */

@@ -16,7 +16,9 @@
 #include "daemon/tcp.h"
 #include "daemon/udp.h"
 #include "forward/forward.h"
+#include "querylog/querylog.h"
 #include "resolve/resolve.h"
+#include "stats/stats.h"
 
 struct worker {
 	unsigned index;
@@ -99,6 +101,10 @@ static void *worker_main(void *arg)
 
 	snprintf(fields, sizeof(fields), "worker=%u", w->index);
 	rcu_register_thread();
+	/* Counters and query log lines go to this worker's own slot and
+	 * ring; without a registry or a log these do nothing. */
+	stats_thread_attach(w->index);
+	querylog_thread_attach(w->index);
 
 	int ret = loop_run(w->loop);
 	if (ret != 0) {
@@ -107,6 +113,8 @@ static void *worker_main(void *arg)
 	}
 
 	worker_release(w);
+	querylog_thread_detach();
+	stats_thread_detach();
 	rcu_unregister_thread();
 	return NULL;
 }
