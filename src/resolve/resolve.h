@@ -79,8 +79,9 @@ struct resolve_service_msg {
  * from any thread that the caller's transport accepts: the daemon posts
  * replies back to the worker) and return 0, or return an error without
  * calling cb (the query path then answers SERVFAIL).
- * Zone transfers out that need several messages use the stream
- * variant the daemon offers through arg; see the daemon's tcp.h.
+ * Zone transfers out that need several messages use a resolve_stream
+ * (below), which the daemon makes from cb and cb_arg; see
+ * daemon/zonesvc.h.
  */
 typedef int (*resolve_service_fn)(void *arg,
 				  const struct resolve_service_msg *msg,
@@ -90,6 +91,43 @@ typedef int (*resolve_service_fn)(void *arg,
  *  not thread-safe. fn NULL removes it. */
 void resolve_set_service(enum resolve_service_kind kind,
 			 resolve_service_fn fn, void *arg);
+
+/*
+ * A reply channel that a zone service writes from any thread: one
+ * message, or, when multi is set (TCP), several messages for one request
+ * as a zone transfer needs (RFC 5936 section 2.2). The transport makes
+ * it for each request; the service owns it until it sends the last
+ * message or ends it.
+ */
+struct resolve_stream;
+
+struct resolve_stream_ops {
+	/*!
+	 * Sends one message (copied before the call returns). more: other
+	 * messages follow (only when multi). After a call with more false
+	 * the stream is gone. Blocks while the messages sent before are not
+	 * yet written to the client, at most RESOLVE_STREAM_WAIT_MS.
+	 * etval 0; ZG_ETIMEOUT (the client does not read) or
+	 *         ZG_EREFUSED (the client or the daemon went away): the
+	 *         message is not sent and the stream must be ended.
+	 */
+	int (*send)(struct resolve_stream *st, const uint8_t *wire,
+		    size_t len, bool more);
+	/*!
+	 * Ends the reply without a (further) message and releases the
+	 * stream. Nothing sent yet: the client gets no answer. Some
+	 * messages sent: the transport closes the connection, so the
+	 * client sees the transfer break off.
+	 */
+	void (*end)(struct resolve_stream *st);
+};
+
+struct resolve_stream {
+	const struct resolve_stream_ops *ops;	/* set by the transport */
+	bool multi;				/* several messages allowed */
+};
+
+#define RESOLVE_STREAM_WAIT_MS 30000
 
 /* What explain reports about one step of the resolution order. */
 enum resolve_step_kind {

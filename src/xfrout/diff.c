@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Condensing journal entries between two versions of a zone into the
+ * one difference an IXFR answer sends (RFC 1995 section 4). */
+#include "xfrout/xfrout.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/error.h"
+#include "store/store.h"
+
+/* One RR seen in the journal: where it first and last appeared. */
+struct seen_rr {
+	const struct store_journal_entry *first;
+	const struct store_journal_entry *last;
+};
+
+static bool same_rr(const struct store_journal_entry *a,
+		    const struct store_journal_entry *b)
+{
+	return a->ttl == b->ttl && strcasecmp(a->owner, b->owner) == 0 &&
+	       strcmp(a->type, b->type) == 0 && strcmp(a->value, b->value) == 0;
+}
+
+static bool is_kind(const struct store_journal_entry *e, const char *kind)
+{
+	return strcmp(e->kind, kind) == 0;
+}
+
+static int push(struct xfrout_diff_rr **list, size_t *n,
+		const struct store_journal_entry *e, const char *owner)
+{
+	struct xfrout_diff_rr *grown = realloc(*list, (*n + 1) *
+					       sizeof(*grown));
+	if (grown == NULL) {
+		return ZG_ENOMEM;
+	}
+	*list = grown;
+	grown[*n] = (struct xfrout_diff_rr){
+		.owner = owner, .type = e->type, .ttl = e->ttl,
+		.value = e->value,
+	};
+	(*n)++;
+	return 0;
+}
+
+/*
+ * Records: each distinct RR's first and last entry. Quadratic in the
+ * number of distinct RRs.
+ *
+ * LIMITATION: an IXFR across many thousands of changed records is slow
+ * to compute (the cost grows with the square of their number); such a
+ * secondary would be better served by AXFR.
+ */
+static int condense_records(const struct store_journal_entry *e, size_t n,
+			    struct xfrout_diff *out)
+{
+	struct seen_rr *seen = calloc(n + 1, sizeof(*seen));
+	size_t n_seen = 0;
+	if (seen == NULL) {
+		return ZG_ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!is_kind(&e[i], "add") && !is_kind(&e[i], "del")) {
+			continue;
+		}
+		size_t j = 0;
+		while (j < n_seen && !same_rr(seen[j].first, &e[i])) {
+			j++;
+		}
+		if (j == n_seen) {
+			seen[n_seen++].first = &e[i];
+		}
+		seen[j].last = &e[i];
+	}
+
+	int ret = 0;
+	for (size_t j = 0; ret == 0 && j < n_seen; j++) {
+		bool was = is_kind(seen[j].first, "del");
+		bool is = is_kind(seen[j].last, "add");
+		if (was && !is) {
+			ret = push(&out->del, &out->n_del, seen[j].first,
+				   seen[j].first->owner);
+		} else if (!was && is) {
+			ret = push(&out->add, &out->n_add, seen[j].last,
+				   seen[j].last->owner);
+		}
+	}
+	free(seen);
+	return ret;
+}
+
+/* Whether the "ns" entries [from, to) hold an NS equal to e (name
+ * ignoring case, same TTL). */
+static bool ns_has(const struct store_journal_entry *from,
+		   const struct store_journal_entry *to,
+		   const struct store_journal_entry *e)
+{
+	for (const struct store_journal_entry *p = from; p < to; p++) {
+		if (p->ttl == e->ttl && strcasecmp(p->value, e->value) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The apex NS RRset of each version sits in the "ns" entries after its
+ * "soa" entry. */
+static int condense_apex_ns(const struct store_journal_entry *e, size_t n,
+			    size_t new_soa, struct xfrout_diff *out)
+{
+	size_t old_end = 1;
+	while (old_end < n && is_kind(&e[old_end], "ns")) {
+		old_end++;
+	}
+	const struct store_journal_entry *old_from = &e[1];
+	const struct store_journal_entry *old_to = &e[old_end];
+	const struct store_journal_entry *new_from = &e[new_soa + 1];
+	const struct store_journal_entry *new_to = &e[n];
+
+	int ret = 0;
+	for (const struct store_journal_entry *p = old_from;
+	     ret == 0 && p < old_to; p++) {
+		if (!ns_has(new_from, new_to, p)) {
+			ret = push(&out->del, &out->n_del, p, "@");
+		}
+	}
+	for (const struct store_journal_entry *p = new_from;
+	     ret == 0 && p < new_to; p++) {
+		if (!ns_has(old_from, old_to, p)) {
+			ret = push(&out->add, &out->n_add, p, "@");
+		}
+	}
+	return ret;
+}
+
+int xfrout_diff_compute(const struct store_journal_entry *entries, size_t n,
+			struct xfrout_diff *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (n == 0 || !is_kind(&entries[0], "soa")) {
+		return ZG_EINVAL;
+	}
+
+	/* The last "soa" entry opens the newer version's closing group;
+	 * only "ns" entries may follow it. */
+	size_t new_soa = n;
+	for (size_t i = n; i > 1; i--) {
+		if (is_kind(&entries[i - 1], "soa")) {
+			new_soa = i - 1;
+			break;
+		}
+	}
+	if (new_soa == n) {
+		return ZG_EINVAL;
+	}
+	for (size_t i = new_soa + 1; i < n; i++) {
+		if (!is_kind(&entries[i], "ns")) {
+			return ZG_EINVAL;
+		}
+	}
+	out->old_soa = &entries[0];
+	out->new_soa = &entries[new_soa];
+
+	int ret = condense_apex_ns(entries, n, new_soa, out);
+	if (ret == 0) {
+		ret = condense_records(entries, n, out);
+	}
+	if (ret != 0) {
+		xfrout_diff_clear(out);
+	}
+	return ret;
+}
+
+void xfrout_diff_clear(struct xfrout_diff *d)
+{
+	free(d->del);
+	free(d->add);
+	memset(d, 0, sizeof(*d));
+}
+
+int xfrout_serial_compare(uint32_t a, uint32_t b)
+{
+	uint32_t diff = a - b;
+	if (diff == 0 || diff == 0x80000000u) {
+		return 0;
+	}
+	return diff < 0x80000000u ? 1 : -1;
+}

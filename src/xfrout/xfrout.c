@@ -1,0 +1,665 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The transfer service: requests queued from the query path, checked
+ * (zone, VPC, allow-list, TSIG), answered by transfer threads with AXFR,
+ * IXFR from the journal, or a single SOA. */
+#include "xfrout/xfrout.h"
+
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <urcu.h>
+
+#include "common/addr.h"
+#include "common/error.h"
+#include "common/log.h"
+#include "config/config.h"
+#include "resolve/resolve.h"
+#include "store/store.h"
+#include "wire/wire.h"
+#include "xfrout/xfrout_priv.h"
+#include "zone/zone.h"
+
+/* Extended DNS Error codes (RFC 8914) this module sets. */
+#define EDE_OTHER 0
+#define EDE_PROHIBITED 18
+#define EDE_NOT_AUTHORITATIVE 20
+#define EDE_NOT_SUPPORTED 21
+
+/* A request waiting for a transfer thread; owns a copy of the message
+ * with its TSIG RR put back (the query path's parse strips it). */
+struct job {
+	struct job *next;
+	uint8_t *wire;
+	size_t len;
+	struct zg_addr source;
+	bool tcp;
+	bool has_vpc;
+	char vpc_id[CONFIG_ID_LEN];
+	struct resolve_stream *reply;
+};
+
+struct xfrout {
+	struct store *store;
+	struct xfr_notifier *notifier;
+
+	/* Protects the queue and stopping; transfer threads wait on
+	 * cond. */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct job *head;
+	struct job *tail;
+	size_t queued;
+	bool stopping;
+
+	pthread_t threads[XFROUT_THREADS];
+	size_t n_threads;
+};
+
+/* What one request turned out to be, for its answer and its log line. */
+struct xfr_req {
+	struct xfrout *x;
+	const struct job *job;
+	knot_pkt_t *query;
+	struct xfrout_tsig tsig;
+	uint16_t qtype;
+	char qname[KNOT_DNAME_TXT_MAXLEN + 1];
+	char zone_id[CONFIG_ID_LEN];
+	struct zone_handle *handle;	/* referenced */
+	char source[ZG_ADDR_STRLEN];
+};
+
+static void req_log(const struct xfr_req *r, enum zg_log_level level,
+		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void req_log(const struct xfr_req *r, enum zg_log_level level,
+		    const char *fmt, ...)
+{
+	if (!zg_log_enabled(level)) {
+		return;
+	}
+	char fields[CONFIG_ID_LEN * 2 + ZG_ADDR_STRLEN + 64];
+	char text[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	snprintf(fields, sizeof(fields), "zone_id=%s vpc_id=%s remote=%s",
+		 r->zone_id[0] != '\0' ? r->zone_id : "-",
+		 r->job->has_vpc ? r->job->vpc_id : "-", r->source);
+	zg_log(level, "xfrout", fields, "%s %s: %s",
+	       r->qtype == KNOT_RRTYPE_IXFR ? "IXFR" : "AXFR", r->qname, text);
+}
+
+/*
+ * Answers
+ */
+
+/* Signs and sends every message of an answer; the last ends the reply.
+ * \retval 0 or the stream's error (the reply is ended then). */
+static int send_answer(struct xfr_req *r, struct xfr_answer *a)
+{
+	struct resolve_stream *st = r->job->reply;
+	for (size_t i = 0; i < a->n_msgs; i++) {
+		struct xfr_msg *m = &a->msgs[i];
+		bool last = i + 1 == a->n_msgs;
+		int ret = xfrout_tsig_sign(&r->tsig, m->wire, &m->len, m->cap);
+		if (ret == 0) {
+			ret = st->ops->send(st, m->wire, m->len, !last);
+		}
+		if (ret != 0) {
+			st->ops->end(st);
+			return ret;
+		}
+	}
+	if (a->n_msgs == 0) {
+		st->ops->end(st);
+	}
+	return 0;
+}
+
+/* An error answer (signed when the request's TSIG was good). */
+static void send_error(struct xfr_req *r, uint16_t rcode, uint16_t ede,
+		       const char *text)
+{
+	struct resolve_stream *st = r->job->reply;
+	size_t reserve = xfrout_tsig_reserve(&r->tsig);
+	knot_pkt_t *resp = knot_pkt_new(NULL, 1024 + reserve, NULL);
+	int ret = resp != NULL && r->query != NULL ? 0 : ZG_ENOMEM;
+	if (ret == 0 && wire_render_error(r->query, rcode, ede, text,
+					  resp) != KNOT_EOK) {
+		ret = ZG_EINVAL;
+	}
+	if (ret == 0) {
+		knot_wire_clear_ra(resp->wire);
+		ret = xfrout_tsig_sign(&r->tsig, resp->wire, &resp->size,
+				       resp->max_size);
+	}
+	if (ret == 0) {
+		(void)st->ops->send(st, resp->wire, resp->size, false);
+	} else {
+		st->ops->end(st);
+	}
+	knot_pkt_free(resp);
+}
+
+static void send_tsig_error(struct xfr_req *r)
+{
+	struct resolve_stream *st = r->job->reply;
+	knot_pkt_t *resp = knot_pkt_new(NULL, 1024 +
+					xfrout_tsig_reserve(&r->tsig), NULL);
+	if (resp != NULL &&
+	    xfrout_tsig_error(r->query, &r->tsig, resp) == KNOT_EOK) {
+		(void)st->ops->send(st, resp->wire, resp->size, false);
+	} else {
+		st->ops->end(st);
+	}
+	knot_pkt_free(resp);
+}
+
+/*
+ * Checks
+ */
+
+/* The zone instance named qname and bound to the request's VPC (split
+ * horizon: zones of one name are told apart by VPC). */
+static bool find_zone(struct xfr_req *r)
+{
+	bool found = false;
+	const knot_dname_t *qname = knot_pkt_qname(r->query);
+	rcu_read_lock();
+	const struct config *cfg = config_current();
+	for (size_t i = 0; cfg != NULL && !found && i < cfg->n_zones; i++) {
+		const struct config_zone *z = &cfg->zones[i];
+		if (!knot_dname_is_case_equal(z->apex, qname)) {
+			continue;
+		}
+		for (size_t v = 0; !found && v < z->n_vpcs; v++) {
+			found = strcmp(z->vpc_ids[v], r->job->vpc_id) == 0;
+		}
+		if (found) {
+			snprintf(r->zone_id, sizeof(r->zone_id), "%s",
+				 z->zone_id);
+			r->handle = z->handle;
+			zone_handle_ref(r->handle);
+		}
+	}
+	rcu_read_unlock();
+	return found;
+}
+
+static bool source_allowed(const struct xfr_req *r,
+			   const struct store_transfer *xfr)
+{
+	for (size_t i = 0; i < xfr->allow.n; i++) {
+		struct zg_prefix prefix;
+		if (prefix_parse(xfr->allow.v[i], &prefix) == 0 &&
+		    prefix_contains(&prefix, &r->job->source)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Why the zone's transfer settings refuse the request, or NULL. */
+static const char *policy_refusal(const struct xfr_req *r,
+				  const struct store_zone *zone,
+				  const struct store_transfer *xfr)
+{
+	if (strcmp(zone->kind, "private") != 0) {
+		return "only private zones are transferred out";
+	}
+	if (!source_allowed(r, xfr)) {
+		return "the source is not in the zone's transfer allow-list";
+	}
+	if (xfr->tsig_key[0] == '\0') {
+		return NULL;
+	}
+	if (r->tsig.status != XFROUT_TSIG_OK) {
+		return "the zone's transfers need TSIG";
+	}
+	knot_dname_t want[KNOT_DNAME_MAXLEN];
+	if (knot_dname_from_str(want, xfr->tsig_key, sizeof(want)) == NULL ||
+	    !knot_dname_is_case_equal(want, r->tsig.key_name)) {
+		return "the request is signed with another key than the zone's";
+	}
+	return NULL;
+}
+
+/* The zone's transfer settings against the request. \retval 0 when the
+ * transfer may go ahead; otherwise the answer is sent. */
+static int check_policy(struct xfr_req *r)
+{
+	struct store *store = r->x->store;
+	struct store_zone zone = { 0 };
+	struct store_transfer xfr = { 0 };
+	int ret = store_begin(store, NULL);
+	if (ret == 0) {
+		ret = store_zone_get(store, r->zone_id, &zone);
+		if (ret == 0) {
+			ret = store_transfer_get(store, r->zone_id, &xfr);
+		}
+		store_rollback(store);
+	}
+
+	const char *why = NULL;
+	if (ret == ZG_ENOENT) {
+		why = "the zone allows no transfers";
+	} else if (ret == 0) {
+		why = policy_refusal(r, &zone, &xfr);
+	} else {
+		req_log(r, ZG_LOG_WARNING, "cannot read the transfer settings: %s; answered SERVFAIL",
+			zg_strerror(ret));
+		send_error(r, KNOT_RCODE_SERVFAIL, EDE_OTHER, NULL);
+	}
+	if (why != NULL) {
+		req_log(r, ZG_LOG_NOTICE, "refused: %s", why);
+		send_error(r, KNOT_RCODE_REFUSED, EDE_PROHIBITED,
+			   r->zone_id);
+		ret = ZG_EREFUSED;
+	}
+	store_transfer_clear(&xfr);
+	store_zone_clear(&zone);
+	return ret;
+}
+
+/*
+ * Serving
+ */
+
+/* The serial an IXFR request says the secondary has (RFC 1995 section
+ * 3: the SOA in its authority section). */
+static int client_serial(const struct xfr_req *r, uint32_t *serial)
+{
+	const knot_pktsection_t *auth = knot_pkt_section(r->query,
+							 KNOT_AUTHORITY);
+	for (uint16_t i = 0; i < auth->count; i++) {
+		const knot_rrset_t *rr = knot_pkt_rr(auth, i);
+		if (rr->type == KNOT_RRTYPE_SOA && rr->rrs.count > 0) {
+			*serial = knot_soa_serial(rr->rrs.rdata);
+			return 0;
+		}
+	}
+	return ZG_EINVAL;
+}
+
+/* The served serial, or ZG_ENOENT when the zone has no contents. */
+static int served_serial(const struct xfr_req *r, uint32_t *serial)
+{
+	rcu_read_lock();
+	const struct zone_contents *z = zone_handle_contents(r->handle);
+	if (z != NULL) {
+		*serial = zone_contents_serial(z);
+	}
+	rcu_read_unlock();
+	return z != NULL ? 0 : ZG_ENOENT;
+}
+
+enum xfr_form {
+	XFR_FORM_AXFR = 0,	/* the whole zone */
+	XFR_FORM_IXFR,		/* the journal's difference */
+	XFR_FORM_SOA,		/* the secondary is current */
+};
+
+/* Renders the answer of the given form from the contents served now,
+ * which must be at serial (else ZG_ECONFLICT: a new version came). */
+static int render(struct xfr_req *r, enum xfr_form form, uint32_t serial,
+		  const struct xfrout_diff *diff, struct xfr_answer *a)
+{
+	size_t reserve = xfrout_tsig_reserve(&r->tsig);
+	int ret;
+	rcu_read_lock();
+	const struct zone_contents *z = zone_handle_contents(r->handle);
+	if (z == NULL || zone_contents_serial(z) != serial) {
+		ret = ZG_ECONFLICT;
+	} else if (form == XFR_FORM_SOA) {
+		ret = xfr_render_soa(r->query, z, reserve, a);
+	} else if (form == XFR_FORM_IXFR) {
+		ret = xfr_render_ixfr(r->query, z, diff, reserve, a);
+	} else {
+		ret = xfr_render_axfr(r->query, z, reserve, a);
+	}
+	rcu_read_unlock();
+	return ret;
+}
+
+/* Reads the journal from the secondary's serial to ours. \retval 0 with
+ * diff filled, or an error when it cannot serve (AXFR form then). */
+static int journal_diff(struct xfr_req *r, uint32_t from, uint32_t to,
+			struct store_journal_entry **entries, size_t *n,
+			struct xfrout_diff *diff)
+{
+	struct store *store = r->x->store;
+	int ret = store_begin(store, NULL);
+	if (ret != 0) {
+		return ret;
+	}
+	ret = store_journal_read(store, r->zone_id, from, to, entries, n);
+	store_rollback(store);
+	if (ret == 0) {
+		ret = xfrout_diff_compute(*entries, *n, diff);
+	}
+	return ret;
+}
+
+/* Chooses the form and renders it; a publication in between makes it
+ * start again with the new version (a bounded number of times). */
+static int build_answer(struct xfr_req *r, struct xfr_answer *a,
+			enum xfr_form *form, uint32_t *serial)
+{
+	uint32_t theirs = 0;
+	if (r->qtype == KNOT_RRTYPE_IXFR && client_serial(r, &theirs) != 0) {
+		return ZG_EMALF;
+	}
+	int ret = ZG_ECONFLICT;
+	for (int attempt = 0; attempt < 3 && ret == ZG_ECONFLICT; attempt++) {
+		ret = served_serial(r, serial);
+		if (ret != 0) {
+			return ret;
+		}
+		*form = XFR_FORM_AXFR;
+		struct store_journal_entry *entries = NULL;
+		size_t n = 0;
+		struct xfrout_diff diff = { 0 };
+		if (r->qtype == KNOT_RRTYPE_IXFR &&
+		    (theirs == *serial ||
+		     xfrout_serial_compare(theirs, *serial) > 0 ||
+		     !r->job->tcp)) {
+			/* Current, or over UDP: the SOA alone tells the
+			 * secondary to use TCP (RFC 1995 section 2). */
+			*form = XFR_FORM_SOA;
+		} else if (r->qtype == KNOT_RRTYPE_IXFR &&
+			   journal_diff(r, theirs, *serial, &entries, &n,
+					&diff) == 0) {
+			*form = XFR_FORM_IXFR;
+		}
+		ret = render(r, *form, *serial, &diff, a);
+		if (ret == ZG_EINVAL && *form == XFR_FORM_IXFR) {
+			/* The journal does not match what is served. */
+			*form = XFR_FORM_AXFR;
+			ret = render(r, *form, *serial, NULL, a);
+		}
+		xfrout_diff_clear(&diff);
+		store_journal_free(entries, n);
+	}
+	return ret;
+}
+
+static void serve(struct xfr_req *r)
+{
+	struct xfr_answer a = { 0 };
+	enum xfr_form form = XFR_FORM_AXFR;
+	uint32_t serial = 0;
+	int ret = build_answer(r, &a, &form, &serial);
+	if (ret == ZG_EMALF) {
+		send_error(r, KNOT_RCODE_FORMERR, WIRE_EDE_NONE, NULL);
+		return;
+	}
+	if (ret != 0) {
+		req_log(r, ZG_LOG_WARNING, "cannot build the answer: %s; answered SERVFAIL",
+			zg_strerror(ret));
+		send_error(r, KNOT_RCODE_SERVFAIL, EDE_OTHER, NULL);
+		return;
+	}
+
+	static const char *const forms[] = { "full zone", "incremental",
+					     "current SOA only" };
+	size_t n_msgs = a.n_msgs, n_rrs = a.n_rrs;
+	ret = send_answer(r, &a);
+	xfr_answer_clear(&a);
+	if (ret != 0) {
+		req_log(r, ZG_LOG_WARNING, "transfer at serial %" PRIu32 " broke off after it began: %s",
+			serial, zg_strerror(ret));
+		return;
+	}
+	req_log(r, ZG_LOG_INFO, "sent %s at serial %" PRIu32 " in %zu messages, %zu records%s",
+		forms[form], serial, n_msgs, n_rrs,
+		r->tsig.status == XFROUT_TSIG_OK ? ", signed" : "");
+}
+
+/* The whole life of one request in a transfer thread. */
+static void handle_job(struct xfrout *x, const struct job *job)
+{
+	struct xfr_req r = { .x = x, .job = job };
+	addr_format(&job->source, true, r.source, sizeof(r.source));
+	snprintf(r.qname, sizeof(r.qname), "?");
+
+	r.query = knot_pkt_new(NULL, (uint16_t)job->len, NULL);
+	if (r.query == NULL) {
+		job->reply->ops->end(job->reply);
+		return;
+	}
+	memcpy(r.query->wire, job->wire, job->len);
+	r.query->size = job->len;
+	if (knot_pkt_parse(r.query, 0) != KNOT_EOK ||
+	    knot_wire_get_qdcount(r.query->wire) != 1) {
+		send_error(&r, KNOT_RCODE_FORMERR, WIRE_EDE_NONE, NULL);
+		goto out;
+	}
+	r.qtype = knot_pkt_qtype(r.query);
+	knot_dname_to_str(r.qname, knot_pkt_qname(r.query), sizeof(r.qname));
+
+	if (xfrout_tsig_check(x->store, r.query, &r.tsig) != 0) {
+		send_error(&r, KNOT_RCODE_SERVFAIL, EDE_OTHER, NULL);
+		goto out;
+	}
+	if (r.tsig.status != XFROUT_TSIG_NONE &&
+	    r.tsig.status != XFROUT_TSIG_OK) {
+		static const char *const why[] = {
+			"", "", "the key is unknown", "the signature is bad",
+			"the signature time is outside the window",
+			"the TSIG record is malformed",
+		};
+		req_log(&r, ZG_LOG_NOTICE, "refused: %s", why[r.tsig.status]);
+		send_tsig_error(&r);
+		goto out;
+	}
+
+	/* AXFR needs TCP (RFC 5936 section 4.2). */
+	if (r.qtype == KNOT_RRTYPE_AXFR && !job->tcp) {
+		send_error(&r, KNOT_RCODE_REFUSED, EDE_NOT_SUPPORTED,
+			   "AXFR needs TCP");
+		goto out;
+	}
+	if (!job->has_vpc) {
+		req_log(&r, ZG_LOG_NOTICE, "refused: no VPC for this source");
+		send_error(&r, KNOT_RCODE_REFUSED, EDE_PROHIBITED,
+			   "no VPC for this client");
+		goto out;
+	}
+	if (!find_zone(&r)) {
+		send_error(&r, KNOT_RCODE_NOTAUTH, EDE_NOT_AUTHORITATIVE,
+			   job->vpc_id);
+		goto out;
+	}
+	if (check_policy(&r) == 0) {
+		serve(&r);
+	}
+out:
+	zone_handle_unref(r.handle);
+	xfrout_tsig_clear(&r.tsig);
+	knot_pkt_free(r.query);
+}
+
+/*
+ * Threads and queue
+ */
+
+static void job_free(struct job *job)
+{
+	free(job->wire);
+	free(job);
+}
+
+static void *transfer_main(void *arg)
+{
+	struct xfrout *x = arg;
+	rcu_register_thread();
+	pthread_mutex_lock(&x->lock);
+	while (true) {
+		while (!x->stopping && x->head == NULL) {
+			pthread_cond_wait(&x->cond, &x->lock);
+		}
+		if (x->stopping) {
+			break;
+		}
+		struct job *job = x->head;
+		x->head = job->next;
+		if (x->head == NULL) {
+			x->tail = NULL;
+		}
+		x->queued--;
+		pthread_mutex_unlock(&x->lock);
+
+		handle_job(x, job);
+		job_free(job);
+
+		pthread_mutex_lock(&x->lock);
+	}
+	pthread_mutex_unlock(&x->lock);
+	rcu_unregister_thread();
+	return NULL;
+}
+
+struct xfrout *xfrout_new(struct store *store)
+{
+	struct xfrout *x = calloc(1, sizeof(*x));
+	if (x == NULL) {
+		zg_log(ZG_LOG_ERROR, "xfrout", NULL, "cannot start zone transfers out: out of memory");
+		return NULL;
+	}
+	x->store = store;
+	pthread_mutex_init(&x->lock, NULL);
+	pthread_cond_init(&x->cond, NULL);
+	x->notifier = xfr_notifier_new(store);
+	for (size_t i = 0; x->notifier != NULL && i < XFROUT_THREADS; i++) {
+		if (pthread_create(&x->threads[i], NULL, transfer_main, x) !=
+		    0) {
+			break;
+		}
+		char name[16];
+		snprintf(name, sizeof(name), "zg-xfrout-%zu", i);
+		pthread_setname_np(x->threads[i], name);
+		x->n_threads++;
+	}
+	if (x->n_threads != XFROUT_THREADS) {
+		zg_log(ZG_LOG_ERROR, "xfrout", NULL, "cannot start the transfer and notify threads; zone transfers out are off");
+		xfrout_free(x);
+		return NULL;
+	}
+	return x;
+}
+
+void xfrout_free(struct xfrout *x)
+{
+	if (x == NULL) {
+		return;
+	}
+	pthread_mutex_lock(&x->lock);
+	x->stopping = true;
+	pthread_cond_broadcast(&x->cond);
+	pthread_mutex_unlock(&x->lock);
+	for (size_t i = 0; i < x->n_threads; i++) {
+		pthread_join(x->threads[i], NULL);
+	}
+	while (x->head != NULL) {
+		struct job *job = x->head;
+		x->head = job->next;
+		job->reply->ops->end(job->reply);
+		job_free(job);
+	}
+	xfr_notifier_free(x->notifier);
+	pthread_cond_destroy(&x->cond);
+	pthread_mutex_destroy(&x->lock);
+	free(x);
+}
+
+/* The request as it came, TSIG RR included (the query path's parse took
+ * it out of the wire and the ARCOUNT). */
+static int copy_wire(const knot_pkt_t *pkt, struct job *job)
+{
+	size_t len = pkt->size;
+	bool tsig = pkt->tsig_rr != NULL && pkt->tsig_wire.pos != NULL;
+	if (tsig) {
+		len = (size_t)(pkt->tsig_wire.pos - pkt->wire) +
+		      pkt->tsig_wire.len;
+	}
+	if (len > pkt->max_size || len > UINT16_MAX) {
+		return ZG_EINVAL;
+	}
+	job->wire = malloc(len);
+	if (job->wire == NULL) {
+		return ZG_ENOMEM;
+	}
+	memcpy(job->wire, pkt->wire, len);
+	job->len = len;
+	if (tsig) {
+		knot_wire_set_arcount(job->wire,
+				      knot_wire_get_arcount(job->wire) + 1);
+	}
+	return 0;
+}
+
+/* Refuses at once when every transfer thread is busy and the queue is
+ * full; the secondary retries later. Runs in the worker. */
+static void refuse_busy(const struct resolve_service_msg *msg,
+			struct resolve_stream *reply)
+{
+	knot_pkt_t *resp = knot_pkt_new(NULL, 1024, NULL);
+	if (resp != NULL && wire_render_error(msg->pkt, KNOT_RCODE_REFUSED,
+					      EDE_OTHER, "too many transfers",
+					      resp) == KNOT_EOK) {
+		(void)reply->ops->send(reply, resp->wire, resp->size, false);
+	} else {
+		reply->ops->end(reply);
+	}
+	knot_pkt_free(resp);
+}
+
+int xfrout_request(struct xfrout *x, const struct resolve_service_msg *msg,
+		   struct resolve_stream *reply)
+{
+	struct job *job = calloc(1, sizeof(*job));
+	if (job == NULL || copy_wire(msg->pkt, job) != 0) {
+		free(job != NULL ? job->wire : NULL);
+		free(job);
+		return ZG_ENOMEM;
+	}
+	job->source = *msg->source;
+	job->tcp = msg->tcp;
+	job->reply = reply;
+	if (msg->vpc_id != NULL) {
+		job->has_vpc = true;
+		snprintf(job->vpc_id, sizeof(job->vpc_id), "%s", msg->vpc_id);
+	}
+
+	pthread_mutex_lock(&x->lock);
+	bool full = x->queued >= XFROUT_MAX_QUEUED || x->stopping;
+	if (!full) {
+		if (x->tail != NULL) {
+			x->tail->next = job;
+		} else {
+			x->head = job;
+		}
+		x->tail = job;
+		x->queued++;
+		pthread_cond_signal(&x->cond);
+	}
+	pthread_mutex_unlock(&x->lock);
+
+	if (full) {
+		job_free(job);
+		refuse_busy(msg, reply);
+	}
+	return 0;
+}
+
+void xfrout_zone_published(void *arg, const char *zone_id, uint32_t serial)
+{
+	struct xfrout *x = arg;
+	xfr_notifier_queue(x->notifier, zone_id, serial);
+}
