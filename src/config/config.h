@@ -61,6 +61,10 @@ struct config_rule {
 	const struct config_endpoint *endpoint; /* in the same snapshot */
 	char (*vpc_ids)[CONFIG_ID_LEN];	/* VPCs the rule is bound to */
 	size_t n_vpcs;
+	/* Serve-stale (RFC 8767): expired answers are kept max_stale_s
+	 * seconds past their TTL and served when the targets fail. */
+	bool serve_stale;		/* off by default */
+	uint32_t max_stale_s;
 };
 
 /* An inbound endpoint: listener addresses for clients outside the VPCs

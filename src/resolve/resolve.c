@@ -23,6 +23,7 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "common/loop.h"
+#include "cache/cache.h"
 #include "config/config.h"
 #include "forward/forward.h"
 #include "resolve/decide.h"
@@ -31,8 +32,11 @@
 /* RFC 8914 INFO-CODEs zonegate sets (shared/resolution.md section 6). */
 enum {
 	EDE_OTHER = 0,
+	EDE_STALE_ANSWER = 3,
+	EDE_CACHED_ERROR = 13,
 	EDE_NOT_READY = 14,
 	EDE_PROHIBITED = 18,
+	EDE_STALE_NXDOMAIN = 19,
 	EDE_NOT_AUTHORITATIVE = 20,
 	EDE_NOT_SUPPORTED = 21,
 	EDE_NO_REACHABLE_AUTHORITY = 22,
@@ -54,10 +58,21 @@ void resolve_set_service(enum resolve_service_kind kind,
 	services[kind].arg = arg;
 }
 
+/* The cache every worker shares, set once before workers start. */
+static struct cache *shared_cache;
+
+void resolve_set_cache(struct cache *cache)
+{
+	shared_cache = cache;
+}
+
 struct resolve_ctx {
 	struct loop *loop;
 	struct forward_ctx *fwd;
+	struct cache *cache;		/* shared_cache, or own_cache */
+	struct cache *own_cache;	/* when none was set: this worker's */
 	struct rq *pending;		/* queries waiting on a target */
+	struct fetch *fetches;		/* exchanges this worker leads */
 };
 
 /* One client query in flight. */
@@ -79,11 +94,36 @@ struct rq {
 	size_t n_seen;
 	struct wire_answer ans;
 
-	/* While asking a rule or upstream. */
-	struct forward_query *fq;
+	/* While asking a rule or upstream: the question as a cache key,
+	 * the flight waited on, expired data that may be served instead
+	 * (serve-stale), and a timer for that and for the deadline. */
 	struct wire_source fwd_src;
 	bool fwd_is_rule;
 	knot_dname_t bailiwick[KNOT_DNAME_MAXLEN];
+	struct cache_key key;
+	struct cache_waiter *waiter;
+	struct cache_entry *stale;
+	struct loop_timer timer;
+};
+
+/*
+ * One exchange with a rule's targets or an upstream, led by this worker
+ * for a flight that queries of any worker wait on. It lives on its own:
+ * the query that started it may be answered earlier (stale data, its
+ * deadline), and the reply still fills the cache.
+ */
+struct fetch {
+	struct resolve_ctx *ctx;
+	struct fetch *prev, *next;	/* in ctx->fetches */
+	struct cache_flight *flight;
+	struct forward_query *fq;
+	struct cache_key key;
+	struct wire_source src;
+	bool is_rule;
+	knot_dname_t bailiwick[KNOT_DNAME_MAXLEN]; /* rules only */
+	knot_dname_t qname[KNOT_DNAME_MAXLEN];	/* as asked, case kept */
+	uint16_t qtype;
+	uint32_t max_stale_s;		/* kept past expiry for serve-stale */
 };
 
 struct resolve_ctx *resolve_ctx_new(struct loop *loop, struct forward_ctx *fwd)
@@ -94,11 +134,23 @@ struct resolve_ctx *resolve_ctx_new(struct loop *loop, struct forward_ctx *fwd)
 	}
 	ctx->loop = loop;
 	ctx->fwd = fwd;
+	ctx->cache = shared_cache;
+	if (ctx->cache == NULL) {
+		ctx->own_cache = cache_new(NULL);
+		ctx->cache = ctx->own_cache;
+	}
+	if (ctx->cache == NULL) {
+		free(ctx);
+		return NULL;
+	}
 	return ctx;
 }
 
 static void rq_free(struct rq *rq)
 {
+	loop_timer_stop(rq->ctx->loop, &rq->timer);
+	cache_waiter_cancel(rq->waiter);
+	cache_entry_unref(rq->stale);
 	wire_answer_clear(&rq->ans);
 	knot_pkt_free(rq->query);
 	free(rq);
@@ -128,19 +180,29 @@ static void pending_remove(struct rq *rq)
 	rq->prev = rq->next = NULL;
 }
 
+static void fetch_end(struct fetch *fetch, const struct cache_outcome *out);
+
 void resolve_ctx_free(struct resolve_ctx *ctx)
 {
 	if (ctx == NULL) {
 		return;
 	}
+	/* Queries first, so that ending the exchanges below calls none of
+	 * them back. */
 	while (ctx->pending != NULL) {
 		struct rq *rq = ctx->pending;
 		pending_remove(rq);
-		if (rq->fq != NULL) {
-			forward_cancel(rq->fq);
-		}
 		rq_free(rq);
 	}
+	/* Queries of other workers waiting on our exchanges get SERVFAIL. */
+	struct cache_outcome failed = { .kind = CACHE_OUT_FAILED };
+	while (ctx->fetches != NULL) {
+		struct fetch *fetch = ctx->fetches;
+		forward_cancel(fetch->fq);
+		fetch->fq = NULL;
+		fetch_end(fetch, &failed);
+	}
+	cache_free(ctx->own_cache);
 	free(ctx);
 }
 
@@ -201,73 +263,7 @@ static bool visit(struct rq *rq, const knot_dname_t *name)
 	return true;
 }
 
-static void forward_done(void *arg, enum forward_status status,
-			 const knot_pkt_t *reply, const struct zg_addr *target);
-
-static void copy_targets(struct forward_request *req,
-			 const struct zg_addr *targets, size_t n)
-{
-	req->n_targets = n < FORWARD_MAX_TARGETS ? n : FORWARD_MAX_TARGETS;
-	memcpy(req->targets, targets, req->n_targets * sizeof(targets[0]));
-}
-
-/* Hands the current name to a rule's targets or the default upstream.
- * Returns false when the query was ended instead. */
-static bool start_forward(struct rq *rq, const struct decision *d)
-{
-	struct forward_request req;
-	memset(&req, 0, sizeof(req));
-	req.qname = rq->name;
-	req.qtype = rq->info.qtype;
-	req.qclass = KNOT_CLASS_IN;
-	req.do_bit = rq->info.do_bit;
-	req.cd_bit = rq->info.cd_bit;
-	req.try_timeout_ms = RESOLVE_TRY_TIMEOUT_MS;
-	req.owner_id = d->resource_id;
-
-	uint64_t elapsed = loop_now_ms(rq->ctx->loop) - rq->started_ms;
-	if (elapsed >= RESOLVE_TOTAL_TIMEOUT_MS) {
-		fail(rq, KNOT_RCODE_SERVFAIL, EDE_NO_REACHABLE_AUTHORITY,
-		     d->resource_id);
-		return false;
-	}
-	req.total_timeout_ms = (uint32_t)(RESOLVE_TOTAL_TIMEOUT_MS - elapsed);
-
-	memset(&rq->fwd_src, 0, sizeof(rq->fwd_src));
-	snprintf(rq->fwd_src.source_id, sizeof(rq->fwd_src.source_id), "%s",
-		 d->resource_id);
-	if (d->kind == DECISION_RULE) {
-		const struct config_rule *rule = d->rule;
-		copy_targets(&req, rule->targets, rule->n_targets);
-		if (rule->endpoint != NULL) {
-			size_t n = rule->endpoint->n_sources;
-			req.n_sources = n < FORWARD_MAX_SOURCES ? n :
-							       FORWARD_MAX_SOURCES;
-			memcpy(req.sources, rule->endpoint->sources,
-			       req.n_sources * sizeof(req.sources[0]));
-		}
-		rq->fwd_src.kind = WIRE_SRC_RULE;
-		rq->fwd_is_rule = true;
-		decide_name_copy(rq->bailiwick, rule->domain_wire);
-	} else {
-		const struct config_upstream *up = d->upstream;
-		copy_targets(&req, up->targets, up->n_targets);
-		if (up->has_source) {
-			req.sources[0] = up->source;
-			req.n_sources = 1;
-		}
-		rq->fwd_src.kind = WIRE_SRC_UPSTREAM;
-		rq->fwd_is_rule = false;
-	}
-
-	rq->fq = forward_start(rq->ctx->fwd, &req, forward_done, rq);
-	if (rq->fq == NULL) {
-		fail(rq, KNOT_RCODE_SERVFAIL, EDE_OTHER, "internal error");
-		return false;
-	}
-	pending_add(rq);
-	return true;
-}
+static bool start_forward(struct rq *rq, const struct decision *d);
 
 /* Runs steps for rq->name until the query is answered or waits on a
  * target. Call under rcu_read_lock() with the current snapshot. */
@@ -398,24 +394,428 @@ static void import_reply(struct rq *rq, const knot_pkt_t *reply)
 	rcu_read_unlock();
 }
 
-static void forward_done(void *arg, enum forward_status status,
-			 const knot_pkt_t *reply, const struct zg_addr *target)
+/*
+ * The forward step
+ * ----------------
+ *
+ *   start_forward ──> rule quarantined? ──yes──> SERVFAIL, EDE 0 (loop)
+ *        │
+ *        ├──> cache: fresh ──> answer_entry ──> import_reply
+ *        │           failed ──> stale data? ──> answer_stale
+ *        │                       └──no──> SERVFAIL, EDE 13
+ *        └──> flight: LEAD ──> fetch (forward_start) ──┐
+ *                     WAIT ────────────────────────────┤ rq_deliver
+ *                     LOOP ──> quarantine, SERVFAIL    │ (outcome)
+ *                                                      ▼
+ *             answer ──> answer_entry; failed ──> stale or EDE 22
+ *
+ *   rq->timer: stale data after CACHE_STALE_WAIT_MS, else SERVFAIL at
+ *   the deadline of the whole resolution.
+ *
+ * Every answer, fresh or cached, reaches the query the same way: as the
+ * kept entry turned back into a reply and imported for this VPC, so the
+ * CNAME re-entry of section 4 is decided per VPC.
+ */
+
+static void rq_deliver(void *arg, const struct cache_outcome *out);
+static void fetch_done(void *arg, enum forward_status status,
+		       const knot_pkt_t *reply, const struct zg_addr *target);
+static void fetch_abort(void *arg);
+
+static void copy_targets(struct forward_request *req,
+			 const struct zg_addr *targets, size_t n)
+{
+	req->n_targets = n < FORWARD_MAX_TARGETS ? n : FORWARD_MAX_TARGETS;
+	memcpy(req->targets, targets, req->n_targets * sizeof(targets[0]));
+}
+
+/* The question for the current name to a rule's targets or the default
+ * upstream, and what its reply is judged by (the rule's bailiwick). */
+static void fill_request(struct rq *rq, const struct decision *d,
+			 struct forward_request *req)
+{
+	memset(req, 0, sizeof(*req));
+	req->qname = rq->name;
+	req->qtype = rq->info.qtype;
+	req->qclass = KNOT_CLASS_IN;
+	req->do_bit = rq->info.do_bit;
+	req->cd_bit = rq->info.cd_bit;
+	req->try_timeout_ms = RESOLVE_TRY_TIMEOUT_MS;
+	req->owner_id = d->resource_id;
+
+	memset(&rq->fwd_src, 0, sizeof(rq->fwd_src));
+	snprintf(rq->fwd_src.source_id, sizeof(rq->fwd_src.source_id), "%s",
+		 d->resource_id);
+	if (d->kind == DECISION_RULE) {
+		const struct config_rule *rule = d->rule;
+		copy_targets(req, rule->targets, rule->n_targets);
+		if (rule->endpoint != NULL) {
+			size_t n = rule->endpoint->n_sources;
+			req->n_sources = n < FORWARD_MAX_SOURCES ? n :
+							       FORWARD_MAX_SOURCES;
+			memcpy(req->sources, rule->endpoint->sources,
+			       req->n_sources * sizeof(req->sources[0]));
+		}
+		rq->fwd_src.kind = WIRE_SRC_RULE;
+		rq->fwd_is_rule = true;
+		decide_name_copy(rq->bailiwick, rule->domain_wire);
+	} else {
+		const struct config_upstream *up = d->upstream;
+		copy_targets(req, up->targets, up->n_targets);
+		if (up->has_source) {
+			req->sources[0] = up->source;
+			req->n_sources = 1;
+		}
+		rq->fwd_src.kind = WIRE_SRC_UPSTREAM;
+		rq->fwd_is_rule = false;
+	}
+}
+
+/* Turns entry back into a reply and imports it for this query's VPC;
+ * the query may end (and be freed) inside. */
+static void answer_entry(struct rq *rq, const struct cache_entry *entry,
+			 bool stale)
+{
+	knot_pkt_t *pkt = NULL;
+	int ret = cache_entry_packet(entry, loop_now_ms(rq->ctx->loop), stale,
+				     &pkt);
+	if (ret != 0) {
+		fail(rq, KNOT_RCODE_SERVFAIL, EDE_OTHER, "internal error");
+		return;
+	}
+	import_reply(rq, pkt);
+	knot_pkt_free(pkt);
+}
+
+/* Serves the expired data kept in rq->stale with TTL 30 and EDE 3, or
+ * 19 for a name error (RFC 8767 section 4, RFC 8914 section 4). */
+static void answer_stale(struct rq *rq)
+{
+	struct cache_entry *entry = rq->stale;
+	rq->stale = NULL;
+
+	cache_count_stale(rq->ctx->cache);
+	wire_answer_set_ede(&rq->ans,
+			    cache_entry_rcode(entry) == KNOT_RCODE_NXDOMAIN ?
+				    EDE_STALE_NXDOMAIN : EDE_STALE_ANSWER,
+			    rq->fwd_src.source_id);
+	answer_entry(rq, entry, true);
+	cache_entry_unref(entry);
+}
+
+static void fail_loop(struct rq *rq)
+{
+	char text[WIRE_SOURCE_ID_LEN + 24];
+	snprintf(text, sizeof(text), "%s: forwarding loop",
+		 rq->fwd_src.source_id);
+	fail(rq, KNOT_RCODE_SERVFAIL, EDE_OTHER, text);
+}
+
+/* A question the rule sent came back to us: the rule alone stops
+ * forwarding for a while; the loop is logged once per quarantine. */
+static void quarantine_rule(struct rq *rq)
+{
+	bool started = false;
+	uint32_t ms = cache_quarantine(rq->ctx->cache, rq->fwd_src.source_id,
+				       loop_now_ms(rq->ctx->loop), &started);
+	if (started) {
+		char fields[WIRE_SOURCE_ID_LEN + 16];
+		snprintf(fields, sizeof(fields), "rule_id=%s",
+			 rq->fwd_src.source_id);
+		zg_log(ZG_LOG_WARNING, "resolve", fields, "forwarding loop: a question this rule sent came back from one of its targets; its queries get SERVFAIL for %u s, then it forwards again",
+		       ms / 1000);
+	}
+}
+
+/* True, and the query ended, while the rule is quarantined. */
+static bool rule_quarantined(struct rq *rq, uint64_t now_ms)
+{
+	bool ended = false;
+	bool quarantined = cache_quarantined(rq->ctx->cache,
+					     rq->fwd_src.source_id, now_ms,
+					     &ended);
+	if (ended) {
+		char fields[WIRE_SOURCE_ID_LEN + 16];
+		snprintf(fields, sizeof(fields), "rule_id=%s",
+			 rq->fwd_src.source_id);
+		zg_log(ZG_LOG_NOTICE, "resolve", fields, "quarantine after a forwarding loop is over; the rule forwards again");
+	}
+	if (quarantined) {
+		fail_loop(rq);
+	}
+	return quarantined;
+}
+
+/* Stale data waits CACHE_STALE_WAIT_MS; otherwise the deadline of the
+ * whole resolution (section 5). */
+static void arm_timer(struct rq *rq)
+{
+	uint64_t now = loop_now_ms(rq->ctx->loop);
+	uint64_t at = rq->started_ms + RESOLVE_TOTAL_TIMEOUT_MS;
+
+	if (rq->stale != NULL && now + CACHE_STALE_WAIT_MS < at) {
+		at = now + CACHE_STALE_WAIT_MS;
+	}
+	loop_timer_start(rq->ctx->loop, &rq->timer, at > now ? at - now : 0);
+}
+
+static void rq_timer_cb(struct loop_timer *timer)
+{
+	struct rq *rq = timer->arg;
+
+	/* The exchange goes on without this query and still fills the
+	 * cache (RFC 8767 section 5: refresh in the background). */
+	cache_waiter_cancel(rq->waiter);
+	rq->waiter = NULL;
+	pending_remove(rq);
+	if (rq->stale != NULL) {
+		answer_stale(rq);
+		return;
+	}
+	fail(rq, KNOT_RCODE_SERVFAIL, EDE_NO_REACHABLE_AUTHORITY,
+	     rq->fwd_src.source_id);
+}
+
+static void rq_deliver(void *arg, const struct cache_outcome *out)
 {
 	struct rq *rq = arg;
 
-	rq->fq = NULL;
+	rq->waiter = NULL;
 	pending_remove(rq);
-	if (status != FORWARD_OK) {
-		zg_log(ZG_LOG_DEBUG, "resolve", NULL,
-		       "%s: no target answered, SERVFAIL",
-		       rq->fwd_src.source_id);
-		/* The text names the rule or upstream id only: on-premises
-		 * clients can read it (section 6). */
-		fail(rq, KNOT_RCODE_SERVFAIL, EDE_NO_REACHABLE_AUTHORITY,
-		     rq->fwd_src.source_id);
+	loop_timer_stop(rq->ctx->loop, &rq->timer);
+	if (out->kind == CACHE_OUT_ANSWER) {
+		answer_entry(rq, out->entry, false);
 		return;
 	}
-	import_reply(rq, reply);
+	if (out->kind == CACHE_OUT_LOOP) {
+		fail_loop(rq);
+		return;
+	}
+	if (rq->stale != NULL) {
+		answer_stale(rq);
+		return;
+	}
+	zg_log(ZG_LOG_DEBUG, "resolve", NULL, "%s: no target answered, SERVFAIL",
+	       rq->fwd_src.source_id);
+	/* The text names the rule or upstream id only: on-premises
+	 * clients can read it (section 6). */
+	fail(rq, KNOT_RCODE_SERVFAIL, EDE_NO_REACHABLE_AUTHORITY,
+	     rq->fwd_src.source_id);
+}
+
+static struct fetch *fetch_new(const struct rq *rq, uint32_t max_stale_s)
+{
+	struct fetch *fetch = calloc(1, sizeof(*fetch));
+	if (fetch == NULL) {
+		return NULL;
+	}
+	fetch->ctx = rq->ctx;
+	fetch->key = rq->key;
+	fetch->src = rq->fwd_src;
+	fetch->is_rule = rq->fwd_is_rule;
+	if (rq->fwd_is_rule) {
+		decide_name_copy(fetch->bailiwick, rq->bailiwick);
+	}
+	decide_name_copy(fetch->qname, rq->name);
+	fetch->qtype = rq->info.qtype;
+	fetch->max_stale_s = max_stale_s;
+	return fetch;
+}
+
+static void fetch_add(struct fetch *fetch)
+{
+	struct resolve_ctx *ctx = fetch->ctx;
+	fetch->prev = NULL;
+	fetch->next = ctx->fetches;
+	if (ctx->fetches != NULL) {
+		ctx->fetches->prev = fetch;
+	}
+	ctx->fetches = fetch;
+}
+
+/* Ends the flight with out (its waiters get it) and frees the fetch. */
+static void fetch_end(struct fetch *fetch, const struct cache_outcome *out)
+{
+	struct resolve_ctx *ctx = fetch->ctx;
+
+	if (fetch->prev != NULL) {
+		fetch->prev->next = fetch->next;
+	} else if (ctx->fetches == fetch) {
+		ctx->fetches = fetch->next;
+	}
+	if (fetch->next != NULL) {
+		fetch->next->prev = fetch->prev;
+	}
+	cache_flight_complete(ctx->cache, fetch->flight, out);
+	free(fetch);
+}
+
+/* Keeps what the reply says, for every VPC: records in the rule's
+ * bailiwick and the whole CNAME chain the producer gives (where each
+ * VPC re-enters is decided when it is served). NULL when the reply
+ * contradicts itself or memory runs out. */
+static struct cache_entry *fetch_keep(struct fetch *fetch,
+				      const knot_pkt_t *reply)
+{
+	struct cache *cache = fetch->ctx->cache;
+	uint64_t now = loop_now_ms(fetch->ctx->loop);
+	struct wire_answer ans;
+	struct forward_import_result res;
+	struct cache_entry *entry = NULL;
+
+	wire_answer_init(&ans);
+	int ret = forward_import_reply(reply, fetch->qname, fetch->qtype,
+				       fetch->is_rule ? fetch->bailiwick : NULL,
+				       NULL, NULL, &fetch->src, &ans, &res);
+	if (ret == 0) {
+		entry = cache_entry_new(cache, &fetch->key, &ans, now);
+	}
+	wire_answer_clear(&ans);
+	if (entry != NULL) {
+		cache_insert(cache, entry, fetch->max_stale_s, now);
+	}
+	return entry;
+}
+
+static void fetch_done(void *arg, enum forward_status status,
+		       const knot_pkt_t *reply, const struct zg_addr *target)
+{
+	struct fetch *fetch = arg;
+	struct cache_outcome out = { .kind = CACHE_OUT_FAILED };
+
+	fetch->fq = NULL;
+	if (status == FORWARD_OK) {
+		out.entry = fetch_keep(fetch, reply);
+		out.kind = out.entry != NULL ? CACHE_OUT_ANSWER :
+					       CACHE_OUT_FAILED;
+	} else {
+		/* Every target failed: RFC 9520 section 3.2. */
+		uint32_t ms = cache_fail(fetch->ctx->cache, &fetch->key,
+					 loop_now_ms(fetch->ctx->loop));
+		zg_log(ZG_LOG_DEBUG, "resolve", NULL, "%s: no target answered; the failure is cached for %u ms",
+		       fetch->src.source_id, ms);
+	}
+	struct cache_entry *entry = out.entry;
+	fetch_end(fetch, &out);
+	cache_entry_unref(entry);
+}
+
+static void fetch_abort(void *arg)
+{
+	struct fetch *fetch = arg;
+	struct cache_outcome loop = { .kind = CACHE_OUT_LOOP };
+
+	forward_cancel(fetch->fq);
+	fetch->fq = NULL;
+	fetch_end(fetch, &loop);
+}
+
+/* Waits on the flight of rq->key: leads it, starting the exchange, or
+ * joins the one in progress. */
+static void wait_for_answer(struct rq *rq, const struct forward_request *req,
+			    uint32_t max_stale_s)
+{
+	struct resolve_ctx *ctx = rq->ctx;
+	struct fetch *fetch = fetch_new(rq, max_stale_s);
+	if (fetch == NULL) {
+		fail(rq, KNOT_RCODE_SERVFAIL, EDE_OTHER, "internal error");
+		return;
+	}
+
+	struct cache_flight_owner owner = {
+		.loop = ctx->loop,
+		.abort = fetch_abort,
+		.abort_arg = fetch,
+		.is_rule = rq->fwd_is_rule,
+		.targets = req->targets,
+		.n_targets = req->n_targets,
+	};
+	struct cache_flight *flight = NULL;
+	enum cache_join how = CACHE_JOIN_WAIT;
+	int ret = cache_flight_join(ctx->cache, &rq->key, &owner, &rq->source,
+				    ctx->loop, rq_deliver, rq, &rq->waiter,
+				    &flight, &how);
+	if (ret != 0 || how != CACHE_JOIN_LEAD) {
+		free(fetch);
+	}
+	if (ret != 0) {
+		fail(rq, KNOT_RCODE_SERVFAIL, EDE_OTHER, "internal error");
+		return;
+	}
+	if (how == CACHE_JOIN_LOOP) {
+		quarantine_rule(rq);
+		fail_loop(rq);
+		return;
+	}
+	pending_add(rq);
+	arm_timer(rq);
+	if (how == CACHE_JOIN_WAIT) {
+		return;
+	}
+
+	fetch->flight = flight;
+	fetch_add(fetch);
+	fetch->fq = forward_start(ctx->fwd, req, fetch_done, fetch);
+	if (fetch->fq == NULL) {
+		struct cache_outcome failed = { .kind = CACHE_OUT_FAILED };
+		fetch_end(fetch, &failed);
+	}
+}
+
+/* Hands the current name to a rule's targets or the default upstream,
+ * through the cache and the flights. Returns false when the query was
+ * ended at once. */
+static bool start_forward(struct rq *rq, const struct decision *d)
+{
+	struct resolve_ctx *ctx = rq->ctx;
+	struct forward_request req;
+	uint64_t now = loop_now_ms(ctx->loop);
+
+	fill_request(rq, d, &req);
+	uint64_t elapsed = now - rq->started_ms;
+	if (elapsed >= RESOLVE_TOTAL_TIMEOUT_MS) {
+		fail(rq, KNOT_RCODE_SERVFAIL, EDE_NO_REACHABLE_AUTHORITY,
+		     d->resource_id);
+		return false;
+	}
+	req.total_timeout_ms = (uint32_t)(RESOLVE_TOTAL_TIMEOUT_MS - elapsed);
+	if (rq->fwd_is_rule && rule_quarantined(rq, now)) {
+		return false;
+	}
+
+	/* Stale data of an earlier step of this query is of no use now. */
+	cache_entry_unref(rq->stale);
+	rq->stale = NULL;
+	bool serve_stale = d->kind == DECISION_RULE && d->rule->serve_stale;
+	uint32_t max_stale_s = serve_stale ? d->rule->max_stale_s : 0;
+
+	cache_key_init(&rq->key, d->resource_id, req.targets, req.n_targets,
+		       req.sources, req.n_sources, rq->name, rq->info.qtype,
+		       rq->info.do_bit, rq->info.cd_bit);
+	struct cache_lookup look;
+	cache_lookup(ctx->cache, &rq->key, now, &look);
+	if (look.state == CACHE_FRESH) {
+		answer_entry(rq, look.entry, false);
+		cache_entry_unref(look.entry);
+		return true;
+	}
+	if (look.state == CACHE_STALE && serve_stale) {
+		rq->stale = look.entry;
+	} else {
+		cache_entry_unref(look.entry);
+	}
+	if (look.failed && rq->stale != NULL) {
+		answer_stale(rq);
+		return true;
+	}
+	if (look.failed) {
+		cache_count_failure(ctx->cache);
+		fail(rq, KNOT_RCODE_SERVFAIL, EDE_CACHED_ERROR,
+		     rq->fwd_src.source_id);
+		return false;
+	}
+	wait_for_answer(rq, &req, max_stale_s);
+	return true;
 }
 
 /* Answers messages that cannot be resolved at all (FORMERR, NOTIMP,
@@ -544,6 +944,7 @@ int resolve_query(struct resolve_ctx *ctx, const uint8_t *wire, size_t len,
 		return ZG_ENOMEM;
 	}
 	rq->ctx = ctx;
+	loop_timer_init(&rq->timer, rq_timer_cb, rq);
 	rq->cb = cb;
 	rq->cb_arg = arg;
 	rq->tcp = tcp;

@@ -16,6 +16,7 @@
 struct loop;
 struct forward_ctx;
 struct config;
+struct cache;
 
 /* Limits from shared/resolution.md section 5. */
 #define RESOLVE_MAX_CNAMES 12
@@ -32,6 +33,14 @@ struct resolve_ctx *resolve_ctx_new(struct loop *loop, struct forward_ctx *fwd);
 
 /*! Cancels pending queries (no replies sent) and frees. Accepts NULL. */
 void resolve_ctx_free(struct resolve_ctx *ctx);
+
+/*!
+ * Sets the cache every resolver context created afterwards shares:
+ * answers, failures, questions in flight and quarantined rules (see
+ * cache/cache.h). Call before workers start; not thread-safe. The cache
+ * must outlive the contexts. Without one, each context makes its own.
+ */
+void resolve_set_cache(struct cache *cache);
 
 /*!
  * Delivers the response to the client. wire is valid only during the
