@@ -46,6 +46,8 @@ enum route_kind {
 	ROUTE_STATS,
 	ROUTE_BACKUP,
 	ROUTE_RESTORE,
+	ROUTE_CACHE_FLUSH,
+	ROUTE_CACHE_STATS,
 };
 
 struct route {
@@ -269,6 +271,21 @@ static int route_single(const char *m, const char *name, struct route *rt)
 	return 0;
 }
 
+/* /v1/cache/flush (POST) and /v1/cache/stats (GET). */
+static int route_cache(const char *m, const char *name, struct route *rt)
+{
+	rt->ok_status = 200;
+	if (is(name, "flush")) {
+		rt->kind = ROUTE_CACHE_FLUSH;
+		return is(m, "POST") ? 0 : ZG_EINVAL;
+	}
+	if (is(name, "stats")) {
+		rt->kind = ROUTE_CACHE_STATS;
+		return is(m, "GET") ? 0 : ZG_EINVAL;
+	}
+	return ZG_ENOENT;
+}
+
 /*!
  * Finds the route of method and path. \retval 0, ZG_ENOENT (no such
  * path: 404), ZG_EINVAL (the path exists, the method does not: 405).
@@ -294,6 +311,9 @@ static int route(const char *m, char **seg, size_t n, struct route *rt,
 	}
 	if (is(seg[1], "upstreams")) {
 		return route_upstreams(m, seg, n, rt, args);
+	}
+	if (n == 3 && is(seg[1], "cache")) {
+		return route_cache(m, seg[2], rt);
 	}
 	return ZG_ENOENT;
 }
@@ -534,6 +554,10 @@ static int dispatch(struct api_req *r, const struct route *rt,
 		return api_backup(r, body, out);
 	case ROUTE_RESTORE:
 		return api_restore(r, body, out);
+	case ROUTE_CACHE_FLUSH:
+		return api_cache_flush(r, body, out);
+	case ROUTE_CACHE_STATS:
+		return api_cache_stats(r, out);
 	case ROUTE_OP:
 		break;
 	}

@@ -7,6 +7,7 @@
 struct store;
 struct config_publisher;
 struct api_server;
+struct cache;
 
 /*!
  * Starts serving on a unix socket at path (created mode 0660, an old
@@ -19,6 +20,13 @@ struct api_server;
  */
 struct api_server *api_start(const char *path, struct store *store,
 			     struct config_publisher *pub);
+
+/*!
+ * Sets the answer cache that /v1/cache/flush and /v1/cache/stats act on
+ * (without one they answer 500). Call before api_start(); not
+ * thread-safe. The cache must outlive the server.
+ */
+void api_set_cache(struct cache *cache);
 
 /*! Stops serving, waits for requests in progress, removes the socket
  *  file. Accepts NULL. */

@@ -237,4 +237,9 @@ int api_status(struct api_req *r, json_t **out);
 int api_backup(struct api_req *r, json_t *body, json_t **out);
 int api_restore(struct api_req *r, json_t *body, json_t **out);
 
+/* The answer cache (ops_cache.c): POST /v1/cache/flush with an
+ * optional body, GET /v1/cache/stats. */
+int api_cache_flush(struct api_req *r, json_t *body, json_t **out);
+int api_cache_stats(struct api_req *r, json_t **out);
+
 #endif
