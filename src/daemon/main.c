@@ -10,6 +10,7 @@
 #include <urcu.h>
 
 #include "api/api.h"
+#include "cache/cache.h"
 #include "common/error.h"
 #include "common/log.h"
 #include "config/config.h"
@@ -19,6 +20,7 @@
 #include "daemon/options.h"
 #include "daemon/process.h"
 #include "daemon/worker.h"
+#include "resolve/resolve.h"
 #include "querylog/querylog.h"
 #include "stats/stats.h"
 #include "store/store.h"
@@ -36,6 +38,7 @@ struct daemon {
 	int ready_fd;			/* to the waiting parent, or -1 */
 	sigset_t signals;		/* blocked, taken by sigwait */
 	struct store *store;
+	struct cache *cache;		/* shared by workers and API */
 	struct worker **workers;
 	size_t n_workers;
 	struct listeners *listeners;
@@ -148,6 +151,40 @@ static int open_state(struct daemon *d)
 		       err[0] != '\0' ? err : zg_strerror(ret));
 	}
 	return ret;
+}
+
+/* The answer cache every worker shares and the API flushes; it is
+ * set before any worker or API thread exists. */
+static int create_cache(struct daemon *d)
+{
+	struct cache_limits limits;
+	const struct daemon_options *o = &d->opts;
+
+	cache_limits_default(&limits);
+	if (o->cache_size != 0) {
+		limits.max_bytes = o->cache_size;
+	}
+	if (o->cache_max_ttl >= 0) {
+		limits.max_ttl = (uint32_t)o->cache_max_ttl;
+	}
+	if (o->cache_max_neg_ttl >= 0) {
+		limits.max_neg_ttl = (uint32_t)o->cache_max_neg_ttl;
+	}
+	if (o->cache_min_ttl >= 0) {
+		limits.min_ttl = (uint32_t)o->cache_min_ttl;
+	}
+	if (o->cache_min_neg_ttl >= 0) {
+		limits.min_neg_ttl = (uint32_t)o->cache_min_neg_ttl;
+	}
+
+	d->cache = cache_new(&limits);
+	if (d->cache == NULL) {
+		zg_log(ZG_LOG_ERROR, "daemon", NULL, "cannot create the answer cache: out of memory; not starting");
+		return ZG_ENOMEM;
+	}
+	resolve_set_cache(d->cache);
+	api_set_cache(d->cache);
+	return 0;
 }
 
 static unsigned cpu_count(void)
@@ -274,6 +311,9 @@ static int start(struct daemon *d)
 		ret = open_state(d);
 	}
 	if (ret == 0) {
+		ret = create_cache(d);
+	}
+	if (ret == 0) {
 		ret = create_workers(d);
 	}
 	if (ret == 0) {
@@ -340,6 +380,8 @@ static void stop(struct daemon *d)
 		worker_free(d->workers[i]);
 	}
 	free(d->workers);
+	/* After the workers: their queries waited on its flights. */
+	cache_free(d->cache);
 	stats_free();
 	store_close(d->store);
 	/* Zones and snapshots may still wait in call_rcu() callbacks. */

@@ -19,6 +19,11 @@ enum {
 	OPT_DNS_LISTEN,
 	OPT_API_SOCKET,
 	OPT_STATE,
+	OPT_CACHE_SIZE,
+	OPT_CACHE_MAX_TTL,
+	OPT_CACHE_MAX_NEG_TTL,
+	OPT_CACHE_MIN_TTL,
+	OPT_CACHE_MIN_NEG_TTL,
 	OPT_QUERY_LOG,
 };
 
@@ -27,6 +32,13 @@ static const struct option long_options[] = {
 	{ "dns-listen", required_argument, NULL, OPT_DNS_LISTEN },
 	{ "api-socket", required_argument, NULL, OPT_API_SOCKET },
 	{ "state", required_argument, NULL, OPT_STATE },
+	{ "cache-size", required_argument, NULL, OPT_CACHE_SIZE },
+	{ "cache-max-ttl", required_argument, NULL, OPT_CACHE_MAX_TTL },
+	{ "cache-max-negative-ttl", required_argument, NULL,
+	  OPT_CACHE_MAX_NEG_TTL },
+	{ "cache-min-ttl", required_argument, NULL, OPT_CACHE_MIN_TTL },
+	{ "cache-min-negative-ttl", required_argument, NULL,
+	  OPT_CACHE_MIN_NEG_TTL },
 	{ "workers", required_argument, NULL, 'w' },
 	{ "foreground", no_argument, NULL, 'f' },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
@@ -51,6 +63,10 @@ int options_init(struct daemon_options *opts)
 	opts->api_socket = strdup(OPTIONS_DEFAULT_API_SOCKET);
 	opts->state_path = strdup(OPTIONS_DEFAULT_STATE);
 	opts->log_level = ZG_LOG_NOTICE;
+	opts->cache_max_ttl = -1;
+	opts->cache_max_neg_ttl = -1;
+	opts->cache_min_ttl = -1;
+	opts->cache_min_neg_ttl = -1;
 	if (opts->api_socket == NULL || opts->state_path == NULL) {
 		return ZG_ENOMEM;
 	}
@@ -93,6 +109,15 @@ void options_usage(FILE *out, const char *program)
 		"                           debug\n"
 		"      --log-file PATH      log to PATH (default: standard error in the\n"
 		"                           foreground, syslog in the background)\n"
+		"      --cache-size N[K|M|G]\n"
+		"                           memory for cached answers (default 64M)\n"
+		"      --cache-max-ttl S    longest TTL of a cached answer (default\n"
+		"                           86400)\n"
+		"      --cache-max-negative-ttl S\n"
+		"                           longest TTL of a cached negative answer\n"
+		"                           (default 3600)\n"
+		"      --cache-min-ttl S, --cache-min-negative-ttl S\n"
+		"                           shortest TTLs kept (default 0: none)\n"
 		"      --query-log PATH     append one JSON line per answered query to\n"
 		"                           PATH (written by a thread of its own; lines\n"
 		"                           are dropped and counted when it falls behind)\n"
@@ -200,6 +225,73 @@ static int set_path(char **field, const char *value, char *err, size_t errlen)
 	return set_string(field, value);
 }
 
+/* Seconds of a cache TTL limit, 0 to 2147483647 (RFC 2181 section 8). */
+static int set_ttl(int64_t *field, const char *value, char *err,
+		   size_t errlen)
+{
+	char *end = NULL;
+	errno = 0;
+	long long n = strtoll(value, &end, 10);
+	if (value[0] < '0' || value[0] > '9' || *end != '\0' || errno != 0 ||
+	    n > 2147483647) {
+		snprintf(err, errlen, "'%s' is not a number of seconds from 0 to 2147483647",
+			 value);
+		return ZG_EINVAL;
+	}
+	*field = n;
+	return 0;
+}
+
+/* Bytes with an optional K, M or G (powers of 1024), at least 1M. */
+static int set_size(size_t *field, const char *value, char *err,
+		    size_t errlen)
+{
+	char *end = NULL;
+	errno = 0;
+	unsigned long long n = strtoull(value, &end, 10);
+	unsigned shift = 0;
+	if (*end == 'K' || *end == 'k') {
+		shift = 10;
+	} else if (*end == 'M' || *end == 'm') {
+		shift = 20;
+	} else if (*end == 'G' || *end == 'g') {
+		shift = 30;
+	}
+	if (shift != 0) {
+		end++;
+	}
+	if (value[0] < '0' || value[0] > '9' || *end != '\0' || errno != 0 ||
+	    n > (1ULL << 40) >> shift || (n << shift) < (1ULL << 20)) {
+		snprintf(err, errlen, "'%s' is not a size from 1M to 1024G (bytes, or with K, M or G)",
+			 value);
+		return ZG_EINVAL;
+	}
+	*field = (size_t)(n << shift);
+	return 0;
+}
+
+static int apply_cache_setting(struct daemon_options *opts, const char *key,
+			       const char *value, char *err, size_t errlen)
+{
+	if (strcmp(key, "cache-size") == 0) {
+		return set_size(&opts->cache_size, value, err, errlen);
+	}
+	if (strcmp(key, "cache-max-ttl") == 0) {
+		return set_ttl(&opts->cache_max_ttl, value, err, errlen);
+	}
+	if (strcmp(key, "cache-max-negative-ttl") == 0) {
+		return set_ttl(&opts->cache_max_neg_ttl, value, err, errlen);
+	}
+	if (strcmp(key, "cache-min-ttl") == 0) {
+		return set_ttl(&opts->cache_min_ttl, value, err, errlen);
+	}
+	if (strcmp(key, "cache-min-negative-ttl") == 0) {
+		return set_ttl(&opts->cache_min_neg_ttl, value, err, errlen);
+	}
+	snprintf(err, errlen, "unknown setting");
+	return ZG_EINVAL;
+}
+
 /*
  * The one place a setting is validated and stored, for the command line
  * and the file alike. err receives the problem without the key.
@@ -230,6 +322,9 @@ static int apply_setting(struct daemon_options *opts, const char *key,
 	}
 	if (strcmp(key, "query-log") == 0) {
 		return set_path(&opts->query_log, value, err, errlen);
+	}
+	if (strncmp(key, "cache-", 6) == 0) {
+		return apply_cache_setting(opts, key, value, err, errlen);
 	}
 	snprintf(err, errlen, "unknown setting");
 	return ZG_EINVAL;

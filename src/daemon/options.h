@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "common/addr.h"
@@ -30,6 +31,13 @@ struct daemon_options {
 	enum zg_log_level log_level;	/* --log-level */
 	char *log_file;			/* --log-file, or NULL: stderr */
 	char *query_log;		/* --query-log, or NULL: none */
+	/* The answer cache: --cache-size in bytes (0: the cache's default)
+	 * and --cache-{max,min}-[negative-]ttl in seconds (-1: default). */
+	size_t cache_size;
+	int64_t cache_max_ttl;
+	int64_t cache_max_neg_ttl;
+	int64_t cache_min_ttl;
+	int64_t cache_min_neg_ttl;
 };
 
 /* What options_parse() asks the caller to do. */
