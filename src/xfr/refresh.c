@@ -587,18 +587,25 @@ static int check_reply(struct xfr_op *op, knot_pkt_t *pkt)
 		return 1;
 	}
 
+	uint8_t rcode = knot_wire_get_rcode(pkt->wire);
+	const knot_lookup_t *name = knot_lookup_by_id(knot_rcode_names, rcode);
 	char why[256] = "";
+	if (op->tsig.key != NULL && pkt->tsig_rr == NULL &&
+	    rcode != KNOT_RCODE_NOERROR) {
+		snprintf(why, sizeof(why), "the primary answered %s without a TSIG",
+			 name != NULL ? name->name : "an error");
+		primary_failed(op, why);
+		return 1;
+	}
 	if (xfr_tsig_check_reply(&op->tsig, pkt, why, sizeof(why)) != 0) {
 		primary_failed(op, why);
 		return 1;
 	}
 
-	uint8_t rcode = knot_wire_get_rcode(pkt->wire);
 	if (rcode == KNOT_RCODE_NOERROR) {
 		return 0;
 	}
 	char text[96];
-	const knot_lookup_t *name = knot_lookup_by_id(knot_rcode_names, rcode);
 	snprintf(text, sizeof(text), "the primary answered %s",
 		 name != NULL ? name->name : "an error");
 	if (op->step == STEP_IXFR && (rcode == KNOT_RCODE_NOTIMPL ||
@@ -710,6 +717,9 @@ static int build_query(struct xfr_op *op, uint16_t qtype, uint8_t *wire,
 		       size_t *len, size_t max)
 {
 	struct xfr_zone *z = op->z;
+	/* knot_pkt_new() takes a given buffer as it is: the header must
+	 * start out zero. */
+	memset(wire, 0, max);
 	knot_pkt_t *pkt = knot_pkt_new(wire, (uint16_t)max, NULL);
 	if (pkt == NULL) {
 		return ZG_ENOMEM;
