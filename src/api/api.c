@@ -100,6 +100,8 @@ static const struct collection collections[] = {
 	  api_endpoint_get, api_endpoint_update, api_endpoint_delete },
 	{ "rules", api_rule_list, api_rule_create, api_rule_get,
 	  api_rule_update, api_rule_delete },
+	{ "tsig-keys", api_tsig_list, api_tsig_create, api_tsig_get,
+	  api_tsig_update, api_tsig_delete },
 };
 
 static void set_op(struct route *rt, api_op op, bool write, int ok_status)
@@ -117,6 +119,13 @@ static int route_sub(const char *m, char **seg, size_t n,
 {
 	bool zones = is(collection, "zones");
 	args->id = seg[2];
+	if (zones && is(seg[3], "refresh") && n == 4) {
+		if (!is(m, "POST")) {
+			return ZG_EINVAL;
+		}
+		set_op(rt, api_zone_refresh, false, 202);
+		return 0;
+	}
 	if (!zones && is(seg[3], "stats") && n == 4) {
 		if (!is(m, "GET")) {
 			return ZG_EINVAL;
@@ -425,6 +434,7 @@ static int read_query(struct api_req *r, struct MHD_Connection *conn,
 	args->q_name = query(conn, "name");
 	args->q_type = query(conn, "type");
 	args->q_value = query(conn, "value");
+	args->q_secret = query(conn, "secret");
 
 	/* If-Match: 3, "3" or W/"3". */
 	const char *match = MHD_lookup_connection_value(conn,

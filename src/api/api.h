@@ -32,4 +32,11 @@ void api_set_cache(struct cache *cache);
  *  file. Accepts NULL. */
 void api_stop(struct api_server *api);
 
+struct xfr_service;
+
+/*! Lets the API reach the secondary-zone service (refresh requests).
+ *  Call once, right after api_start(); until then a refresh request
+ *  answers 500. Thread-safe. */
+void api_set_xfr(struct api_server *api, struct xfr_service *xfr);
+
 #endif

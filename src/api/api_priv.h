@@ -66,6 +66,7 @@ struct api_args {
 	const char *q_name;
 	const char *q_type;
 	const char *q_value;
+	const char *q_secret;		/* ?secret=true on a TSIG key */
 };
 
 /*!
@@ -236,6 +237,39 @@ int api_rule_stats(struct api_req *r, const struct api_args *a, json_t **out);
 int api_status(struct api_req *r, json_t **out);
 int api_backup(struct api_req *r, json_t *body, json_t **out);
 int api_restore(struct api_req *r, json_t *body, json_t **out);
+
+/* Secondary zones (ops_secondary.c). */
+/*! 400 when body holds keys the zone's kind does not take: soa, ns and
+ *  serial for "secondary", the secondary settings for "private". */
+int api_secondary_check_keys(struct api_req *r, json_t *body,
+			     const char *kind);
+/*! True for a key of the secondary settings ("primaries", ...). */
+bool api_is_secondary_key(const char *key);
+/*! Reads and stores the settings of a zone just created as secondary. */
+int api_secondary_create(struct api_req *r, json_t *body,
+			 const struct store_zone *zone);
+/*! Applies the settings present in body to a secondary zone. */
+int api_secondary_update(struct api_req *r, json_t *body,
+			 const struct store_zone *zone);
+/*! Adds settings and "sync" to the JSON of a secondary zone (drops its
+ *  meaningless soa and ns); no-op for other kinds. */
+int api_secondary_decorate(struct api_req *r, const struct store_zone *zone,
+			   json_t *obj);
+/*! 400 naming the zone when it is secondary (its records are read-only). */
+int api_zone_writable(struct api_req *r, const struct store_zone *zone);
+/*! POST /v1/zones/{id}/refresh: an SOA check now (202). */
+int api_zone_refresh(struct api_req *r, const struct api_args *a,
+		     json_t **out);
+
+/* TSIG keys (ops_tsig.c), /v1/tsig-keys named by key name. */
+int api_tsig_list(struct api_req *r, const struct api_args *a, json_t **out);
+int api_tsig_get(struct api_req *r, const struct api_args *a, json_t **out);
+int api_tsig_create(struct api_req *r, const struct api_args *a,
+		    json_t **out);
+int api_tsig_update(struct api_req *r, const struct api_args *a,
+		    json_t **out);
+int api_tsig_delete(struct api_req *r, const struct api_args *a,
+		    json_t **out);
 
 /* The answer cache (ops_cache.c): POST /v1/cache/flush with an
  * optional body, GET /v1/cache/stats. */

@@ -41,6 +41,15 @@ static int load_zone(struct api_req *r, const char *zone_id,
 	return ret != 0 ? api_fail_store(r, ret, "a zone") : 0;
 }
 
+/* Like load_zone, for a change: a secondary zone's records are the
+ * primary's and refused here. */
+static int load_writable_zone(struct api_req *r, const char *zone_id,
+			      struct store_zone *zone)
+{
+	int ret = load_zone(r, zone_id, zone);
+	return ret == 0 ? api_zone_writable(r, zone) : ret;
+}
+
 /* Reads a record of zone_id; 404 when it is not there or elsewhere. */
 static int load_record(struct api_req *r, const char *zone_id,
 		       const char *record_id, struct store_record *rec)
@@ -301,7 +310,7 @@ int api_record_create(struct api_req *r, const struct api_args *a,
 	struct store_zone zone = { 0 };
 	struct record_input in = { 0 };
 	uint64_t ttl = DEFAULT_TTL;
-	int ret = load_zone(r, a->id, &zone);
+	int ret = load_writable_zone(r, a->id, &zone);
 	if (ret == 0) {
 		ret = read_record_body(r, a->body, zone.meta.name, &in, &ttl);
 	}
@@ -369,7 +378,7 @@ int api_record_update(struct api_req *r, const struct api_args *a,
 	struct store_zone zone = { 0 };
 	struct store_record rec = { 0 };
 	struct record_input in = { 0 };
-	int ret = load_zone(r, a->id, &zone);
+	int ret = load_writable_zone(r, a->id, &zone);
 	if (ret == 0) {
 		ret = load_record(r, a->id, a->sub_id, &rec);
 	}
@@ -433,7 +442,7 @@ int api_record_delete(struct api_req *r, const struct api_args *a,
 {
 	struct store_zone zone = { 0 };
 	struct store_record rec = { 0 };
-	int ret = load_zone(r, a->id, &zone);
+	int ret = load_writable_zone(r, a->id, &zone);
 	if (ret == 0) {
 		ret = load_record(r, a->id, a->sub_id, &rec);
 	}
@@ -462,7 +471,7 @@ int api_rrset_delete(struct api_req *r, const struct api_args *a,
 {
 	struct store_zone zone = { 0 };
 	struct record_input in = { 0 };
-	int ret = load_zone(r, a->id, &zone);
+	int ret = load_writable_zone(r, a->id, &zone);
 	if (ret == 0 && a->q_name == NULL) {
 		ret = api_fail(r, 400, "name",
 			       "name is required to delete an RRset");

@@ -13,10 +13,12 @@
 #define ZONE_MAX_NS 13
 
 static const char *const zone_create_keys[] = {
-	"name", "kind", "proxy_pattern", "soa", "ns", NULL,
+	"name", "kind", "proxy_pattern", "soa", "ns", "primaries", "tsig",
+	"endpoint", "allow_notify", "max_records", "max_bytes", NULL,
 };
 static const char *const zone_update_keys[] = {
-	"name", "kind", "proxy_pattern", "soa", "ns", "serial", NULL,
+	"name", "kind", "proxy_pattern", "soa", "ns", "serial", "primaries",
+	"tsig", "endpoint", "allow_notify", "max_records", "max_bytes", NULL,
 };
 static const char *const soa_keys[] = {
 	"ttl", "mname", "rname", "refresh", "retry", "expire", "minimum", NULL,
@@ -27,7 +29,10 @@ static int zone_reply(struct api_req *r, const struct store_zone *zone,
 		      json_t **out)
 {
 	*out = api_json_zone(zone);
-	return *out != NULL ? 0 : api_fail_at(r, 500, NULL, "out of memory");
+	if (*out == NULL) {
+		return api_fail_at(r, 500, NULL, "out of memory");
+	}
+	return api_secondary_decorate(r, zone, *out);
 }
 
 /* Reads the zone of a request; 404 names the zone. */
@@ -56,12 +61,20 @@ int api_zone_list(struct api_req *r, const struct api_args *a, json_t **out)
 		return api_fail_store(r, ret, "the list of zones");
 	}
 	json_t *items = json_array();
-	for (size_t i = 0; items != NULL && i < n; i++) {
-		if (json_array_append_new(items,
-					  api_json_zone(&zones[i])) != 0) {
+	for (size_t i = 0; ret == 0 && items != NULL && i < n; i++) {
+		json_t *item = api_json_zone(&zones[i]);
+		if (item != NULL) {
+			ret = api_secondary_decorate(r, &zones[i], item);
+		}
+		if (json_array_append_new(items, item) != 0) {
 			json_decref(items);
 			items = NULL;
 		}
+	}
+	if (ret != 0) {
+		json_decref(items);
+		store_zone_list_free(zones, n);
+		return ret;
 	}
 	*out = api_json_page(items, more ? zones[n - 1].meta.resource_id
 					 : NULL);
@@ -206,16 +219,28 @@ static int read_proxy_pattern(struct api_req *r, json_t *body,
 	return ret;
 }
 
-static int read_kind(struct api_req *r, json_t *body)
+/* "kind": "private" (the default) or "secondary"; fixed: it may be sent
+ * back unchanged but never changed. Then refuses the keys that kind
+ * does not take. */
+static int read_kind(struct api_req *r, json_t *body, struct store_zone *zone,
+		     bool fixed)
 {
 	const char *text = NULL;
 	bool present = false;
 	int ret = api_get_string(r, body, "kind", false, &text, &present);
-	if (ret == 0 && present && strcmp(text, "private") != 0) {
+	if (ret == 0 && present && strcmp(text, "private") != 0 &&
+	    strcmp(text, "secondary") != 0) {
 		ret = api_fail(r, 400, "kind",
-			       "kind is \"private\"; other kinds are not supported yet");
+			       "kind is \"private\" or \"secondary\"");
 	}
-	return ret;
+	if (ret == 0 && present && fixed && strcmp(text, zone->kind) != 0) {
+		ret = api_fail(r, 400, "kind",
+			       "the kind of a zone cannot change; create a new zone");
+	}
+	if (ret == 0 && present) {
+		snprintf(zone->kind, sizeof(zone->kind), "%s", text);
+	}
+	return ret == 0 ? api_secondary_check_keys(r, body, zone->kind) : ret;
 }
 
 /* The defaults of resolution.md section 3 for a new zone. */
@@ -266,7 +291,7 @@ int api_zone_create(struct api_req *r, const struct api_args *a,
 		ret = zone_defaults(r, &zone);
 	}
 	if (ret == 0) {
-		ret = read_kind(r, body);
+		ret = read_kind(r, body, &zone, false);
 	}
 	if (ret == 0) {
 		ret = read_proxy_pattern(r, body, &zone);
@@ -291,6 +316,9 @@ int api_zone_create(struct api_req *r, const struct api_args *a,
 			ret = api_fail_store(r, ret, "creating the zone");
 		}
 	}
+	if (ret == 0 && strcmp(zone.kind, "secondary") == 0) {
+		ret = api_secondary_create(r, body, &zone);
+	}
 	if (ret == 0) {
 		char fields[64];
 		snprintf(fields, sizeof(fields), "zone_id=%s",
@@ -304,7 +332,7 @@ int api_zone_create(struct api_req *r, const struct api_args *a,
 
 /* name and kind may be sent back unchanged, never changed. */
 static int check_fixed_name(struct api_req *r, json_t *body,
-			    const struct store_zone *zone)
+			    struct store_zone *zone)
 {
 	bool present = false;
 	char name[API_NAME_LEN];
@@ -314,7 +342,7 @@ static int check_fixed_name(struct api_req *r, json_t *body,
 		ret = api_fail(r, 400, "name",
 			       "the name of a zone cannot change; create a new zone");
 	}
-	return ret == 0 ? read_kind(r, body) : ret;
+	return ret == 0 ? read_kind(r, body, zone, true) : ret;
 }
 
 int api_zone_update(struct api_req *r, const struct api_args *a,
@@ -351,6 +379,9 @@ int api_zone_update(struct api_req *r, const struct api_args *a,
 				   &serial_set);
 		zone.soa.serial = serial_set ? (uint32_t)serial
 					     : zone.soa.serial;
+	}
+	if (ret == 0 && strcmp(zone.kind, "secondary") == 0) {
+		ret = api_secondary_update(r, body, &zone);
 	}
 	if (ret == 0) {
 		ret = store_zone_update(r->store, &zone,
