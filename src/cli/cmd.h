@@ -227,6 +227,28 @@ int cmd_backup(const struct cli_ctx *ctx, const struct cmd *cmd,
 	       const struct args_parsed *args);
 int cmd_restore(const struct cli_ctx *ctx, const struct cmd *cmd,
 		const struct args_parsed *args);
+
+/* Secondary zones and TSIG keys (cmd_secondary.c, cmd_tsig.c). */
+extern const struct args_opt CMD_SECONDARY_CREATE_OPTS[];
+extern const struct args_opt CMD_SECONDARY_UPDATE_OPTS[];
+extern const struct args_opt CMD_TSIG_CREATE_OPTS[];
+extern const struct args_opt CMD_TSIG_SHOW_OPTS[];
+int cmd_secondary_create(const struct cli_ctx *ctx, const struct cmd *cmd,
+			 const struct args_parsed *args);
+int cmd_secondary_update(const struct cli_ctx *ctx, const struct cmd *cmd,
+			 const struct args_parsed *args);
+int cmd_secondary_status(const struct cli_ctx *ctx, const struct cmd *cmd,
+			 const struct args_parsed *args);
+int cmd_secondary_refresh(const struct cli_ctx *ctx, const struct cmd *cmd,
+			  const struct args_parsed *args);
+int cmd_tsig_create(const struct cli_ctx *ctx, const struct cmd *cmd,
+		    const struct args_parsed *args);
+int cmd_tsig_show(const struct cli_ctx *ctx, const struct cmd *cmd,
+		  const struct args_parsed *args);
+int cmd_tsig_list(const struct cli_ctx *ctx, const struct cmd *cmd,
+		  const struct args_parsed *args);
+int cmd_tsig_delete(const struct cli_ctx *ctx, const struct cmd *cmd,
+		    const struct args_parsed *args);
 int cmd_lint(const struct cli_ctx *ctx, const struct cmd *cmd,
 	     const struct args_parsed *args);
 int cmd_stats(const struct cli_ctx *ctx, const struct cmd *cmd,

@@ -165,6 +165,32 @@ const struct cmd CMD_TABLE[] = {
 	  "replace the state with the backup in FILE and serve it",
 	  NULL, 1, 1, cmd_restore },
 
+	{ "secondary", "create",
+	  "ZONE --primary IP[:PORT][,...] [--tsig KEY] [--endpoint EP] [--allow-notify IP[,...]] [--max-records N] [--max-bytes N] [--proxy-pattern zone|record]",
+	  "create a secondary zone, transferred from its primaries (zone bind/unbind/list/show/delete apply)",
+	  CMD_SECONDARY_CREATE_OPTS, 1, 1, cmd_secondary_create },
+	{ "secondary", "update",
+	  "ZONE [--primary IP[:PORT][,...]] [--tsig KEY | --no-tsig] [--endpoint EP | --no-endpoint] [--allow-notify IP[,...] | --no-allow-notify] [--max-records N] [--max-bytes N]",
+	  "change a secondary zone's primaries, TSIG key, endpoint, NOTIFY senders or limits (lists are replaced)",
+	  CMD_SECONDARY_UPDATE_OPTS, 1, 1, cmd_secondary_update },
+	{ "secondary", "status", "[ZONE]",
+	  "show the sync status of secondary zones: serial, last success and error, next refresh, lag",
+	  NULL, 0, 1, cmd_secondary_status },
+	{ "secondary", "refresh", "ZONE",
+	  "check the primaries' SOA now and transfer what is newer",
+	  NULL, 1, 1, cmd_secondary_refresh },
+
+	{ "tsig", "create", "NAME [--algorithm ALG] [--secret BASE64]",
+	  "create a TSIG key (hmac-sha256 by default; hmac-sha384, hmac-sha512, hmac-sha1); a generated secret is printed once",
+	  CMD_TSIG_CREATE_OPTS, 1, 1, cmd_tsig_create },
+	{ "tsig", "show", "KEY [--secret]",
+	  "show a TSIG key; its secret only with --secret",
+	  CMD_TSIG_SHOW_OPTS, 1, 1, cmd_tsig_show },
+	{ "tsig", "list", "", "list TSIG keys (never their secrets)",
+	  NULL, 0, 0, cmd_tsig_list },
+	{ "tsig", "delete", "KEY", "delete a TSIG key no zone uses",
+	  NULL, 1, 1, cmd_tsig_delete },
+
 	{ NULL, NULL, NULL, NULL, NULL, 0, 0, NULL },
 };
 
