@@ -24,6 +24,7 @@
 #include "querylog/querylog.h"
 #include "stats/stats.h"
 #include "store/store.h"
+#include "xfr/xfr.h"
 
 #ifndef ZONEGATE_VERSION
 #define ZONEGATE_VERSION "unknown"
@@ -44,6 +45,7 @@ struct daemon {
 	struct listeners *listeners;
 	struct config_publisher *pub;
 	struct api_server *api;
+	struct xfr_service *xfr;	/* secondary zones, NOTIFY in */
 	bool started;
 };
 
@@ -257,6 +259,28 @@ static int start_workers(struct daemon *d)
 
 /* The store's contents become the served configuration; the publisher
  * hook opens the listeners it names. */
+/* Every publication may change the listeners and the secondary zones. */
+static void on_publish(void *arg, const struct config *cfg)
+{
+	struct daemon *d = arg;
+	listeners_hook(d->listeners, cfg);
+	xfr_service_config_changed(d->xfr);
+}
+
+/* The secondary-zone service exists before the publisher (whose hook
+ * tells it about changes) and answers NOTIFYs once workers run. */
+static int create_xfr(struct daemon *d)
+{
+	d->xfr = xfr_service_new(d->store);
+	if (d->xfr == NULL) {
+		zg_log(ZG_LOG_ERROR, "daemon", NULL, "cannot create the transfer service: out of memory; not starting");
+		return ZG_ENOMEM;
+	}
+	resolve_set_service(RESOLVE_SERVICE_NOTIFY, xfr_notify_service,
+			    d->xfr);
+	return 0;
+}
+
 static int load_configuration(struct daemon *d)
 {
 	d->listeners = listeners_new(d->workers, d->n_workers);
@@ -266,7 +290,7 @@ static int load_configuration(struct daemon *d)
 		zg_log(ZG_LOG_ERROR, "daemon", NULL, "cannot create the configuration publisher: out of memory; not starting");
 		return ZG_ENOMEM;
 	}
-	config_publisher_set_hook(d->pub, listeners_hook, d->listeners);
+	config_publisher_set_hook(d->pub, on_publish, d);
 
 	int ret = config_publisher_load_all(d->pub);
 	if (ret != 0) {
@@ -320,13 +344,23 @@ static int start(struct daemon *d)
 		ret = start_observability(d);
 	}
 	if (ret == 0) {
+		ret = create_xfr(d);
+	}
+	if (ret == 0) {
 		ret = load_configuration(d);
+	}
+	if (ret == 0) {
+		/* Serves the stored secondary zones before queries come. */
+		ret = xfr_service_start(d->xfr);
 	}
 	if (ret == 0) {
 		ret = start_workers(d);
 	}
 	if (ret == 0) {
 		ret = start_api(d);
+	}
+	if (ret == 0) {
+		api_set_xfr(d->api, d->xfr);
 	}
 	if (ret == 0) {
 		announce_start(d);
@@ -371,6 +405,8 @@ static void stop(struct daemon *d)
 	for (size_t i = 0; i < d->n_workers; i++) {
 		worker_stop(d->workers[i]);
 	}
+	/* No NOTIFY and no publication reaches the transfer service now. */
+	xfr_service_free(d->xfr);
 	/* Workers are joined: the rings hold their last lines. */
 	querylog_close();
 	listeners_free(d->listeners);
