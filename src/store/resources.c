@@ -1036,8 +1036,8 @@ int store_endpoint_delete(struct store *store, const char *endpoint_id)
  * Rules
  */
 
-#define RULE_SELECT "SELECT " META_COLS("rule_id") ", domain, endpoint_id" \
-	" FROM rule"
+#define RULE_SELECT "SELECT " META_COLS("rule_id") ", domain, endpoint_id," \
+	" serve_stale, max_stale FROM rule"
 
 static int load_rule(struct store *s, sqlite3_stmt *st, void *elem)
 {
@@ -1046,6 +1046,9 @@ static int load_rule(struct store *s, sqlite3_stmt *st, void *elem)
 	store_col_text(st, FIRST_OWN_COL, rule->domain, sizeof(rule->domain));
 	store_col_text(st, FIRST_OWN_COL + 1, rule->endpoint_id,
 		       sizeof(rule->endpoint_id));
+	rule->serve_stale = sqlite3_column_int(st, FIRST_OWN_COL + 2) != 0;
+	rule->max_stale_s = (uint32_t)sqlite3_column_int64(st,
+							 FIRST_OWN_COL + 3);
 	int ret = load_strv(s, "SELECT addr FROM rule_target WHERE rule_id = ?"
 			    " ORDER BY pos", rule->meta.resource_id,
 			    &rule->targets);
@@ -1115,11 +1118,15 @@ int store_rule_create(struct store *store, struct store_rule *rule)
 	new_meta(&rule->meta, rule_id);
 
 	ret = store_run(store, NULL,
-			"INSERT INTO rule VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			"tittitttt", rule_id, seq, rule->meta.name,
+			"INSERT INTO rule (rule_id, seq, name, account, version,"
+			" created_at, updated_at, domain, endpoint_id,"
+			" serve_stale, max_stale)"
+			" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			"tittittttii", rule_id, seq, rule->meta.name,
 			rule->meta.account, rule->meta.version,
 			rule->meta.created_at, rule->meta.updated_at,
-			rule->domain, rule->endpoint_id);
+			rule->domain, rule->endpoint_id,
+			(int64_t)rule->serve_stale, (int64_t)rule->max_stale_s);
 	if (ret == 0) {
 		ret = write_rule_targets(store, rule);
 	}
@@ -1141,9 +1148,11 @@ int store_rule_update(struct store *store, struct store_rule *rule)
 	const char *rule_id = rule->meta.resource_id;
 	size_t changes = 0;
 	int ret = store_run(store, &changes,
-			    "UPDATE rule SET name = ?, endpoint_id = ?"
-			    " WHERE rule_id = ?", "ttt", rule->meta.name,
-			    rule->endpoint_id, rule_id);
+			    "UPDATE rule SET name = ?, endpoint_id = ?,"
+			    " serve_stale = ?, max_stale = ? WHERE rule_id = ?",
+			    "ttiit", rule->meta.name, rule->endpoint_id,
+			    (int64_t)rule->serve_stale, (int64_t)rule->max_stale_s,
+			    rule_id);
 	if (ret == 0 && changes == 0) {
 		return ZG_ENOENT;
 	}

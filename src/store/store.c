@@ -236,6 +236,12 @@ static const char *const migrations[] = {
 	"  (gateway_id);"
 	"CREATE INDEX ipsec_connection_by_cgw ON ipsec_connection (cgw_id);"
 	"CREATE INDEX vpn_route_by_connection ON vpn_route (connection_id);",
+
+	/* 5 -> 6: serve-stale per rule (RFC 8767), off by default; expired
+	 * answers are served for at most max_stale seconds (one day). */
+	"ALTER TABLE rule ADD COLUMN serve_stale INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE rule ADD COLUMN max_stale INTEGER NOT NULL"
+	"  DEFAULT 86400;",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==

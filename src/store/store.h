@@ -44,7 +44,7 @@
  * matching *_clear(), which leaves the struct zeroed and reusable.
  */
 
-#define STORE_SCHEMA_VERSION 5	/* the newest schema this build knows */
+#define STORE_SCHEMA_VERSION 6	/* the newest schema this build knows */
 #define STORE_ID_LEN 48		/* "vpc-12", "upstream-vpc-3" plus NUL */
 #define STORE_NAME_LEN 256	/* a presentation DNS name plus NUL */
 #define STORE_TIME_LEN 24	/* "2024-05-01T12:00:00Z" plus NUL */
@@ -139,6 +139,8 @@ struct store_rule {
 	char endpoint_id[STORE_ID_LEN];
 	struct store_strv targets;	/* canonical "ip:port" */
 	struct store_strv vpcs;		/* bound vpc_ids; filled by reads */
+	bool serve_stale;		/* RFC 8767; the API defaults it off */
+	uint32_t max_stale_s;		/* the API defaults it to 86400 */
 };
 
 /* meta.resource_id is "upstream-global" or "upstream-<vpc_id>";
