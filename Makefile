@@ -8,10 +8,15 @@
 #   make check              unit tests (meson test) + integration tests
 #   make check-unit         unit tests only
 #   make check-integration  integration tests only (own network namespace,
-#                           needs root); PYTEST_ARGS="-k bc01 -x" narrows
+#                           needs root), then the seed lab's tests (its
+#                           own namespaces); PYTEST_ARGS="-k bc01 -x"
+#                           narrows
 #   make check-asan         both under ASan/UBSan, built in $(BUILD_ASAN)
-#   make demo               local demo: BIND 9 + zonegated on loopback
-#                           (KEEP=1 keeps it running)
+#   make demo               the seed scenario in network namespaces: ECS,
+#                           VPC gateway (zonegated, strongSwan), IDC
+#                           gateway (strongSwan, BIND 9); KEEP=1 keeps it
+#   make demo-local         the loopback demo: BIND 9 + zonegated on
+#                           127.0.0.x (KEEP=1 keeps it running)
 #   make install            meson install
 #   make clean              remove both build directories
 
@@ -25,7 +30,7 @@ SAN_ENV = ASAN_OPTIONS=$(ASAN_OPTS) \
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
 .PHONY: all deps deps-quiet build build-asan check check-unit \
-	check-integration check-asan demo install clean
+	check-integration check-asan demo demo-local install clean
 
 all: build
 
@@ -47,6 +52,8 @@ check-unit: build
 check-integration: build
 	ZONEGATE_BUILD=$(abspath $(BUILD)) PYTHON=$(PYTHON) \
 		tests/integration/run.sh $(PYTEST_ARGS)
+	ZONEGATE_BUILD=$(abspath $(BUILD)) PYTHON=$(PYTHON) \
+		tests/integration/lab/run.sh $(PYTEST_ARGS)
 
 check: check-unit check-integration
 
@@ -61,8 +68,13 @@ check-asan: build-asan
 	$(SAN_ENV) meson test -C $(BUILD_ASAN) --print-errorlogs
 	$(SAN_ENV) ZONEGATE_BUILD=$(abspath $(BUILD_ASAN)) PYTHON=$(PYTHON) \
 		ZG_TEST_SLOW=3 tests/integration/run.sh $(PYTEST_ARGS)
+	$(SAN_ENV) ZONEGATE_BUILD=$(abspath $(BUILD_ASAN)) PYTHON=$(PYTHON) \
+		ZG_TEST_SLOW=3 tests/integration/lab/run.sh $(PYTEST_ARGS)
 
 demo: build
+	ZONEGATE_BUILD=$(abspath $(BUILD)) scripts/demo-seed.sh
+
+demo-local: build
 	ZONEGATE_BUILD=$(abspath $(BUILD)) scripts/demo-local.sh
 
 install: build

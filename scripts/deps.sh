@@ -8,20 +8,24 @@
 #   scripts/deps.sh            check, install what is missing, say so
 #   scripts/deps.sh --quiet    print nothing when everything is present
 #
-# The packages come with daemons of their own (named from bind9). They
-# must not start or hold port 53: the demo and the tests start their own
-# BIND on chosen addresses. So the install runs with a temporary
+# The packages come with daemons of their own (named from bind9, charon
+# from strongSwan). They must not start: the demo and the tests start
+# their own BIND on chosen addresses and their own charons in the lab's
+# namespaces. So the install runs with a temporary
 # /usr/sbin/policy-rc.d that forbids every service start (exit 101, see
 # invoke-rc.d(8)); a policy-rc.d that was there before is put back. When
-# systemd runs, the freshly installed named service is also disabled and
-# stopped. Environment: ZG_DEPS_DRY_RUN=1 prints what would be done.
+# systemd runs, the freshly installed named and strongSwan services are
+# also disabled and stopped. Environment: ZG_DEPS_DRY_RUN=1 prints what
+# would be done.
 
 set -eu
 
 PACKAGES="build-essential pkg-config meson ninja-build libknot-dev
 liburcu-dev libsqlite3-dev libmicrohttpd-dev libjansson-dev libcmocka-dev
 bind9 bind9-dnsutils knot-dnsutils python3-dnspython python3-pytest
-iproute2 sqlite3"
+iproute2 sqlite3 util-linux strongswan-swanctl strongswan-charon
+charon-systemd strongswan-starter libcharon-extra-plugins
+libstrongswan-extra-plugins"
 
 POLICY=/usr/sbin/policy-rc.d
 POLICY_BACKUP=/usr/sbin/policy-rc.d.zonegate-deps
@@ -31,7 +35,7 @@ for arg in "$@"; do
 	case "$arg" in
 	--quiet|-q) quiet=1 ;;
 	-h|--help)
-		sed -n '4,17p' "$0" | sed 's/^# \{0,1\}//'
+		sed -n '4,19p' "$0" | sed 's/^# \{0,1\}//'
 		exit 0 ;;
 	*) echo "deps.sh: unknown argument: $arg" >&2; exit 2 ;;
 	esac
@@ -114,6 +118,14 @@ if [ -d /run/systemd/system ]; then
 		echo "deps: disabling the packaged named service"
 		systemctl disable --now named.service 2>/dev/null || true
 		systemctl disable --now bind9.service 2>/dev/null || true
+		;;
+	esac
+	case " $missing " in
+	*" charon-systemd "*|*" strongswan-starter "*)
+		echo "deps: disabling the packaged strongSwan services"
+		systemctl disable --now strongswan.service 2>/dev/null || true
+		systemctl disable --now strongswan-starter.service \
+			2>/dev/null || true
 		;;
 	esac
 fi
