@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Asking targets and upstreams: non-blocking UDP/TCP exchanges from fixed
- * source addresses, target failover, and turning a reply into answer
- * parts with bailiwick checks (shared/resolution.md section 4). */
+ * source addresses, target order by health, hedging and failover, DNS
+ * Cookies and 0x20, referrals of authoritative targets, and turning a
+ * reply into answer parts with bailiwick checks (shared/resolution.md
+ * section 4). */
 #ifndef ZONEGATE_FORWARD_FORWARD_H
 #define ZONEGATE_FORWARD_FORWARD_H
 
@@ -19,11 +21,15 @@ struct loop;
 #define FORWARD_MAX_TARGETS 6
 #define FORWARD_MAX_SOURCES 6
 
-/* Per-worker state: socket pools per source address, in-flight table.
- * Used only from the worker's own loop thread. */
+/* Per-worker state: UDP socket pools per source address, persistent
+ * TCP connections per target and source, queries in flight. Used only
+ * from the worker's own loop thread. What is learnt about targets is
+ * shared by all workers through the health module. */
 struct forward_ctx;
 
-/*! NULL on ENOMEM. The loop must outlive the context. */
+/*! NULL on ENOMEM. The loop must outlive the context. The context
+ *  looks for due health probes of down targets every 500 ms on its
+ *  loop and sends those it is handed (health_probe_claim()). */
 struct forward_ctx *forward_ctx_new(struct loop *loop);
 
 /*! Cancels every query in flight (their callbacks are not called) and
@@ -32,7 +38,9 @@ struct forward_ctx *forward_ctx_new(struct loop *loop);
  *  loop timer; never from a forward_done_cb. */
 void forward_ctx_free(struct forward_ctx *ctx);
 
-/* One question to ask a set of targets. Copied by forward_start(). */
+/* One question to ask a set of targets. Copied by forward_start().
+ * Every field left 0 (memset) takes the default of shared/resolution.md
+ * section 5. */
 struct forward_request {
 	const knot_dname_t *qname;	/* as the client sent it (case kept) */
 	uint16_t qtype;
@@ -46,9 +54,26 @@ struct forward_request {
 	 * without a source address. */
 	struct zg_addr sources[FORWARD_MAX_SOURCES];
 	size_t n_sources;
-	uint32_t try_timeout_ms;	/* per try; 800 by default */
-	uint32_t total_timeout_ms;	/* whole exchange; 6000 by default */
+	/* Per try. 0: adaptive, 800 ms until the target has an RTT
+	 * sample, then SRTT + 4 x RTTVAR clamped to 250-1500 ms (the
+	 * health module); otherwise fixed. A target's second try in one
+	 * exchange gets twice its timeout, a TCP try twice as well. */
+	uint32_t try_timeout_ms;
+	uint32_t total_timeout_ms;	/* whole exchange; 0: 6000 */
 	const char *owner_id;		/* rule_id or upstream id, for logs */
+	/* How the targets are reached, the path of their health entries
+	 * (health/health.h): a rule's endpoint_id, an upstream id, a
+	 * zone_id for a delegation's servers. NULL: owner_id. */
+	const char *path_id;
+	/* The rule's domain (a delegation's cut): probes of down targets
+	 * ask its SOA, and authoritative targets are followed only below
+	 * it. NULL: the root. */
+	const knot_dname_t *zone;
+	bool authoritative;	/* RD=0; referrals inside zone are followed */
+	bool tcp_only;		/* every try over TCP */
+	bool no_cookies;	/* send no DNS Cookie (RFC 7873) */
+	bool case_randomization; /* 0x20 on the question name */
+	bool no_hedging;	/* close a try when its timeout passes */
 };
 
 /* How an exchange ended. */
@@ -56,10 +81,14 @@ enum forward_status {
 	FORWARD_OK = 0,		/* reply is a usable NOERROR/NXDOMAIN answer */
 	FORWARD_FAILED,		/* every target failed (timeouts, SERVFAIL,
 				 * REFUSED, FORMERR, bad replies, referrals
-				 * from a target asked to recurse, no source
-				 * address of the target's family) before
+				 * from a target asked to recurse, lame or
+				 * upward referrals from authoritative
+				 * targets, no source address of the
+				 * target's family) before
 				 * total_timeout_ms */
 	FORWARD_TIMEOUT,	/* total_timeout_ms passed */
+	FORWARD_DOWN,		/* every target is marked down by the health
+				 * module: nothing was sent */
 };
 
 /*!
@@ -70,7 +99,8 @@ enum forward_status {
  * nothing).
  * \param reply   for FORWARD_OK: the parsed reply, owned by the forward
  *                module and freed after the callback returns; else NULL.
- * \param target  the target that answered, or NULL.
+ * \param target  the target that answered (for authoritative targets,
+ *                the server a referral led to), or NULL.
  */
 typedef void (*forward_done_cb)(void *arg, enum forward_status status,
 				const knot_pkt_t *reply,
@@ -79,16 +109,32 @@ typedef void (*forward_done_cb)(void *arg, enum forward_status status,
 struct forward_query;
 
 /*!
- * Starts asking. Each try goes over UDP with a random ID from a random
- * source port bound to one of the sources; EDNS payload 1232, DO and CD
- * copied, no client ECS. A reply is accepted only when its address,
- * port, ID and question (case-insensitive) match. SERVFAIL, REFUSED,
- * FORMERR and timeouts move to the next target (FORMERR to a query with
- * EDNS is retried once without EDNS first); TC=1 is retried over TCP to
- * the same target. A referral (NOERROR, no answer, NS and no SOA in
- * authority, AA clear) is a lame answer and moves on too. Never blocks.
- * try_timeout_ms or total_timeout_ms left 0 take the defaults (800,
- * 6000); a TCP try may take twice try_timeout_ms.
+ * Starts asking. The targets are ordered by their health (health/
+ * health.h): down targets are skipped, the fastest are asked first
+ * (configured order among equally fast ones), and now and then a
+ * deprioritised target is asked in parallel to learn whether it
+ * recovered. When every target is down the exchange ends with
+ * FORWARD_DOWN and nothing is sent.
+ *
+ * Each try goes over UDP (TCP with tcp_only) with a random ID from a
+ * random source port bound to one of the sources; EDNS payload 1232, DO
+ * and CD copied, no client ECS, a DNS Cookie unless no_cookies. A reply
+ * is accepted only when its address, port, ID and question match (the
+ * name case-insensitively, exactly with case_randomization), and its
+ * COOKIE option carries our client cookie (a reply without one is
+ * ignored once the target has sent a server cookie). When a try's
+ * timeout passes, the next target is asked and the first try stays
+ * open (hedging): the first good reply wins. SERVFAIL, REFUSED, FORMERR
+ * and malformed replies move to the next target at once (FORMERR to a
+ * query with EDNS is retried without EDNS first; BADCOOKIE once with the
+ * new server cookie; a question echoed in other case once without
+ * 0x20, which is then off for that target); TC=1 is retried over TCP to
+ * the same target, on a persistent connection (RFC 7766). Once every
+ * target was asked, those that timed out get a second try. A referral
+ * (NOERROR, no answer, NS and no SOA in authority, AA clear) is lame
+ * for recursive targets; for authoritative ones it is followed when it
+ * leads further down inside zone (at most 8 times), else lame. Never
+ * blocks. Every outcome is told to the health module.
  *
  * \return a handle for forward_cancel(), or NULL (ENOMEM, no targets):
  *         then cb is not called.

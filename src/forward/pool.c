@@ -114,7 +114,7 @@ static void sock_readable(struct loop_io *io, uint32_t events)
 		}
 		struct fwd_try *t = find_try(sock, knot_wire_get_id(ctx->rx));
 		if (t != NULL) {
-			fwd_query_udp_reply(t->q, &from, ctx->rx, (size_t)n);
+			fwd_try_reply(t, &from, ctx->rx, (size_t)n);
 		}
 	}
 }
@@ -288,10 +288,9 @@ static void try_attach(struct fwd_sock *sock, struct fwd_try *t,
 	sock->inflight++;
 }
 
-int fwd_pool_send(struct forward_ctx *ctx, const struct zg_addr *source,
-		  struct forward_query *q, const struct zg_addr *target)
+int fwd_pool_send(struct forward_ctx *ctx, struct fwd_try *t)
 {
-	struct fwd_pool *pool = pool_get(ctx, source);
+	struct fwd_pool *pool = pool_get(ctx, &t->source);
 	if (pool == NULL) {
 		return ZG_ENOMEM;
 	}
@@ -305,12 +304,12 @@ int fwd_pool_send(struct forward_ctx *ctx, const struct zg_addr *source,
 		return ret;
 	}
 
-	fwd_msg_set_id(q, msg_id);
-	if (sendto(sock->io.fd, q->wire, q->wire_len, 0,
-		   (const struct sockaddr *)&target->ss, target->len) < 0) {
+	fwd_msg_set_id(t, msg_id);
+	if (sendto(sock->io.fd, t->wire, t->wire_len, 0,
+		   (const struct sockaddr *)&t->target.ss, t->target.len) < 0) {
 		return -errno;
 	}
-	try_attach(sock, &q->try, msg_id);
+	try_attach(sock, t, msg_id);
 	sock->uses++;
 	sock->last_used_ms = loop_now_ms(ctx->loop);
 
@@ -322,7 +321,7 @@ int fwd_pool_send(struct forward_ctx *ctx, const struct zg_addr *source,
 	return 0;
 }
 
-void fwd_try_detach(struct fwd_try *t)
+void fwd_udp_detach(struct fwd_try *t)
 {
 	struct fwd_sock *sock = t->sock;
 	if (sock == NULL) {
@@ -358,7 +357,7 @@ void fwd_pool_sweep(struct forward_ctx *ctx, bool everything)
 				    now - sock->last_used_ms >= FWD_IDLE_MS;
 			if (everything || idle) {
 				while (sock->tries != NULL) {
-					fwd_try_detach(sock->tries);
+					fwd_udp_detach(sock->tries);
 				}
 				if (sock->io.fd >= 0) {
 					sock_close(sock);

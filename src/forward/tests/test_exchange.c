@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -28,6 +29,7 @@
 #include "forward/forward.h"
 #include "forward/internal.h"
 #include "forward/tests/msgbuild.h"
+#include "health/health.h"
 
 /* ------------------------------------------------------------------ */
 /* Responders: one thread each, blocking sockets, one behaviour each.  */
@@ -45,7 +47,22 @@ enum behaviour {
 	FORGE_FIRST,	/* wrong ID, wrong question, wrong port, then ANSWER */
 	MALFORMED,	/* question right, answer section cut short */
 	REFERRAL,	/* NOERROR, no answer, NS in authority */
+	SLOW,		/* ANSWER after delay_ms */
+	COOKIE,		/* ANSWER, echoing the client cookie with a server
+			 * cookie of 8 octets */
+	COOKIE_FORGE,	/* a reply with a wrong client cookie, then COOKIE */
+	BADCOOKIE_FIRST, /* BADCOOKIE to a query without our server cookie,
+			  * COOKIE otherwise */
+	LOWERCASE,	/* ANSWER with the question lower-cased */
+	AUTH_PARENT,	/* referral to sub.corp.example. with glue
+			 * ns.sub.corp.example. A <glue> */
+	AUTH_CHILD,	/* AA answer */
+	REFERRAL_NO_GLUE, /* referral to sub.corp.example., no glue */
 };
+
+/* Server cookie of the COOKIE responders (RFC 7873: 8 to 32 octets). */
+static const uint8_t server_cookie[8] = { 0x5e, 0x12, 0x34, 0x56,
+					  0x78, 0x9a, 0xbc, 0xde };
 
 struct responder {
 	enum behaviour behaviour;
@@ -71,6 +88,14 @@ struct responder {
 	uint16_t last_id;
 	struct zg_addr sources[128];	/* senders of every query */
 	int n_sources;
+	uint16_t last_qtype;
+	char last_qname[KNOT_DNAME_TXT_MAXLEN];	/* case as received */
+	int last_cookie_len;		/* COOKIE option length, -1: none */
+	uint8_t last_cookie[40];
+
+	int delay_ms;			/* SLOW */
+	char glue[INET_ADDRSTRLEN];	/* AUTH_PARENT */
+	atomic_int tcp_conns;		/* connections accepted */
 };
 
 static size_t answer_for(const knot_pkt_t *query, bool tcp, uint8_t *out)
@@ -142,6 +167,16 @@ static void record_query(struct responder *r, const knot_pkt_t *query,
 	r->last_id = knot_wire_get_id(query->wire);
 	r->last_payload = edns ? knot_edns_get_payload(query->opt_rr) : 0;
 	r->last_opt_len = edns ? query->opt_rr->rrs.rdata->len : 0;
+	r->last_qtype = knot_pkt_qtype(query);
+	knot_dname_to_str(r->last_qname, knot_pkt_wire_qname(query),
+			  sizeof(r->last_qname));
+	r->last_cookie_len = -1;
+	const uint8_t *opt = edns ? knot_edns_get_option(query->opt_rr, 10,
+							 NULL) : NULL;
+	if (opt != NULL && knot_edns_opt_get_length(opt) <= 40) {
+		r->last_cookie_len = knot_edns_opt_get_length(opt);
+		memcpy(r->last_cookie, opt + 4, (size_t)r->last_cookie_len);
+	}
 	pthread_mutex_unlock(&r->lock);
 }
 
@@ -185,6 +220,126 @@ static void send_forged_then_answer(struct responder *r, const knot_pkt_t *query
 
 	size_t len = answer_for(query, false, out);
 	send_to(r->udp_fd, out, len, to, to_len);
+}
+
+/* Appends an OPT record with a COOKIE option (client cookie of the query
+ * and our server cookie) to a reply of len octets; ext_rcode gives the
+ * upper bits of an extended RCODE (BADCOOKIE 23: header 7, OPT 1). */
+static size_t append_cookie(uint8_t *out, size_t len, const uint8_t *client,
+			    uint8_t ext_rcode_hi)
+{
+	knot_wire_set_arcount(out, (uint16_t)(knot_wire_get_arcount(out) + 1));
+	uint8_t *p = out + len;
+	p[0] = 0;
+	knot_wire_write_u16(p + 1, KNOT_RRTYPE_OPT);
+	knot_wire_write_u16(p + 3, 1232);
+	p[5] = ext_rcode_hi;
+	p[6] = 0;
+	knot_wire_write_u16(p + 7, 0);
+	knot_wire_write_u16(p + 9, 4 + 16);
+	knot_wire_write_u16(p + 11, 10);
+	knot_wire_write_u16(p + 13, 16);
+	memcpy(p + 15, client, 8);
+	memcpy(p + 23, server_cookie, 8);
+	return len + 11 + 4 + 16;
+}
+
+/* The client cookie of a query, or NULL. */
+static const uint8_t *client_cookie_of(const knot_pkt_t *query)
+{
+	if (!knot_pkt_has_edns(query)) {
+		return NULL;
+	}
+	const uint8_t *opt = knot_edns_get_option(query->opt_rr, 10, NULL);
+	if (opt == NULL || knot_edns_opt_get_length(opt) < 8) {
+		return NULL;
+	}
+	return opt + 4;
+}
+
+static size_t cookie_answer(const knot_pkt_t *query, uint8_t *out)
+{
+	size_t len = answer_for(query, false, out);
+	const uint8_t *client = client_cookie_of(query);
+	return client != NULL ? append_cookie(out, len, client, 0) : len;
+}
+
+static size_t badcookie_first(const knot_pkt_t *query, uint8_t *out)
+{
+	const uint8_t *opt = knot_pkt_has_edns(query) ?
+		knot_edns_get_option(query->opt_rr, 10, NULL) : NULL;
+	if (opt != NULL && knot_edns_opt_get_length(opt) == 16 &&
+	    memcmp(opt + 12, server_cookie, 8) == 0) {
+		return cookie_answer(query, out);
+	}
+	size_t len = error_for(query, 23 & 0xf, out);
+	const uint8_t *client = client_cookie_of(query);
+	return client != NULL ? append_cookie(out, len, client, 23 >> 4) : len;
+}
+
+static size_t forged_cookie_then_answer(struct responder *r,
+					const knot_pkt_t *query,
+					const struct sockaddr_storage *to,
+					socklen_t to_len, uint8_t *out)
+{
+	char qname[KNOT_DNAME_TXT_MAXLEN];
+	knot_dname_to_str(qname, knot_pkt_wire_qname(query), sizeof(qname));
+	knot_pkt_t *bad = tmsg_new(knot_wire_get_id(query->wire), qname,
+				   knot_pkt_qtype(query), 0, true);
+	tmsg_a(bad, KNOT_ANSWER, qname, 60, "192.0.2.66");
+	uint8_t wire[1024];
+	memcpy(wire, bad->wire, bad->size);
+	static const uint8_t wrong[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	size_t len = append_cookie(wire, bad->size, wrong, 0);
+	send_to(r->udp_fd, wire, len, to, to_len);
+	knot_pkt_free(bad);
+	return cookie_answer(query, out);
+}
+
+static size_t lowercase_answer(const knot_pkt_t *query, uint8_t *out)
+{
+	char qname[KNOT_DNAME_TXT_MAXLEN];
+	knot_dname_to_str(qname, knot_pkt_wire_qname(query), sizeof(qname));
+	for (char *c = qname; *c != '\0'; c++) {
+		if (*c >= 'A' && *c <= 'Z') {
+			*c = (char)(*c | 0x20);
+		}
+	}
+	knot_pkt_t *resp = tmsg_new(knot_wire_get_id(query->wire), qname,
+				    knot_pkt_qtype(query), 0, true);
+	tmsg_a(resp, KNOT_ANSWER, qname, 60, "192.0.2.1");
+	size_t len = resp->size;
+	memcpy(out, resp->wire, len);
+	knot_pkt_free(resp);
+	return len;
+}
+
+static size_t referral_to_sub(const knot_pkt_t *query, const char *glue,
+			      uint8_t *out)
+{
+	char qname[KNOT_DNAME_TXT_MAXLEN];
+	knot_dname_to_str(qname, knot_pkt_wire_qname(query), sizeof(qname));
+	knot_pkt_t *resp = tmsg_new(knot_wire_get_id(query->wire), qname,
+				    knot_pkt_qtype(query), 0, true);
+	knot_wire_clear_rd(resp->wire);
+	tmsg_name(resp, KNOT_AUTHORITY, "sub.corp.example.", KNOT_RRTYPE_NS,
+		  3600, "ns.sub.corp.example.");
+	if (glue != NULL) {
+		tmsg_a(resp, KNOT_ADDITIONAL, "ns.sub.corp.example.", 3600,
+		       glue);
+	}
+	size_t len = resp->size;
+	memcpy(out, resp->wire, len);
+	knot_pkt_free(resp);
+	return len;
+}
+
+static size_t authoritative_answer(const knot_pkt_t *query, uint8_t *out)
+{
+	size_t len = answer_for(query, false, out);
+	knot_wire_set_aa(out);
+	knot_wire_clear_rd(out);
+	return len;
 }
 
 static void handle_udp(struct responder *r)
@@ -242,6 +397,32 @@ static void handle_udp(struct responder *r)
 		knot_wire_set_ancount(out, 1);
 		out[len++] = 0;		/* a root owner, then nothing */
 		break;
+	case SLOW:
+		usleep((useconds_t)r->delay_ms * 1000);
+		len = answer_for(query, false, out);
+		break;
+	case COOKIE:
+		len = cookie_answer(query, out);
+		break;
+	case COOKIE_FORGE:
+		len = forged_cookie_then_answer(r, query, &from, from_len,
+						out);
+		break;
+	case BADCOOKIE_FIRST:
+		len = badcookie_first(query, out);
+		break;
+	case LOWERCASE:
+		len = lowercase_answer(query, out);
+		break;
+	case AUTH_PARENT:
+		len = referral_to_sub(query, r->glue, out);
+		break;
+	case REFERRAL_NO_GLUE:
+		len = referral_to_sub(query, NULL, out);
+		break;
+	case AUTH_CHILD:
+		len = authoritative_answer(query, out);
+		break;
 	case REFERRAL: {
 		char qname[KNOT_DNAME_TXT_MAXLEN];
 		knot_dname_to_str(qname, knot_pkt_wire_qname(query),
@@ -289,6 +470,8 @@ static void write_slowly(int fd, const uint8_t *buf, size_t len)
 	}
 }
 
+/* Serves queries on one connection until the client closes it or is
+ * quiet for a second (persistent connections, RFC 7766). */
 static void handle_tcp(struct responder *r)
 {
 	struct sockaddr_storage from;
@@ -297,20 +480,23 @@ static void handle_tcp(struct responder *r)
 	if (fd < 0) {
 		return;
 	}
-	struct timeval tv = { .tv_sec = 2 };
+	atomic_fetch_add(&r->tcp_conns, 1);
+	struct timeval tv = { .tv_sec = 1 };
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 
 	uint8_t len_buf[2];
 	uint8_t in[KNOT_WIRE_MAX_PKTSIZE];
 	uint8_t out[2 + KNOT_WIRE_MAX_PKTSIZE];
-	if (read_full(fd, len_buf, 2) &&
-	    read_full(fd, in, knot_wire_read_u16(len_buf))) {
+	while (read_full(fd, len_buf, 2) &&
+	       read_full(fd, in, knot_wire_read_u16(len_buf))) {
 		atomic_fetch_add(&r->tcp_queries, 1);
 		knot_pkt_t *query = knot_pkt_new(in, knot_wire_read_u16(len_buf),
 						 NULL);
 		if (query != NULL && knot_pkt_parse(query, KNOT_PF_NOCANON) == 0) {
 			record_query(r, query, &from, from_len);
-			size_t len = answer_for(query, true, out + 2);
+			size_t len = r->behaviour == AUTH_CHILD ?
+				authoritative_answer(query, out + 2) :
+				answer_for(query, true, out + 2);
 			knot_wire_write_u16(out, (uint16_t)len);
 			write_slowly(fd, out, len + 2);
 		}
@@ -370,15 +556,24 @@ static void local_addr(int fd, struct zg_addr *out)
 			 0);
 }
 
-static struct responder *responder_start(const char *ip, enum behaviour b)
+/* A responder on ip and port (0: any free port); delay_ms for SLOW,
+ * glue (an IPv4 address) for AUTH_PARENT. */
+static struct responder *responder_start_cfg(const char *ip, uint16_t port,
+					     enum behaviour b, int delay_ms,
+					     const char *glue)
 {
 	struct responder *r = calloc(1, sizeof(*r));
 	assert_non_null(r);
 	r->behaviour = b;
+	r->delay_ms = delay_ms;
+	if (glue != NULL) {
+		snprintf(r->glue, sizeof(r->glue), "%s", glue);
+	}
 	pthread_mutex_init(&r->lock, NULL);
 
 	struct zg_addr any;
 	assert_int_equal(addr_parse_ip(ip, &any), 0);
+	addr_set_port(&any, port);
 	r->udp_fd = bound_socket(&any, SOCK_DGRAM);
 	local_addr(r->udp_fd, &r->addr);
 	/* TCP on the same port, as a DNS server has it. */
@@ -388,12 +583,18 @@ static struct responder *responder_start(const char *ip, enum behaviour b)
 		close(r->tcp_fd);
 		r->tcp_fd = -1;
 	}
+	addr_set_port(&any, 0);
 	r->alt_fd = bound_socket(&any, SOCK_DGRAM);
 	r->stop_fd = eventfd(0, EFD_CLOEXEC);
 	assert_true(r->stop_fd >= 0);
 	assert_int_equal(pthread_create(&r->thread, NULL, responder_main, r),
 			 0);
 	return r;
+}
+
+static struct responder *responder_start(const char *ip, enum behaviour b)
+{
+	return responder_start_cfg(ip, 0, b, 0, NULL);
 }
 
 static void responder_stop(struct responder *r)
@@ -432,6 +633,8 @@ struct outcome {
 	struct zg_addr target;
 	bool has_target;
 	uint64_t elapsed_ms;
+	char qname[KNOT_DNAME_TXT_MAXLEN];	/* question of the reply */
+	char first_owner[KNOT_DNAME_TXT_MAXLEN]; /* of the first answer */
 };
 
 struct harness {
@@ -443,6 +646,7 @@ struct harness {
 	int pending;			/* callbacks still expected */
 	bool returned;			/* forward_start has returned */
 	bool called_early;		/* callback ran inside forward_start */
+	bool keep_running;		/* only the watchdog stops the loop */
 	/* For the re-entrancy test: a second request started from the
 	 * first callback. */
 	struct forward_request *chain_req;
@@ -452,8 +656,15 @@ struct harness {
 static void read_reply(const knot_pkt_t *reply, struct outcome *out)
 {
 	out->rcode = knot_wire_get_rcode(reply->wire);
+	knot_dname_to_str(out->qname, knot_pkt_wire_qname(reply),
+			  sizeof(out->qname));
 	const knot_pktsection_t *answer = knot_pkt_section(reply, KNOT_ANSWER);
 	out->ancount = answer->count;
+	if (answer->count > 0) {
+		knot_dname_to_str(out->first_owner,
+				  knot_pkt_rr(answer, 0)->owner,
+				  sizeof(out->first_owner));
+	}
 	for (uint16_t i = 0; i < answer->count; i++) {
 		const knot_rrset_t *rr = knot_pkt_rr(answer, i);
 		if (rr->type == KNOT_RRTYPE_A && out->first_a[0] == '\0') {
@@ -480,7 +691,7 @@ static void record_outcome(struct harness *h, struct outcome *out,
 		out->target = *target;
 		out->has_target = true;
 	}
-	if (--h->pending == 0) {
+	if (--h->pending == 0 && !h->keep_running) {
 		loop_stop(h->loop);
 	}
 }
@@ -515,6 +726,9 @@ static void watchdog_fired(struct loop_timer *timer)
 
 static int setup(void **state)
 {
+	/* Ports of earlier tests' responders come back: start with no
+	 * memory of any target. */
+	health_reset();
 	struct harness *h = calloc(1, sizeof(*h));
 	assert_non_null(h);
 	h->loop = loop_new();
@@ -599,11 +813,13 @@ static void test_answer_is_accepted_with_edns_and_rd(void **state)
 	assert_string_equal(h->out.first_a, "192.0.2.1");
 	assert_true(h->out.has_target);
 	assert_true(addr_equal(&h->out.target, &r->addr));
-	/* RFC 6891 with the Flag Day 2020 payload, RD=1, no options at all
-	 * (so no client subnet), DO and CD as the client had them. */
+	/* RFC 6891 with the Flag Day 2020 payload, RD=1, DO and CD as the
+	 * client had them, and one option only: a COOKIE with an 8-octet
+	 * client cookie (RFC 7873 section 5.1; so no client subnet). */
 	assert_int_equal(atomic_load(&r->edns_queries), 1);
 	assert_int_equal(r->last_payload, 1232);
-	assert_int_equal(r->last_opt_len, 0);
+	assert_int_equal(r->last_opt_len, 4 + 8);
+	assert_int_equal(r->last_cookie_len, 8);
 	assert_true(r->last_rd);
 	assert_false(r->last_do);
 	assert_false(r->last_cd);
@@ -625,7 +841,7 @@ static void test_do_and_cd_bits_are_passed_on(void **state)
 	assert_int_equal(h->out.status, FORWARD_OK);
 	assert_true(r->last_do);
 	assert_true(r->last_cd);
-	assert_int_equal(r->last_opt_len, 0);
+	assert_int_equal(r->last_opt_len, 4 + 8);
 	responder_stop(r);
 }
 
@@ -1151,8 +1367,516 @@ static void test_socket_failure_is_warned_once(void **state)
 	assert_int_equal(h->out.status, FORWARD_FAILED);
 	assert_int_equal(count_lines_with(log, "warning forward source=any"), 1);
 	assert_int_equal(count_lines_with(log, "debug"), 0);
-	zg_log_init(ZG_LOG_NOTICE, NULL);
+	zg_log_init(getenv("ZONEGATE_TEST_DEBUG") != NULL ? ZG_LOG_DEBUG :
+							 ZG_LOG_NOTICE, NULL);
 	fclose(log);
+	responder_stop(r);
+}
+
+/* ------------------------------------------------------------------ */
+/* Health, hedging, TCP, cookies, 0x20, authoritative targets.        */
+
+/* The loop runs once per test (loop_stop() is final): tests of several
+ * steps chain queries from callbacks, or run until the watchdog. */
+static void run_for(struct harness *h, uint64_t ms)
+{
+	loop_timer_start(h->loop, &h->watchdog, ms);
+	assert_int_equal(loop_run(h->loop), 0);
+}
+
+static void target_key(struct health_key *key, const struct zg_addr *addr)
+{
+	/* The path of a request without path_id is its owner_id. */
+	health_key_init(key, addr, "rule-test");
+}
+
+static void mark_down(const struct zg_addr *addr)
+{
+	struct health_key key;
+	target_key(&key, addr);
+	for (int i = 0; i < HEALTH_DOWN_AFTER; i++) {
+		health_note_failure(&key, loop_clock_ms(), NULL, NULL);
+	}
+}
+
+static void test_slow_first_target_answers_after_second_was_asked(void **state)
+{
+	struct harness *h = *state;
+	struct responder *slow = responder_start_cfg("127.0.0.1", 0, SLOW, 400,
+						     NULL);
+	struct responder *mute = responder_start("127.0.0.1", DROP);
+	struct forward_request req;
+	request_init(&req, "hedge.corp.example.", KNOT_RRTYPE_A);
+	req.try_timeout_ms = 150;
+	add_target(&req, &slow->addr);
+	add_target(&req, &mute->addr);
+
+	run(h, &req, 3000);
+
+	/* The second target was asked at 150 ms, and the first try stayed
+	 * open: its reply at 400 ms wins (a second try to the slow target
+	 * at 300 ms would be answered at 700 ms at best). */
+	assert_int_equal(h->out.status, FORWARD_OK);
+	assert_true(addr_equal(&h->out.target, &slow->addr));
+	assert_int_equal(atomic_load(&mute->udp_queries), 1);
+	assert_true(h->out.elapsed_ms >= 390);
+	assert_true(h->out.elapsed_ms < 650);
+	responder_stop(slow);
+	responder_stop(mute);
+}
+
+static void test_without_hedging_an_expired_try_is_closed(void **state)
+{
+	struct harness *h = *state;
+	struct responder *slow = responder_start_cfg("127.0.0.1", 0, SLOW, 400,
+						     NULL);
+	struct responder *mute = responder_start("127.0.0.1", DROP);
+	struct forward_request req;
+	request_init(&req, "nohedge.corp.example.", KNOT_RRTYPE_A);
+	req.try_timeout_ms = 150;
+	req.total_timeout_ms = 700;
+	req.no_hedging = true;
+	add_target(&req, &slow->addr);
+	add_target(&req, &mute->addr);
+
+	run(h, &req, 3000);
+
+	/* The reply at 400 ms came to a closed try; the second try to the
+	 * slow target (at 300 ms) would be answered at 700 ms at best. */
+	assert_int_equal(h->out.status, FORWARD_TIMEOUT);
+	responder_stop(slow);
+	responder_stop(mute);
+}
+
+static void test_every_target_down_fails_at_once_without_sending(void **state)
+{
+	struct harness *h = *state;
+	struct responder *a = responder_start("127.0.0.1", ANSWER);
+	struct responder *b = responder_start("127.0.0.1", ANSWER);
+	mark_down(&a->addr);
+	mark_down(&b->addr);
+	struct forward_request req;
+	request_init(&req, "down.corp.example.", KNOT_RRTYPE_A);
+	add_target(&req, &a->addr);
+	add_target(&req, &b->addr);
+
+	run(h, &req, 2000);
+
+	assert_int_equal(h->out.calls, 1);
+	assert_false(h->called_early);
+	assert_int_equal(h->out.status, FORWARD_DOWN);
+	assert_true(h->out.elapsed_ms < 100);
+	assert_int_equal(atomic_load(&a->udp_queries), 0);
+	assert_int_equal(atomic_load(&b->udp_queries), 0);
+	responder_stop(a);
+	responder_stop(b);
+}
+
+static void test_down_target_is_skipped(void **state)
+{
+	struct harness *h = *state;
+	struct responder *a = responder_start("127.0.0.1", ANSWER);
+	struct responder *b = responder_start("127.0.0.1", ANSWER);
+	mark_down(&a->addr);
+	struct forward_request req;
+	request_init(&req, "skip.corp.example.", KNOT_RRTYPE_A);
+	add_target(&req, &a->addr);
+	add_target(&req, &b->addr);
+
+	run(h, &req, 2000);
+
+	assert_int_equal(h->out.status, FORWARD_OK);
+	assert_true(addr_equal(&h->out.target, &b->addr));
+	assert_int_equal(atomic_load(&a->udp_queries), 0);
+	responder_stop(a);
+	responder_stop(b);
+}
+
+static void test_target_that_timed_out_is_asked_after_the_others(void **state)
+{
+	struct harness *h = *state;
+	struct responder *dead = responder_start("127.0.0.1", DROP);
+	struct responder *live = responder_start("127.0.0.1", ANSWER);
+	struct forward_request req, second;
+	request_init(&req, "first.corp.example.", KNOT_RRTYPE_A);
+	req.try_timeout_ms = 200;
+	add_target(&req, &dead->addr);
+	add_target(&req, &live->addr);
+	second = req;
+	second.qname = tmsg_dname("second.corp.example.", 4);
+	h->chain_req = &second;
+
+	run(h, &req, 3000);
+
+	/* The first query waited out the dead target; the second, started
+	 * when the first ended, asks the live one first. The dead one may
+	 * be explored in parallel, never before. */
+	assert_int_equal(h->out.status, FORWARD_OK);
+	assert_true(h->out.elapsed_ms >= 195);
+	assert_int_equal(h->chained.calls, 1);
+	assert_int_equal(h->chained.status, FORWARD_OK);
+	assert_true(addr_equal(&h->chained.target, &live->addr));
+	assert_true(h->chained.elapsed_ms - h->out.elapsed_ms < 150);
+	assert_int_equal(atomic_load(&live->udp_queries), 2);
+	assert_true(atomic_load(&dead->udp_queries) <= 2);
+	responder_stop(dead);
+	responder_stop(live);
+}
+
+struct view_probe {
+	struct harness *h;
+	struct zg_addr addr;
+	struct health_view view;
+	struct loop_timer timer;
+};
+
+static void view_probe_cb(struct loop_timer *timer)
+{
+	struct view_probe *vp = timer->arg;
+	struct health_key key;
+	health_key_init(&key, &vp->addr, "rule-test");
+	health_view_get(&key, &vp->view);
+}
+
+static void test_late_reply_teaches_the_rtt(void **state)
+{
+	struct harness *h = *state;
+	struct responder *slow = responder_start_cfg("127.0.0.1", 0, SLOW, 300,
+						     NULL);
+	struct responder *live = responder_start("127.0.0.1", ANSWER);
+	struct forward_request req;
+	request_init(&req, "late.corp.example.", KNOT_RRTYPE_A);
+	req.try_timeout_ms = 100;
+	add_target(&req, &slow->addr);
+	add_target(&req, &live->addr);
+
+	/* A look at the slow target's health once the exchange is over
+	 * (about 100 ms) and before its reply (300 ms). */
+	struct view_probe early = { .h = h, .addr = slow->addr };
+	loop_timer_init(&early.timer, view_probe_cb, &early);
+	loop_timer_start(h->loop, &early.timer, 200);
+	h->keep_running = true;
+	run(h, &req, 900);
+	loop_timer_stop(h->loop, &early.timer);
+
+	assert_true(addr_equal(&h->out.target, &live->addr));
+	assert_int_equal(early.view.failures, 1);
+	/* The try to the slow target kept listening after its exchange
+	 * ended: its reply reset the failures and gave a sample. */
+	struct health_key key;
+	struct health_view v;
+	target_key(&key, &slow->addr);
+	health_view_get(&key, &v);
+	assert_int_equal(v.failures, 0);
+	assert_true(v.rtt.measured);
+	assert_true(v.rtt.srtt_us >= 290000);
+	responder_stop(slow);
+	responder_stop(live);
+}
+
+static bool target_is_up(const struct zg_addr *addr)
+{
+	struct health_key key;
+	struct health_view v;
+	target_key(&key, addr);
+	health_view_get(&key, &v);
+	return v.state == HEALTH_UP;
+}
+
+struct up_watch {
+	struct harness *h;
+	const struct zg_addr *addr;
+	struct loop_timer timer;
+};
+
+static void up_watch_cb(struct loop_timer *timer)
+{
+	struct up_watch *w = timer->arg;
+	if (target_is_up(w->addr)) {
+		loop_stop(w->h->loop);
+		return;
+	}
+	loop_timer_start(w->h->loop, &w->timer, 50);
+}
+
+static void test_down_target_is_probed_back_up(void **state)
+{
+	struct harness *h = *state;
+	struct responder *r = responder_start("127.0.0.1", ANSWER);
+	struct health_key key;
+	struct health_probe probe;
+	target_key(&key, &r->addr);
+	memset(&probe, 0, sizeof(probe));
+	probe.key = key;
+	probe.recursive = true;
+	memcpy(probe.name, tmsg_dname("corp.example.", 4),
+	       knot_dname_size(tmsg_dname("corp.example.", 4)));
+	assert_int_equal(addr_parse_ip("127.0.0.64", &probe.sources[0]), 0);
+	probe.n_sources = 1;
+	uint64_t started = loop_clock_ms();
+	for (int i = 0; i < HEALTH_DOWN_AFTER; i++) {
+		health_note_failure(&key, started, &probe, "rule-test");
+	}
+	assert_false(target_is_up(&r->addr));
+
+	struct up_watch w = { .h = h, .addr = &r->addr };
+	loop_timer_init(&w.timer, up_watch_cb, &w);
+	loop_timer_start(h->loop, &w.timer, 50);
+	run_for(h, 8000);
+	loop_timer_stop(h->loop, &w.timer);
+
+	/* Two probes, HEALTH_PROBE_INTERVAL_MS apart: SOA of the rule's
+	 * domain from the rule's source. */
+	assert_true(target_is_up(&r->addr));
+	assert_true(loop_clock_ms() - started >= 2 * HEALTH_PROBE_INTERVAL_MS);
+	assert_int_equal(atomic_load(&r->udp_queries), HEALTH_UP_AFTER);
+	assert_int_equal(r->last_qtype, KNOT_RRTYPE_SOA);
+	assert_string_equal(r->last_qname, "corp.example.");
+	assert_true(same_ip(&r->last_source, "127.0.0.64"));
+	responder_stop(r);
+}
+
+static void test_tcp_only_sends_no_udp(void **state)
+{
+	struct harness *h = *state;
+	struct responder *r = responder_start("127.0.0.1", ANSWER);
+	struct forward_request req;
+	request_init(&req, "tcp.corp.example.", KNOT_RRTYPE_A);
+	req.tcp_only = true;
+	add_target(&req, &r->addr);
+
+	run(h, &req, 3000);
+
+	assert_int_equal(h->out.status, FORWARD_OK);
+	assert_string_equal(h->out.first_a, "192.0.2.1");
+	assert_int_equal(atomic_load(&r->udp_queries), 0);
+	assert_int_equal(atomic_load(&r->tcp_queries), 1);
+	responder_stop(r);
+}
+
+static void test_tcp_connection_is_reused_and_pipelined(void **state)
+{
+	struct harness *h = *state;
+	struct responder *r = responder_start("127.0.0.1", ANSWER);
+	struct forward_request req, later;
+	request_init(&req, "pipe.corp.example.", KNOT_RRTYPE_A);
+	req.tcp_only = true;
+	add_target(&req, &r->addr);
+	later = req;
+	h->chain_req = &later;
+
+	run_many(h, &req, 3, 3000);
+
+	/* Three queries at once, and three more as each is answered: one
+	 * connection (RFC 7766 sections 6.2.1 and 6.2.1.1). */
+	assert_int_equal(h->out.calls, 3);
+	assert_int_equal(h->chained.calls, 3);
+	assert_int_equal(h->chained.status, FORWARD_OK);
+	assert_int_equal(atomic_load(&r->tcp_queries), 6);
+	assert_int_equal(atomic_load(&r->tcp_conns), 1);
+	responder_stop(r);
+}
+
+static void test_server_cookie_is_learnt_and_sent_back(void **state)
+{
+	struct harness *h = *state;
+	struct responder *r = responder_start("127.0.0.1", COOKIE);
+	struct forward_request req, second;
+	request_init(&req, "c1.corp.example.", KNOT_RRTYPE_A);
+	add_target(&req, &r->addr);
+	second = req;
+	second.qname = tmsg_dname("c2.corp.example.", 4);
+	h->chain_req = &second;
+
+	run(h, &req, 2000);
+
+	/* RFC 7873 5.1: the second query carries the same client cookie,
+	 * then the server's. */
+	assert_int_equal(h->out.status, FORWARD_OK);
+	assert_int_equal(h->chained.status, FORWARD_OK);
+	assert_int_equal(atomic_load(&r->udp_queries), 2);
+	assert_int_equal(r->n_sources, 2);
+	assert_int_equal(r->last_cookie_len, 16);
+	assert_memory_equal(r->last_cookie + 8, server_cookie, 8);
+	struct health_key key;
+	uint8_t client[8], server[32];
+	size_t server_len = 0;
+	target_key(&key, &r->addr);
+	assert_true(health_cookie_get(&key, client, server, &server_len));
+	assert_memory_equal(r->last_cookie, client, 8);
+	assert_int_equal(server_len, 8);
+	responder_stop(r);
+}
+
+static void test_reply_with_a_wrong_client_cookie_is_ignored(void **state)
+{
+	struct harness *h = *state;
+	struct responder *r = responder_start("127.0.0.1", COOKIE_FORGE);
+	struct forward_request req;
+	request_init(&req, "forged.corp.example.", KNOT_RRTYPE_A);
+	add_target(&req, &r->addr);
+
+	run(h, &req, 2000);
+
+	assert_int_equal(h->out.status, FORWARD_OK);
+	assert_string_equal(h->out.first_a, "192.0.2.1");
+	assert_int_equal(atomic_load(&r->udp_queries), 1);
+	responder_stop(r);
+}
+
+static void test_badcookie_is_retried_once_with_the_new_cookie(void **state)
+{
+	struct harness *h = *state;
+	struct responder *r = responder_start("127.0.0.1", BADCOOKIE_FIRST);
+	struct forward_request req;
+	request_init(&req, "bad.corp.example.", KNOT_RRTYPE_A);
+	add_target(&req, &r->addr);
+
+	run(h, &req, 2000);
+
+	/* RFC 7873 5.3: BADCOOKIE carries the server cookie to use. */
+	assert_int_equal(h->out.status, FORWARD_OK);
+	assert_int_equal(atomic_load(&r->udp_queries), 2);
+	assert_int_equal(r->last_cookie_len, 16);
+	assert_memory_equal(r->last_cookie + 8, server_cookie, 8);
+	responder_stop(r);
+}
+
+static void test_no_cookies_option_sends_none(void **state)
+{
+	struct harness *h = *state;
+	struct responder *r = responder_start("127.0.0.1", ANSWER);
+	struct forward_request req;
+	request_init(&req, "nc.corp.example.", KNOT_RRTYPE_A);
+	req.no_cookies = true;
+	add_target(&req, &r->addr);
+
+	run(h, &req, 2000);
+
+	assert_int_equal(h->out.status, FORWARD_OK);
+	assert_int_equal(r->last_opt_len, 0);
+	assert_int_equal(r->last_cookie_len, -1);
+	responder_stop(r);
+}
+
+static bool same_letters(const char *a, const char *b)
+{
+	return strcasecmp(a, b) == 0;
+}
+
+static void test_case_is_randomised_and_restored(void **state)
+{
+	struct harness *h = *state;
+	struct responder *r = responder_start("127.0.0.1", ANSWER);
+	struct forward_request req;
+	const char *name = "abcdefghijklmnopqrstuvwxyz.corp.example.";
+	request_init(&req, name, KNOT_RRTYPE_A);
+	req.case_randomization = true;
+	add_target(&req, &r->addr);
+
+	run(h, &req, 2000);
+
+	/* 33 letters in random case: the same as sent by chance once in
+	 * 2^33. The client gets its own spelling back. */
+	assert_int_equal(h->out.status, FORWARD_OK);
+	assert_true(same_letters(r->last_qname, name));
+	assert_string_not_equal(r->last_qname, name);
+	assert_string_equal(h->out.qname, name);
+	assert_string_equal(h->out.first_owner, name);
+	responder_stop(r);
+}
+
+static void test_target_that_changes_case_loses_0x20(void **state)
+{
+	struct harness *h = *state;
+	struct responder *r = responder_start("127.0.0.1", LOWERCASE);
+	struct forward_request req, second;
+	const char *name = "ABCDEFGHIJKLMNOPQRSTUVWXYZ.corp.example.";
+	request_init(&req, name, KNOT_RRTYPE_A);
+	req.case_randomization = true;
+	add_target(&req, &r->addr);
+	second = req;
+	h->chain_req = &second;
+
+	run(h, &req, 2000);
+
+	/* Asked again at once without 0x20, and off for it from then on:
+	 * the second query goes out once, spelt as the client spelt it. */
+	assert_int_equal(h->out.status, FORWARD_OK);
+	assert_int_equal(h->chained.status, FORWARD_OK);
+	assert_int_equal(atomic_load(&r->udp_queries), 3);
+	assert_string_equal(r->last_qname, name);
+	struct health_key key;
+	struct health_view v;
+	target_key(&key, &r->addr);
+	health_view_get(&key, &v);
+	assert_true(v.case_disabled);
+	responder_stop(r);
+}
+
+/* Fixed addresses on port 53: glue carries no port. */
+#define CHILD_IP "127.77.0.2"
+
+static void test_authoritative_referral_is_followed_down(void **state)
+{
+	struct harness *h = *state;
+	struct responder *child = responder_start_cfg(CHILD_IP, 53, AUTH_CHILD,
+						      0, NULL);
+	struct responder *parent = responder_start_cfg("127.0.0.1", 0,
+						       AUTH_PARENT, 0,
+						       CHILD_IP);
+	struct forward_request req;
+	request_init(&req, "www.sub.corp.example.", KNOT_RRTYPE_A);
+	req.authoritative = true;
+	req.zone = tmsg_dname("corp.example.", 4);
+	add_target(&req, &parent->addr);
+
+	run(h, &req, 3000);
+
+	/* Asked without recursion; the referral inside corp.example. is
+	 * followed to the glue address. */
+	assert_int_equal(h->out.status, FORWARD_OK);
+	assert_string_equal(h->out.first_a, "192.0.2.1");
+	assert_true(same_ip(&h->out.target, CHILD_IP));
+	assert_false(parent->last_rd);
+	assert_false(child->last_rd);
+	assert_int_equal(atomic_load(&parent->udp_queries), 1);
+	assert_int_equal(atomic_load(&child->udp_queries), 1);
+	responder_stop(parent);
+	responder_stop(child);
+}
+
+static void test_upward_referral_fails_the_target(void **state)
+{
+	struct harness *h = *state;
+	struct responder *r = responder_start("127.0.0.1", REFERRAL);
+	struct forward_request req;
+	request_init(&req, "www.corp.example.", KNOT_RRTYPE_A);
+	req.authoritative = true;
+	req.zone = tmsg_dname("corp.example.", 4);
+	add_target(&req, &r->addr);
+
+	run(h, &req, 2000);
+
+	/* NS for example. lies above corp.example.: lame. */
+	assert_int_equal(h->out.status, FORWARD_FAILED);
+	assert_true(h->out.elapsed_ms < 700);
+	responder_stop(r);
+}
+
+static void test_referral_without_glue_fails_the_target(void **state)
+{
+	struct harness *h = *state;
+	struct responder *r = responder_start("127.0.0.1", REFERRAL_NO_GLUE);
+	struct forward_request req;
+	request_init(&req, "www.sub.corp.example.", KNOT_RRTYPE_A);
+	req.authoritative = true;
+	req.zone = tmsg_dname("corp.example.", 4);
+	add_target(&req, &r->addr);
+
+	run(h, &req, 2000);
+
+	assert_int_equal(h->out.status, FORWARD_FAILED);
 	responder_stop(r);
 }
 
@@ -1190,6 +1914,24 @@ int main(void)
 		T(test_source_not_held_by_the_host_can_be_bound),
 		T(test_unusable_source_fails_without_sending),
 		T(test_socket_failure_is_warned_once),
+		T(test_slow_first_target_answers_after_second_was_asked),
+		T(test_without_hedging_an_expired_try_is_closed),
+		T(test_every_target_down_fails_at_once_without_sending),
+		T(test_down_target_is_skipped),
+		T(test_target_that_timed_out_is_asked_after_the_others),
+		T(test_late_reply_teaches_the_rtt),
+		T(test_down_target_is_probed_back_up),
+		T(test_tcp_only_sends_no_udp),
+		T(test_tcp_connection_is_reused_and_pipelined),
+		T(test_server_cookie_is_learnt_and_sent_back),
+		T(test_reply_with_a_wrong_client_cookie_is_ignored),
+		T(test_badcookie_is_retried_once_with_the_new_cookie),
+		T(test_no_cookies_option_sends_none),
+		T(test_case_is_randomised_and_restored),
+		T(test_target_that_changes_case_loses_0x20),
+		T(test_authoritative_referral_is_followed_down),
+		T(test_upward_referral_fails_the_target),
+		T(test_referral_without_glue_fails_the_target),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
