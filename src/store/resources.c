@@ -1037,7 +1037,21 @@ int store_endpoint_delete(struct store *store, const char *endpoint_id)
  */
 
 #define RULE_SELECT "SELECT " META_COLS("rule_id") ", domain, endpoint_id," \
-	" serve_stale, max_stale FROM rule"
+	" serve_stale, max_stale, try_timeout_ms, total_timeout_ms, tcp_only," \
+	" authoritative, cookies, case_randomization, hedging FROM rule"
+
+/* The forwarding columns, from FIRST_OWN_COL + 4 of RULE_SELECT. */
+static void read_rule_forwarding(sqlite3_stmt *st, int col,
+				 struct store_rule_forwarding *fwd)
+{
+	fwd->try_timeout_ms = (uint32_t)sqlite3_column_int64(st, col);
+	fwd->total_timeout_ms = (uint32_t)sqlite3_column_int64(st, col + 1);
+	fwd->tcp_only = sqlite3_column_int(st, col + 2) != 0;
+	fwd->authoritative = sqlite3_column_int(st, col + 3) != 0;
+	fwd->cookies = sqlite3_column_int(st, col + 4) != 0;
+	fwd->case_randomization = sqlite3_column_int(st, col + 5) != 0;
+	fwd->hedging = sqlite3_column_int(st, col + 6) != 0;
+}
 
 static int load_rule(struct store *s, sqlite3_stmt *st, void *elem)
 {
@@ -1049,6 +1063,7 @@ static int load_rule(struct store *s, sqlite3_stmt *st, void *elem)
 	rule->serve_stale = sqlite3_column_int(st, FIRST_OWN_COL + 2) != 0;
 	rule->max_stale_s = (uint32_t)sqlite3_column_int64(st,
 							 FIRST_OWN_COL + 3);
+	read_rule_forwarding(st, FIRST_OWN_COL + 4, &rule->fwd);
 	int ret = load_strv(s, "SELECT addr FROM rule_target WHERE rule_id = ?"
 			    " ORDER BY pos", rule->meta.resource_id,
 			    &rule->targets);
@@ -1096,6 +1111,24 @@ void store_rule_list_free(struct store_rule *rules, size_t n)
 	free(rules);
 }
 
+static int write_rule_forwarding(struct store *s,
+				 const struct store_rule *rule)
+{
+	const struct store_rule_forwarding *fwd = &rule->fwd;
+	return store_run(s, NULL,
+			 "UPDATE rule SET try_timeout_ms = ?,"
+			 " total_timeout_ms = ?, tcp_only = ?,"
+			 " authoritative = ?, cookies = ?,"
+			 " case_randomization = ?, hedging = ?"
+			 " WHERE rule_id = ?", "iiiiiiit",
+			 (int64_t)fwd->try_timeout_ms,
+			 (int64_t)fwd->total_timeout_ms,
+			 (int64_t)fwd->tcp_only, (int64_t)fwd->authoritative,
+			 (int64_t)fwd->cookies,
+			 (int64_t)fwd->case_randomization,
+			 (int64_t)fwd->hedging, rule->meta.resource_id);
+}
+
 static int write_rule_targets(struct store *s, const struct store_rule *rule)
 {
 	return replace_strv(s, "DELETE FROM rule_target WHERE rule_id = ?",
@@ -1131,6 +1164,9 @@ int store_rule_create(struct store *store, struct store_rule *rule)
 		ret = write_rule_targets(store, rule);
 	}
 	if (ret == 0) {
+		ret = write_rule_forwarding(store, rule);
+	}
+	if (ret == 0) {
 		store->config_changed = true;
 		ret = store_log_change(store, "create", "rule", rule_id,
 				       "created rule %s for %s via %s",
@@ -1158,6 +1194,9 @@ int store_rule_update(struct store *store, struct store_rule *rule)
 	}
 	if (ret == 0) {
 		ret = write_rule_targets(store, rule);
+	}
+	if (ret == 0) {
+		ret = write_rule_forwarding(store, rule);
 	}
 	if (ret == 0) {
 		ret = touch_row(store, "rule", "rule_id", rule_id,

@@ -242,6 +242,21 @@ static const char *const migrations[] = {
 	"ALTER TABLE rule ADD COLUMN serve_stale INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE rule ADD COLUMN max_stale INTEGER NOT NULL"
 	"  DEFAULT 86400;",
+
+	/* 6 -> 7: how a rule's targets are asked (issue 3): timeouts (0:
+	 * the defaults of resolution.md section 5), TCP only, targets that
+	 * are authoritative, DNS Cookies (on), 0x20 (off), hedging (on). */
+	"ALTER TABLE rule ADD COLUMN try_timeout_ms INTEGER NOT NULL"
+	"  DEFAULT 0;"
+	"ALTER TABLE rule ADD COLUMN total_timeout_ms INTEGER NOT NULL"
+	"  DEFAULT 0;"
+	"ALTER TABLE rule ADD COLUMN tcp_only INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE rule ADD COLUMN authoritative INTEGER NOT NULL"
+	"  DEFAULT 0;"
+	"ALTER TABLE rule ADD COLUMN cookies INTEGER NOT NULL DEFAULT 1;"
+	"ALTER TABLE rule ADD COLUMN case_randomization INTEGER NOT NULL"
+	"  DEFAULT 0;"
+	"ALTER TABLE rule ADD COLUMN hedging INTEGER NOT NULL DEFAULT 1;",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==

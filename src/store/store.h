@@ -44,7 +44,7 @@
  * matching *_clear(), which leaves the struct zeroed and reusable.
  */
 
-#define STORE_SCHEMA_VERSION 6	/* the newest schema this build knows */
+#define STORE_SCHEMA_VERSION 7	/* the newest schema this build knows */
 #define STORE_ID_LEN 48		/* "vpc-12", "upstream-vpc-3" plus NUL */
 #define STORE_NAME_LEN 256	/* a presentation DNS name plus NUL */
 #define STORE_TIME_LEN 24	/* "2024-05-01T12:00:00Z" plus NUL */
@@ -133,6 +133,17 @@ struct store_endpoint {
 	size_t n_egress;
 };
 
+/* How a rule's targets are asked; docs/api.md names the fields. */
+struct store_rule_forwarding {
+	uint32_t try_timeout_ms;	/* 0: adaptive (800, then SRTT) */
+	uint32_t total_timeout_ms;	/* 0: 6000 */
+	bool tcp_only;
+	bool authoritative;		/* targets serve the domain */
+	bool cookies;			/* DNS Cookies; the API defaults on */
+	bool case_randomization;	/* 0x20 */
+	bool hedging;			/* the API defaults it on */
+};
+
 struct store_rule {
 	struct store_meta meta;
 	char domain[STORE_NAME_LEN];	/* absolute, lower case */
@@ -141,6 +152,7 @@ struct store_rule {
 	struct store_strv vpcs;		/* bound vpc_ids; filled by reads */
 	bool serve_stale;		/* RFC 8767; the API defaults it off */
 	uint32_t max_stale_s;		/* the API defaults it to 86400 */
+	struct store_rule_forwarding fwd;
 };
 
 /* meta.resource_id is "upstream-global" or "upstream-<vpc_id>";

@@ -720,6 +720,76 @@ static void test_restore_refuses_a_file_that_is_not_a_backup(void **state)
 				       sizeof(err)), ZG_EINVAL);
 }
 
+/* A rule's forwarding options come back as written; rows written before
+ * schema 7 (or without the columns) get cookies and hedging on. */
+static void test_rule_forwarding_options_round_trip(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = f->store;
+	char vpc_id[STORE_ID_LEN];
+
+	assert_int_equal(store_begin(s, &caller), 0);
+	make_vpc(s, "prod", "10.0.0.0/8", vpc_id);
+	struct store_endpoint ep = { 0 };
+	snprintf(ep.meta.name, sizeof(ep.meta.name), "ob");
+	strcpy(ep.vpc_id, vpc_id);
+	assert_int_equal(store_strv_push(&ep.sources, "10.0.255.10"), 0);
+	assert_int_equal(store_endpoint_create(s, &ep), 0);
+
+	struct store_rule rule = { 0 };
+	snprintf(rule.meta.name, sizeof(rule.meta.name), "corp");
+	strcpy(rule.domain, "corp.example.");
+	strcpy(rule.endpoint_id, ep.meta.resource_id);
+	assert_int_equal(store_strv_push(&rule.targets, "192.0.2.53:53"), 0);
+	rule.fwd = (struct store_rule_forwarding){ .try_timeout_ms = 700,
+		.total_timeout_ms = 4000, .tcp_only = true,
+		.authoritative = true, .cookies = false,
+		.case_randomization = true, .hedging = false };
+	assert_int_equal(store_rule_create(s, &rule), 0);
+	char rule_id[STORE_ID_LEN];
+	strcpy(rule_id, rule.meta.resource_id);
+	store_rule_clear(&rule);
+
+	assert_int_equal(store_rule_get(s, rule_id, &rule), 0);
+	assert_int_equal(rule.fwd.try_timeout_ms, 700);
+	assert_int_equal(rule.fwd.total_timeout_ms, 4000);
+	assert_true(rule.fwd.tcp_only);
+	assert_true(rule.fwd.authoritative);
+	assert_false(rule.fwd.cookies);
+	assert_true(rule.fwd.case_randomization);
+	assert_false(rule.fwd.hedging);
+
+	rule.fwd.tcp_only = false;
+	rule.fwd.try_timeout_ms = 0;
+	assert_int_equal(store_rule_update(s, &rule), 0);
+	store_rule_clear(&rule);
+	assert_int_equal(store_rule_get(s, rule_id, &rule), 0);
+	assert_false(rule.fwd.tcp_only);
+	assert_int_equal(rule.fwd.try_timeout_ms, 0);
+	assert_true(rule.fwd.authoritative);
+	store_rule_clear(&rule);
+
+	/* A row that names none of the columns, as a migrated one. */
+	char sql[512];
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO rule (rule_id, seq, name, account, version,"
+		 " created_at, updated_at, domain, endpoint_id) VALUES"
+		 " ('rule-99', 99, 'old', 'default', 1, 'x', 'x',"
+		 " 'old.example.', '%s')", ep.meta.resource_id);
+	assert_int_equal(store_run(s, NULL, sql, ""), 0);
+	assert_int_equal(store_rule_get(s, "rule-99", &rule), 0);
+	assert_int_equal(rule.fwd.try_timeout_ms, 0);
+	assert_int_equal(rule.fwd.total_timeout_ms, 0);
+	assert_false(rule.fwd.tcp_only);
+	assert_false(rule.fwd.authoritative);
+	assert_true(rule.fwd.cookies);
+	assert_false(rule.fwd.case_randomization);
+	assert_true(rule.fwd.hedging);
+	store_rule_clear(&rule);
+	store_endpoint_clear(&ep);
+	store_rollback(s);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -744,6 +814,7 @@ int main(void)
 		T(test_restore_migrates_an_older_backup),
 		T(test_restore_refuses_newer_schema_and_changes_nothing),
 		T(test_restore_refuses_a_file_that_is_not_a_backup),
+		T(test_rule_forwarding_options_round_trip),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);
