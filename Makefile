@@ -17,6 +17,10 @@
 #                           gateway (strongSwan, BIND 9); KEEP=1 keeps it
 #   make demo-local         the loopback demo: BIND 9 + zonegated on
 #                           127.0.0.x (KEEP=1 keeps it running)
+#   make bench              benchmark against dnsdist, Unbound, BIND 9 and
+#                           Knot in its own network namespace (needs
+#                           root; never part of make check); BENCH_ARGS=
+#                           "--only failover" narrows; bench/README.md
 #   make install            meson install
 #   make clean              remove both build directories
 
@@ -24,18 +28,19 @@ BUILD      ?= build
 BUILD_ASAN ?= build-asan
 PYTHON     ?= /usr/bin/python3
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 ASAN_OPTS = detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1
 SAN_ENV = ASAN_OPTIONS=$(ASAN_OPTS) \
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
 .PHONY: all deps deps-quiet build build-asan check check-unit \
-	check-integration check-asan demo demo-local install clean
+	check-integration check-asan demo demo-local bench install clean
 
 all: build
 
 deps:
-	@scripts/deps.sh
+	@scripts/deps.sh --bench
 
 deps-quiet:
 	@scripts/deps.sh --quiet
@@ -76,6 +81,11 @@ demo: build
 
 demo-local: build
 	ZONEGATE_BUILD=$(abspath $(BUILD)) scripts/demo-local.sh
+
+bench: build
+	@scripts/deps.sh --quiet --bench
+	ZONEGATE_BUILD=$(abspath $(BUILD)) PYTHON=$(PYTHON) \
+		bench/run.sh $(BENCH_ARGS)
 
 install: build
 	meson install -C $(BUILD)

@@ -7,6 +7,8 @@
 #
 #   scripts/deps.sh            check, install what is missing, say so
 #   scripts/deps.sh --quiet    print nothing when everything is present
+#   scripts/deps.sh --bench    also what make bench compares against
+#                              (dnsperf, dnsdist, Unbound, Knot DNS)
 #
 # The packages come with daemons of their own (named from bind9, charon
 # from strongSwan). They must not start: the demo and the tests start
@@ -26,6 +28,8 @@ bind9 bind9-dnsutils knot-dnsutils python3-dnspython python3-pytest
 iproute2 sqlite3 util-linux strongswan-swanctl strongswan-charon
 charon-systemd strongswan-starter libcharon-extra-plugins
 libstrongswan-extra-plugins"
+# Only with --bench: the references of bench/run.sh.
+BENCH_PACKAGES="dnsperf dnsdist unbound knot"
 
 POLICY=/usr/sbin/policy-rc.d
 POLICY_BACKUP=/usr/sbin/policy-rc.d.zonegate-deps
@@ -34,8 +38,9 @@ quiet=0
 for arg in "$@"; do
 	case "$arg" in
 	--quiet|-q) quiet=1 ;;
+	--bench) PACKAGES="$PACKAGES $BENCH_PACKAGES" ;;
 	-h|--help)
-		sed -n '4,19p' "$0" | sed 's/^# \{0,1\}//'
+		sed -n '4,21p' "$0" | sed 's/^# \{0,1\}//'
 		exit 0 ;;
 	*) echo "deps.sh: unknown argument: $arg" >&2; exit 2 ;;
 	esac
@@ -128,6 +133,14 @@ if [ -d /run/systemd/system ]; then
 			2>/dev/null || true
 		;;
 	esac
+	for unit in dnsdist unbound knot; do
+		case " $missing " in
+		*" $unit "*)
+			systemctl disable --now "$unit.service" 2>/dev/null ||
+				true
+			;;
+		esac
+	done
 fi
 
 echo "deps: installed:$missing"
