@@ -257,8 +257,6 @@ static int start_workers(struct daemon *d)
 	return 0;
 }
 
-/* The store's contents become the served configuration; the publisher
- * hook opens the listeners it names. */
 /* Every publication may change the listeners and the secondary zones. */
 static void on_publish(void *arg, const struct config *cfg)
 {
@@ -281,6 +279,8 @@ static int create_xfr(struct daemon *d)
 	return 0;
 }
 
+/* The store's contents become the served configuration; the publisher
+ * hook opens the listeners it names. */
 static int load_configuration(struct daemon *d)
 {
 	d->listeners = listeners_new(d->workers, d->n_workers);
