@@ -20,6 +20,7 @@
 #include "daemon/options.h"
 #include "daemon/process.h"
 #include "daemon/worker.h"
+#include "daemon/zonesvc.h"
 #include "resolve/resolve.h"
 #include "querylog/querylog.h"
 #include "stats/stats.h"
@@ -46,6 +47,7 @@ struct daemon {
 	struct config_publisher *pub;
 	struct api_server *api;
 	struct xfr_service *xfr;	/* secondary zones, NOTIFY in */
+	struct zonesvc *zonesvc;	/* transfers out, dynamic updates */
 	bool started;
 };
 
@@ -257,6 +259,8 @@ static int start_workers(struct daemon *d)
 	return 0;
 }
 
+/* The store's contents become the served configuration; the publisher
+ * hook opens the listeners it names. */
 /* Every publication may change the listeners and the secondary zones. */
 static void on_publish(void *arg, const struct config *cfg)
 {
@@ -279,8 +283,6 @@ static int create_xfr(struct daemon *d)
 	return 0;
 }
 
-/* The store's contents become the served configuration; the publisher
- * hook opens the listeners it names. */
 static int load_configuration(struct daemon *d)
 {
 	d->listeners = listeners_new(d->workers, d->n_workers);
@@ -298,6 +300,18 @@ static int load_configuration(struct daemon *d)
 		       zg_strerror(ret));
 	}
 	return ret;
+}
+
+/* Transfers out and dynamic updates register with the query path
+ * before the workers start; NOTIFYs follow publications from then on. */
+static int start_zone_services(struct daemon *d)
+{
+	d->zonesvc = zonesvc_start(d->store, d->pub);
+	if (d->zonesvc == NULL) {
+		zg_log(ZG_LOG_ERROR, "daemon", NULL, "cannot start zone transfers out and dynamic updates; not starting");
+		return ZG_ENOMEM;
+	}
+	return 0;
 }
 
 static int start_api(struct daemon *d)
@@ -348,6 +362,9 @@ static int start(struct daemon *d)
 	}
 	if (ret == 0) {
 		ret = load_configuration(d);
+	}
+	if (ret == 0) {
+		ret = start_zone_services(d);
 	}
 	if (ret == 0) {
 		/* Serves the stored secondary zones before queries come. */
@@ -401,6 +418,8 @@ static void run_until_signal(struct daemon *d)
 static void stop(struct daemon *d)
 {
 	api_stop(d->api);
+	/* Its threads publish and post to workers: before both go. */
+	zonesvc_stop(d->zonesvc);
 	config_publisher_free(d->pub);
 	for (size_t i = 0; i < d->n_workers; i++) {
 		worker_stop(d->workers[i]);
@@ -416,6 +435,7 @@ static void stop(struct daemon *d)
 		worker_free(d->workers[i]);
 	}
 	free(d->workers);
+	zonesvc_free(d->zonesvc);
 	/* After the workers: their queries waited on its flights. */
 	cache_free(d->cache);
 	stats_free();

@@ -49,6 +49,8 @@ struct tcp_out {
 	struct tcp_out *next;
 	size_t len;
 	size_t off;			/* bytes already written */
+	tcp_written_cb written;		/* or NULL; see tcp_reply_part() */
+	void *written_arg;
 	uint8_t data[];
 };
 
@@ -130,6 +132,9 @@ static void conn_unlink_free(struct tcp_conn *conn)
 	while (conn->out_head != NULL) {
 		struct tcp_out *out = conn->out_head;
 		conn->out_head = out->next;
+		if (out->written != NULL) {
+			out->written(out->written_arg, false);
+		}
 		free(out);
 	}
 	free(conn->rbuf);
@@ -192,17 +197,23 @@ static void idle_cb(struct loop_timer *timer)
 }
 
 static void queue_out(struct tcp_conn *conn, const uint8_t *frame_head,
-		      const uint8_t *wire, size_t len, size_t done)
+		      const uint8_t *wire, size_t len, size_t done,
+		      tcp_written_cb written, void *written_arg)
 {
 	size_t total = 2 + len;
 	struct tcp_out *out = malloc(sizeof(*out) + total - done);
 	if (out == NULL) {
 		conn_close(conn, "out of memory for an answer; connection closed");
+		if (written != NULL) {
+			written(written_arg, false);
+		}
 		return;
 	}
 	out->next = NULL;
 	out->len = total - done;
 	out->off = 0;
+	out->written = written;
+	out->written_arg = written_arg;
 
 	uint8_t *p = out->data;
 	if (done < 2) {
@@ -222,8 +233,10 @@ static void queue_out(struct tcp_conn *conn, const uint8_t *frame_head,
 }
 
 /* Sends one answer with its length prefix (RFC 1035 section 4.2.2);
- * what the socket does not take now is queued. */
-static void conn_send(struct tcp_conn *conn, const uint8_t *wire, size_t len)
+ * what the socket does not take now is queued. written (may be NULL)
+ * learns when the whole message is written or dropped. */
+static void conn_send(struct tcp_conn *conn, const uint8_t *wire, size_t len,
+		      tcp_written_cb written, void *written_arg)
 {
 	uint8_t head[2] = { (uint8_t)(len >> 8), (uint8_t)len };
 	size_t done = 0;
@@ -239,6 +252,9 @@ static void conn_send(struct tcp_conn *conn, const uint8_t *wire, size_t len)
 		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
 		    errno != EINTR) {
 			conn_close(conn, "cannot write the answer; connection closed");
+			if (written != NULL) {
+				written(written_arg, false);
+			}
 			return;
 		}
 		if (n > 0) {
@@ -246,10 +262,13 @@ static void conn_send(struct tcp_conn *conn, const uint8_t *wire, size_t len)
 			conn_touch(conn);
 		}
 		if (done == 2 + len) {
+			if (written != NULL) {
+				written(written_arg, true);
+			}
 			return;
 		}
 	}
-	queue_out(conn, head, wire, len, done);
+	queue_out(conn, head, wire, len, done, written, written_arg);
 }
 
 /* Writes queued answers until the socket is full. */
@@ -277,6 +296,9 @@ static void conn_flush(struct tcp_conn *conn)
 				conn->out_tail = NULL;
 			}
 			conn->n_out--;
+			if (out->written != NULL) {
+				out->written(out->written_arg, true);
+			}
 			free(out);
 		}
 	}
@@ -298,8 +320,39 @@ static void tcp_answer(void *arg, const uint8_t *wire, size_t len)
 	conn->n_pending--;
 
 	if (conn->open && len > 0 && len <= TCP_MSG_MAX) {
-		conn_send(conn, wire, len);
+		conn_send(conn, wire, len, NULL, NULL);
 	}
+	conn_step(conn);
+}
+
+bool tcp_is_reply(resolve_reply_cb cb)
+{
+	return cb == tcp_answer;
+}
+
+void tcp_reply_part(void *arg, const uint8_t *wire, size_t len,
+		    tcp_written_cb written, void *written_arg)
+{
+	struct tcp_query *q = arg;
+	struct tcp_conn *conn = q->conn;
+
+	if (!conn->open || len == 0 || len > TCP_MSG_MAX) {
+		written(written_arg, false);
+		return;
+	}
+	conn_send(conn, wire, len, written, written_arg);
+	conn_step(conn);
+}
+
+void tcp_reply_abort(void *arg)
+{
+	struct tcp_query *q = arg;
+	struct tcp_conn *conn = q->conn;
+
+	worker_pending_remove(&q->link);
+	free(q);
+	conn->n_pending--;
+	conn_close(conn, "a multi-message answer broke off; connection closed");
 	conn_step(conn);
 }
 

@@ -4,6 +4,12 @@
 #ifndef ZONEGATE_DAEMON_TCP_H
 #define ZONEGATE_DAEMON_TCP_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "resolve/resolve.h"
+
 struct worker;
 struct listener_socket;
 
@@ -31,5 +37,32 @@ void tcp_server_free(struct tcp_server *srv);
  * bounded number per call) into w's loop. Worker thread only.
  */
 void tcp_accept_ready(struct worker *w, struct listener_socket *sock);
+
+/*
+ * Multi-message answers (zone transfers, RFC 5936 section 2.2). The
+ * reply callback and argument that tcp.c passes to resolve_query()
+ * finish a query with its last message; before that, tcp_reply_part()
+ * sends the others. All of these run in the worker thread that owns the
+ * connection (zone services post there; see daemon/zonesvc.h).
+ */
+
+/*! Learns that a message passed to tcp_reply_part() was written to the
+ *  socket (ok) or dropped because the connection closed (!ok). Called
+ *  exactly once, in the worker thread, possibly before tcp_reply_part()
+ *  returns. */
+typedef void (*tcp_written_cb)(void *arg, bool ok);
+
+/*! True when cb is the TCP transport's reply callback, so its argument
+ *  can take tcp_reply_part() and tcp_reply_abort(). */
+bool tcp_is_reply(resolve_reply_cb cb);
+
+/*! Sends one message of the answer to the query arg (the reply argument
+ *  of a TCP query) without finishing the query. */
+void tcp_reply_part(void *arg, const uint8_t *wire, size_t len,
+		    tcp_written_cb written, void *written_arg);
+
+/*! Finishes the query arg without a last message and closes its
+ *  connection: the client sees a multi-message answer break off. */
+void tcp_reply_abort(void *arg);
 
 #endif

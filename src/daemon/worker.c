@@ -32,6 +32,14 @@ struct worker {
 	struct worker_pending pending;	/* list head; worker thread only */
 };
 
+/* The worker whose thread this is; NULL in other threads. */
+static _Thread_local struct worker *current_worker;
+
+struct worker *worker_current(void)
+{
+	return current_worker;
+}
+
 struct loop *worker_loop(struct worker *w)
 {
 	return w->loop;
@@ -101,6 +109,7 @@ static void *worker_main(void *arg)
 
 	snprintf(fields, sizeof(fields), "worker=%u", w->index);
 	rcu_register_thread();
+	current_worker = w;
 	/* Counters and query log lines go to this worker's own slot and
 	 * ring; without a registry or a log these do nothing. */
 	stats_thread_attach(w->index);

@@ -44,6 +44,11 @@ void worker_stop(struct worker *w);
 /*! Frees a stopped worker and its loop. Accepts NULL. */
 void worker_free(struct worker *w);
 
+/*! The worker running the calling thread, NULL outside workers. Lets a
+ *  zone service called from the query path find the loop to post its
+ *  reply to. */
+struct worker *worker_current(void);
+
 struct loop *worker_loop(struct worker *w);
 struct resolve_ctx *worker_resolver(struct worker *w);
 struct tcp_server *worker_tcp(struct worker *w);
