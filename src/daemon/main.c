@@ -259,8 +259,6 @@ static int start_workers(struct daemon *d)
 	return 0;
 }
 
-/* The store's contents become the served configuration; the publisher
- * hook opens the listeners it names. */
 /* Every publication may change the listeners and the secondary zones. */
 static void on_publish(void *arg, const struct config *cfg)
 {
@@ -283,6 +281,8 @@ static int create_xfr(struct daemon *d)
 	return 0;
 }
 
+/* The store's contents become the served configuration; the publisher
+ * hook opens the listeners it names. */
 static int load_configuration(struct daemon *d)
 {
 	d->listeners = listeners_new(d->workers, d->n_workers);
