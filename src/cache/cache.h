@@ -259,6 +259,10 @@ enum cache_outcome_kind {
 struct cache_outcome {
 	enum cache_outcome_kind kind;
 	struct cache_entry *entry;	/* ANSWER; valid during the call */
+	/* ANSWER: the target that answered, for the counters and the
+	 * query log (each waiter gets its own copy). */
+	bool has_target;
+	struct zg_addr target;
 };
 
 /*! Gets the outcome in the waiter's loop thread; the waiter handle is

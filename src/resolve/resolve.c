@@ -27,6 +27,7 @@
 #include "config/config.h"
 #include "forward/forward.h"
 #include "resolve/decide.h"
+#include "resolve/observe.h"
 #include "wire/wire.h"
 
 /* RFC 8914 INFO-CODEs zonegate sets (shared/resolution.md section 6). */
@@ -87,6 +88,7 @@ struct rq {
 	bool tcp;
 	struct zg_addr source;
 	uint64_t started_ms;
+	struct observe obs;		/* for counters and the query log */
 
 	char vpc_id[CONFIG_ID_LEN];
 	knot_dname_t name[KNOT_DNAME_MAXLEN];	/* being resolved now */
@@ -225,6 +227,10 @@ static void finish(struct rq *rq)
 					  EDE_OTHER, "internal error", resp) :
 			KNOT_ENOMEM;
 	}
+	/* Counted and logged once, whatever ended the query. */
+	observe_finish(&rq->obs, rq->vpc_id, &rq->source, rq->query,
+		       ret == 0 ? knot_wire_get_rcode(resp->wire) :
+				  KNOT_RCODE_SERVFAIL);
 	if (ret == 0) {
 		rq->cb(rq->cb_arg, resp->wire, resp->size);
 	} else {
@@ -284,6 +290,7 @@ static void run_steps(struct rq *rq, const struct config *cfg,
 			     "internal error");
 			return;
 		}
+		observe_decision(&rq->obs, &d);
 
 		switch (d.kind) {
 		case DECISION_ANSWERED:
@@ -495,6 +502,7 @@ static void answer_stale(struct rq *rq)
 	rq->stale = NULL;
 
 	cache_count_stale(rq->ctx->cache);
+	observe_cached(&rq->obs);
 	wire_answer_set_ede(&rq->ans,
 			    cache_entry_rcode(entry) == KNOT_RCODE_NXDOMAIN ?
 				    EDE_STALE_NXDOMAIN : EDE_STALE_ANSWER,
@@ -568,6 +576,7 @@ static void rq_timer_cb(struct loop_timer *timer)
 	cache_waiter_cancel(rq->waiter);
 	rq->waiter = NULL;
 	pending_remove(rq);
+	observe_forwarded(&rq->obs, STATS_TIMEOUT, NULL);
 	if (rq->stale != NULL) {
 		answer_stale(rq);
 		return;
@@ -584,6 +593,8 @@ static void rq_deliver(void *arg, const struct cache_outcome *out)
 	pending_remove(rq);
 	loop_timer_stop(rq->ctx->loop, &rq->timer);
 	if (out->kind == CACHE_OUT_ANSWER) {
+		observe_forwarded(&rq->obs, STATS_ANSWERED,
+				  out->has_target ? &out->target : NULL);
 		answer_entry(rq, out->entry, false);
 		return;
 	}
@@ -686,6 +697,10 @@ static void fetch_done(void *arg, enum forward_status status,
 	fetch->fq = NULL;
 	if (status == FORWARD_OK) {
 		out.entry = fetch_keep(fetch, reply);
+		out.has_target = target != NULL;
+		if (target != NULL) {
+			out.target = *target;
+		}
 		out.kind = out.entry != NULL ? CACHE_OUT_ANSWER :
 					       CACHE_OUT_FAILED;
 	} else {
@@ -774,6 +789,7 @@ static bool start_forward(struct rq *rq, const struct decision *d)
 	fill_request(rq, d, &req);
 	uint64_t elapsed = now - rq->started_ms;
 	if (elapsed >= RESOLVE_TOTAL_TIMEOUT_MS) {
+		observe_forwarded(&rq->obs, STATS_TIMEOUT, NULL);
 		fail(rq, KNOT_RCODE_SERVFAIL, EDE_NO_REACHABLE_AUTHORITY,
 		     d->resource_id);
 		return false;
@@ -795,6 +811,7 @@ static bool start_forward(struct rq *rq, const struct decision *d)
 	struct cache_lookup look;
 	cache_lookup(ctx->cache, &rq->key, now, &look);
 	if (look.state == CACHE_FRESH) {
+		observe_cached(&rq->obs);
 		answer_entry(rq, look.entry, false);
 		cache_entry_unref(look.entry);
 		return true;
@@ -809,6 +826,7 @@ static bool start_forward(struct rq *rq, const struct decision *d)
 		return true;
 	}
 	if (look.failed) {
+		observe_cached(&rq->obs);
 		cache_count_failure(ctx->cache);
 		fail(rq, KNOT_RCODE_SERVFAIL, EDE_CACHED_ERROR,
 		     rq->fwd_src.source_id);
@@ -950,6 +968,7 @@ int resolve_query(struct resolve_ctx *ctx, const uint8_t *wire, size_t len,
 	rq->tcp = tcp;
 	rq->source = *source;
 	rq->started_ms = loop_now_ms(ctx->loop);
+	observe_start(&rq->obs);
 	wire_answer_init(&rq->ans);
 
 	uint16_t ede;
@@ -964,6 +983,8 @@ int resolve_query(struct resolve_ctx *ctx, const uint8_t *wire, size_t len,
 		return hand_to_service(rq, local, cb, arg);
 	}
 	if (verdict >= 0) {
+		observe_finish(&rq->obs, "", &rq->source, rq->query,
+			       (uint16_t)verdict);
 		int ret = reply_error(rq->query, (uint16_t)verdict, ede,
 				      ede_text, cb, arg);
 		rq_free(rq);
