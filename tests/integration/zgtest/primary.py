@@ -88,8 +88,10 @@ class BindPrimary(Bind9):
         self.secret = secret
 
     def _conf(self):
-        notify = " ".join("%s key \"%s\";" % (a, KEY_NAME)
-                          for a in self.notify_to) or "none;"
+        notify = "notify no;"
+        if self.notify_to:
+            notify = "notify explicit;\n\talso-notify { %s };" % " ".join(
+                "%s key \"%s\";" % (a, KEY_NAME) for a in self.notify_to)
         zones = "\n".join(
             'zone "%s" { type primary; file "%s.zone"; };' % (n, n)
             for n in self.zones)
@@ -104,8 +106,7 @@ options {
 	recursion no;
 	allow-query { any; };
 	dnssec-validation no;
-	notify explicit;
-	also-notify { %(notify)s };
+	%(notify)s
 	notify-source %(pri)s;
 	transfer-source %(pri)s;
 	notify-delay 0;

@@ -1,0 +1,94 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Expire, restarts and crashes: the refresh and expire timers are kept
+with the stored snapshot (RFC 1034 section 4.3.5)."""
+
+import time
+
+import dns.rcode
+
+from zgtest.check import ede_list
+from zgtest.primary import (V1_RECORDS, V1_SERIAL, V2_SERIAL, ZONE,
+                            ScriptedPrimary, send_notify)
+from zgtest.util import scaled, wait_until
+
+SHORT = {"refresh": 2, "retry": 1, "expire": 5}
+
+
+def servfail_ede14(zg):
+    r = zg.query("keep." + ZONE)
+    return r.msg.rcode() == dns.rcode.SERVFAIL and \
+        [c for c, _ in ede_list(r.msg)] == [14]
+
+
+def test_expired_zone_answers_servfail_ede14_then_recovers(zg, scripted):
+    p = scripted(timers=SHORT)
+    zg.create()
+    zg.wait_serial(V1_SERIAL)
+    loaded = time.monotonic()
+    p.stop()
+
+    # Served until expire (5 s after the last success), then SERVFAIL.
+    assert zg.query("keep." + ZONE).msg.rcode() == dns.rcode.NOERROR
+    wait_until(lambda: servfail_ede14(zg), 10, what="the zone to expire")
+    assert time.monotonic() - loaded >= 4.0
+    assert zg.sync()["state"] == "expired"
+
+    # The primary comes back: the next retry loads the zone again.
+    back = ScriptedPrimary().add_version(V1_SERIAL, V1_RECORDS, **SHORT)
+    back.start()
+    try:
+        wait_until(lambda: zg.query("keep." + ZONE).msg.rcode() ==
+                   dns.rcode.NOERROR, 10, what="the zone to come back")
+        assert zg.sync()["state"] == "loaded"
+    finally:
+        back.stop()
+
+
+def test_restart_serves_the_stored_zone_at_once(zg, scripted):
+    p = scripted()
+    zg.create()
+    zg.wait_serial(V1_SERIAL)
+    p.stop()
+    zg.z.restart()
+    r = zg.query("keep." + ZONE)
+    assert r.msg.rcode() == dns.rcode.NOERROR
+    s = zg.sync()
+    assert s["state"] == "loaded" and s["serial"] == V1_SERIAL
+
+
+def test_zone_that_expired_while_down_is_servfail(zg, scripted):
+    p = scripted(timers=SHORT)
+    zg.create()
+    zg.wait_serial(V1_SERIAL)
+    p.stop()
+    assert zg.z.stop() == 0
+    time.sleep(6)
+    zg.z.start()
+    assert servfail_ede14(zg)
+    assert zg.sync()["state"] == "expired"
+
+
+def test_kill9_during_a_transfer_keeps_the_old_zone(zg, scripted):
+    p = scripted(v2=True)
+    zg.create()
+    zg.wait_serial(V1_SERIAL)
+    p.stall = True
+    p.ixfr_mode = "axfr-style"
+    p.set_serial(V2_SERIAL)
+    start = time.monotonic()
+    send_notify()
+    wait_until(lambda: [q for q in p.queries("IXFR") if q.when >= start],
+               5, what="the IXFR to start")
+    time.sleep(scaled(0.3))
+    zg.z.restart_after_kill9()
+
+    r = zg.query("old." + ZONE)
+    assert r.msg.rcode() == dns.rcode.NOERROR
+    assert zg.sync()["serial"] == V1_SERIAL
+    assert zg.query(ZONE, "SOA").msg.answer[0][0].serial == V1_SERIAL
+
+    # The primary recovers: the next check completes the transfer.
+    p.stall = False
+    zg.cli("secondary", "refresh", zg.zone_id)
+    zg.wait_serial(V2_SERIAL)
+    assert zg.query("old." + ZONE).msg.rcode() == dns.rcode.NXDOMAIN
