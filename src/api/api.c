@@ -102,6 +102,8 @@ static const struct collection collections[] = {
 	  api_rule_update, api_rule_delete },
 	{ "tsig-keys", api_tsig_list, api_tsig_create, api_tsig_get,
 	  api_tsig_update, api_tsig_delete },
+	{ "inbound", api_inbound_list, api_inbound_create, api_inbound_get,
+	  api_inbound_update, api_inbound_delete },
 };
 
 static void set_op(struct route *rt, api_op op, bool write, int ok_status)
@@ -112,6 +114,51 @@ static void set_op(struct route *rt, api_op op, bool write, int ok_status)
 	rt->ok_status = ok_status;
 }
 
+/* Zone sync of a zone: /transfer, /update-policy[/KEY], /import,
+ * /export. ZG_ENOENT for other paths. */
+static int route_zone_sync(const char *m, char **seg, size_t n,
+			   struct route *rt, struct api_args *args)
+{
+	const char *sub = seg[3];
+	if (is(sub, "update-policy") && n == 5) {
+		args->sub_id = seg[4];
+		if (!is(m, "DELETE")) {
+			return ZG_EINVAL;
+		}
+		set_op(rt, api_policy_revoke, true, 200);
+		return 0;
+	}
+	if (n != 4) {
+		return ZG_ENOENT;
+	}
+	static const struct {
+		const char *sub;
+		const char *method;
+		api_op op;
+		bool write;
+	} ops[] = {
+		{ "transfer", "GET", api_transfer_get, false },
+		{ "transfer", "PUT", api_transfer_put, true },
+		{ "transfer", "DELETE", api_transfer_delete, true },
+		{ "update-policy", "GET", api_policy_get, false },
+		{ "update-policy", "POST", api_policy_grant, true },
+		{ "import", "POST", api_zone_import, true },
+		{ "export", "GET", api_zone_export, false },
+	};
+	bool known = false;
+	for (size_t i = 0; i < sizeof(ops) / sizeof(*ops); i++) {
+		if (!is(sub, ops[i].sub)) {
+			continue;
+		}
+		known = true;
+		if (is(m, ops[i].method)) {
+			set_op(rt, ops[i].op, ops[i].write, 200);
+			return 0;
+		}
+	}
+	return known ? ZG_EINVAL : ZG_ENOENT;
+}
+
 /* Sub-resources of zones and rules: /vpcs and, for zones, /records. */
 static int route_sub(const char *m, char **seg, size_t n,
 		     const char *collection, struct route *rt,
@@ -119,6 +166,10 @@ static int route_sub(const char *m, char **seg, size_t n,
 {
 	bool zones = is(collection, "zones");
 	args->id = seg[2];
+	int sync = zones ? route_zone_sync(m, seg, n, rt, args) : ZG_ENOENT;
+	if (sync != ZG_ENOENT) {
+		return sync;
+	}
 	if (zones && is(seg[3], "refresh") && n == 4) {
 		if (!is(m, "POST")) {
 			return ZG_EINVAL;
@@ -195,6 +246,14 @@ static int route_collection(const char *m, char **seg, size_t n,
 		} else {
 			return ZG_EINVAL;
 		}
+		return 0;
+	}
+	if (n == 3 && is(c->name, "zones") && is(seg[2], "import")) {
+		/* POST /v1/zones/import: create a zone from a zone file. */
+		if (!is(m, "POST")) {
+			return ZG_EINVAL;
+		}
+		set_op(rt, api_zone_import_create, true, 201);
 		return 0;
 	}
 	if (n == 3) {

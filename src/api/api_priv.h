@@ -135,8 +135,9 @@ int api_load_endpoint(struct api_req *r, const char *endpoint_id,
  *  entries, malloc'ed; NULL on ENOMEM). */
 struct api_egress *api_endpoint_egress(const struct store_endpoint *ep);
 
-/*! Every address zonegate listens on: each VPC's listeners in the store
- *  (this transaction's view) and the daemon's --dns-listen addresses. */
+/*! Every address zonegate listens on: each VPC's and each inbound
+ *  endpoint's listeners in the store (this transaction's view) and the
+ *  daemon's --dns-listen addresses. */
 int api_own_listen(struct api_req *r, struct zg_addr **out, size_t *n);
 
 /* Rendering resources as JSON (new references; NULL on ENOMEM). */
@@ -270,6 +271,51 @@ int api_tsig_update(struct api_req *r, const struct api_args *a,
 		    json_t **out);
 int api_tsig_delete(struct api_req *r, const struct api_args *a,
 		    json_t **out);
+
+/* Inbound endpoints (ops_inbound.c), /v1/inbound. */
+int api_inbound_list(struct api_req *r, const struct api_args *a,
+		     json_t **out);
+int api_inbound_get(struct api_req *r, const struct api_args *a,
+		    json_t **out);
+int api_inbound_create(struct api_req *r, const struct api_args *a,
+		       json_t **out);
+int api_inbound_update(struct api_req *r, const struct api_args *a,
+		       json_t **out);
+int api_inbound_delete(struct api_req *r, const struct api_args *a,
+		       json_t **out);
+json_t *api_json_inbound(const struct store_inbound *ib);
+/*! The id of the inbound endpoint (other than except_id, may be NULL)
+ *  that listens on listener (canonical "ip:port") into owner, "" when
+ *  none. \retval 0 or the request's error. */
+int api_inbound_listener_owner(struct api_req *r, const char *listener,
+			       const char *except_id, char *owner,
+			       size_t ownerlen);
+/*! 409 naming field when a rule or an upstream forwards to listener
+ *  (a listener there would make zonegate forward to itself). */
+int api_check_not_target(struct api_req *r, const char *field,
+			 const struct zg_addr *listener, const char *text);
+
+/* Zone sync of private zones (ops_zonesync.c): transfer settings
+ * (/transfer), the update policy (/update-policy), zone files (/import,
+ * /export, and /v1/zones/import that creates the zone). */
+int api_transfer_get(struct api_req *r, const struct api_args *a,
+		     json_t **out);
+int api_transfer_put(struct api_req *r, const struct api_args *a,
+		     json_t **out);
+int api_transfer_delete(struct api_req *r, const struct api_args *a,
+			json_t **out);
+int api_policy_get(struct api_req *r, const struct api_args *a,
+		   json_t **out);
+int api_policy_grant(struct api_req *r, const struct api_args *a,
+		     json_t **out);
+int api_policy_revoke(struct api_req *r, const struct api_args *a,
+		      json_t **out);
+int api_zone_export(struct api_req *r, const struct api_args *a,
+		    json_t **out);
+int api_zone_import(struct api_req *r, const struct api_args *a,
+		    json_t **out);
+int api_zone_import_create(struct api_req *r, const struct api_args *a,
+			   json_t **out);
 
 /* The answer cache (ops_cache.c): POST /v1/cache/flush with an
  * optional body, GET /v1/cache/stats. */

@@ -241,6 +241,42 @@ int api_get_strings(struct api_req *r, json_t *obj, const char *key,
 	return 0;
 }
 
+/* Appends the listeners of every inbound endpoint to *out (*n used). */
+static int add_inbound_listen(struct api_req *r, struct zg_addr **out,
+			      size_t *n)
+{
+	struct store_inbound *ibs = NULL;
+	size_t n_ibs = 0;
+	bool more = false;
+	int ret = store_inbound_list(r->store, NULL, 0, &ibs, &n_ibs, &more);
+	if (ret != 0) {
+		free(*out);
+		*out = NULL;
+		return api_fail_store(r, ret, "the inbound endpoints");
+	}
+	size_t extra = 0;
+	for (size_t i = 0; i < n_ibs; i++) {
+		extra += ibs[i].listen.n;
+	}
+	struct zg_addr *grown = realloc(*out, (*n + extra + 1) *
+					sizeof(*grown));
+	if (grown == NULL) {
+		store_inbound_list_free(ibs, n_ibs);
+		return api_fail_at(r, 500, NULL, "out of memory");
+	}
+	*out = grown;
+	for (size_t i = 0; i < n_ibs; i++) {
+		for (size_t j = 0; j < ibs[i].listen.n; j++) {
+			if (addr_parse(ibs[i].listen.v[j], 53,
+				       &grown[*n]) == 0) {
+				(*n)++;
+			}
+		}
+	}
+	store_inbound_list_free(ibs, n_ibs);
+	return 0;
+}
+
 int api_own_listen(struct api_req *r, struct zg_addr **out, size_t *n)
 {
 	*out = NULL;
@@ -277,5 +313,5 @@ int api_own_listen(struct api_req *r, struct zg_addr **out, size_t *n)
 		}
 	}
 	store_vpc_list_free(vpcs, n_vpcs);
-	return 0;
+	return add_inbound_listen(r, out, n);
 }

@@ -248,6 +248,12 @@ static int check_listener_not_target(struct api_req *r, const char *field,
 	return ret;
 }
 
+int api_check_not_target(struct api_req *r, const char *field,
+			 const struct zg_addr *listener, const char *text)
+{
+	return check_listener_not_target(r, field, listener, text);
+}
+
 static int check_listeners(struct api_req *r, const struct store_vpc *vpc,
 			   const struct store_vpc *all, size_t n_all)
 {
@@ -265,12 +271,23 @@ static int check_listeners(struct api_req *r, const struct store_vpc *vpc,
 						all[o].meta.name);
 			}
 		}
+		char inbound[STORE_ID_LEN];
+		int ret = api_inbound_listener_owner(r, vpc->listen.v[i], NULL,
+						     inbound, sizeof(inbound));
+		if (ret == 0 && inbound[0] != '\0') {
+			ret = api_fail(r, 409, field,
+				       "%s is already a listener of %s",
+				       vpc->listen.v[i], inbound);
+		}
+		if (ret != 0) {
+			return ret;
+		}
 		struct zg_addr listener;
 		if (addr_parse(vpc->listen.v[i], 53, &listener) != 0) {
 			continue;
 		}
-		int ret = check_listener_not_target(r, field, &listener,
-						    vpc->listen.v[i]);
+		ret = check_listener_not_target(r, field, &listener,
+						vpc->listen.v[i]);
 		if (ret != 0) {
 			return ret;
 		}
@@ -415,6 +432,18 @@ static int vpc_users(struct api_req *r, const char *vpc_id, char *refs,
 			ADD_REF(eps[i].meta.resource_id);
 		}
 	}
+	struct store_inbound *ibs = NULL;
+	size_t n_ibs = 0;
+	if (ret == 0) {
+		ret = store_inbound_list(r->store, NULL, 0, &ibs, &n_ibs,
+					 &more);
+	}
+	for (size_t i = 0; ret == 0 && i < n_ibs; i++) {
+		if (strcmp(ibs[i].vpc_id, vpc_id) == 0) {
+			ADD_REF(ibs[i].meta.resource_id);
+		}
+	}
+	store_inbound_list_free(ibs, n_ibs);
 	char upstream_id[STORE_ID_LEN + 16];
 	struct store_upstream up = { 0 };
 	snprintf(upstream_id, sizeof(upstream_id), "upstream-%s", vpc_id);
