@@ -249,6 +249,32 @@ int cmd_tsig_list(const struct cli_ctx *ctx, const struct cmd *cmd,
 		  const struct args_parsed *args);
 int cmd_tsig_delete(const struct cli_ctx *ctx, const struct cmd *cmd,
 		    const struct args_parsed *args);
+
+/* Zone files, transfers out, update policies (cmd_zonesync.c) and
+ * inbound endpoints (cmd_inbound.c). */
+extern const struct args_opt CMD_ZONE_IMPORT_OPTS[];
+extern const struct args_opt CMD_ZONE_TRANSFER_OPTS[];
+extern const struct args_opt CMD_ZONE_POLICY_OPTS[];
+extern const struct args_opt CMD_INBOUND_CREATE_OPTS[];
+extern const struct args_opt CMD_INBOUND_UPDATE_OPTS[];
+int cmd_zone_import(const struct cli_ctx *ctx, const struct cmd *cmd,
+		    const struct args_parsed *args);
+int cmd_zone_export(const struct cli_ctx *ctx, const struct cmd *cmd,
+		    const struct args_parsed *args);
+int cmd_zone_transfer(const struct cli_ctx *ctx, const struct cmd *cmd,
+		      const struct args_parsed *args);
+int cmd_zone_update_policy(const struct cli_ctx *ctx, const struct cmd *cmd,
+			   const struct args_parsed *args);
+int cmd_inbound_create(const struct cli_ctx *ctx, const struct cmd *cmd,
+		       const struct args_parsed *args);
+int cmd_inbound_update(const struct cli_ctx *ctx, const struct cmd *cmd,
+		       const struct args_parsed *args);
+int cmd_inbound_list(const struct cli_ctx *ctx, const struct cmd *cmd,
+		     const struct args_parsed *args);
+int cmd_inbound_show(const struct cli_ctx *ctx, const struct cmd *cmd,
+		     const struct args_parsed *args);
+int cmd_inbound_delete(const struct cli_ctx *ctx, const struct cmd *cmd,
+		       const struct args_parsed *args);
 int cmd_lint(const struct cli_ctx *ctx, const struct cmd *cmd,
 	     const struct args_parsed *args);
 int cmd_stats(const struct cli_ctx *ctx, const struct cmd *cmd,
