@@ -14,7 +14,8 @@
 #define MAX_TARGETS 6
 
 static const char *const rule_keys[] = {
-	"name", "domain", "endpoint", "targets", NULL,
+	"name", "domain", "endpoint", "targets", "serve_stale", "max_stale",
+	NULL,
 };
 static const char *const upstream_keys[] = { "targets", "source", NULL };
 
@@ -186,6 +187,33 @@ static int check_unique_name(struct api_req *r, const struct store_rule *rule)
 	return ret;
 }
 
+/* serve_stale and max_stale (RFC 8767): a new rule serves no stale
+ * data, and would serve it for at most one day. */
+static int read_stale(struct api_req *r, json_t *body,
+		      struct store_rule *rule, bool create)
+{
+	bool present = false;
+	uint64_t max_stale = 0;
+
+	if (create) {
+		rule->serve_stale = false;
+		rule->max_stale_s = 86400;
+	}
+	int ret = api_get_bool(r, body, "serve_stale", &rule->serve_stale,
+			       NULL);
+	if (ret == 0) {
+		ret = api_get_uint(r, body, "max_stale", 2147483647, &max_stale,
+				   &present);
+	}
+	if (ret == 0 && present && max_stale == 0) {
+		return api_fail(r, 400, "max_stale", "max_stale must be at least 1 second; set serve_stale to false to serve no stale data");
+	}
+	if (ret == 0 && present) {
+		rule->max_stale_s = (uint32_t)max_stale;
+	}
+	return ret;
+}
+
 /* The fields of a rule body; ep receives the rule's endpoint. */
 static int read_rule_body(struct api_req *r, json_t *body,
 			  struct store_rule *rule, bool create,
@@ -246,6 +274,9 @@ static int read_rule_body(struct api_req *r, json_t *body,
 		ret = read_targets(r, list, ep, &rule->targets);
 	} else if (ret == 0 && endpoint_given) {
 		ret = recheck_targets(r, rule, ep);
+	}
+	if (ret == 0) {
+		ret = read_stale(r, body, rule, create);
 	}
 	return ret;
 }

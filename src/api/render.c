@@ -159,6 +159,8 @@ json_t *api_json_rule(const struct store_rule *rule)
 	put(obj, "endpoint", json_string(rule->endpoint_id), &ok);
 	put(obj, "targets", api_json_strv(&rule->targets), &ok);
 	put(obj, "vpcs", api_json_strv(&rule->vpcs), &ok);
+	put(obj, "serve_stale", json_boolean(rule->serve_stale), &ok);
+	put(obj, "max_stale", json_integer(rule->max_stale_s), &ok);
 	return finish(obj, ok);
 }
 

@@ -217,6 +217,11 @@ int cmd_upstream_unset(const struct cli_ctx *ctx, const struct cmd *cmd,
 int cmd_upstream_list(const struct cli_ctx *ctx, const struct cmd *cmd,
 		      const struct args_parsed *args);
 
+int cmd_cache_flush(const struct cli_ctx *ctx, const struct cmd *cmd,
+		    const struct args_parsed *args);
+int cmd_cache_stats(const struct cli_ctx *ctx, const struct cmd *cmd,
+		    const struct args_parsed *args);
+
 int cmd_explain(const struct cli_ctx *ctx, const struct cmd *cmd,
 		const struct args_parsed *args);
 int cmd_changes(const struct cli_ctx *ctx, const struct cmd *cmd,

@@ -3,6 +3,7 @@
 #include "cli/cmd.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 static const char *const RULE_KEYS[] = {
 	"domain", "endpoint", "targets", "vpcs", NULL,
@@ -46,6 +47,31 @@ static int add_targets(const struct cmd *cmd, const struct args_parsed *args,
 	return rc;
 }
 
+/* serve_stale and max_stale from --serve-stale and --max-stale. */
+static int add_stale(const struct cmd *cmd, const struct args_parsed *args,
+		     json_t *body)
+{
+	const char *on = args_get(args, "serve-stale");
+	uint32_t max_stale = 0;
+
+	if (on != NULL && strcmp(on, "yes") != 0 && strcmp(on, "no") != 0) {
+		return cmd_usage_error(cmd, "--serve-stale takes yes or no");
+	}
+	if (on != NULL) {
+		json_object_set_new(body, "serve_stale",
+				    json_boolean(strcmp(on, "yes") == 0));
+	}
+	if (!args_has(args, "max-stale")) {
+		return CLI_EXIT_OK;
+	}
+	if (args_parse_uint(args_get(args, "max-stale"), 2147483647,
+			    &max_stale) != 0 || max_stale == 0) {
+		return cmd_usage_error(cmd, "--max-stale takes seconds from 1 to 2147483647");
+	}
+	json_object_set_new(body, "max_stale", json_integer(max_stale));
+	return CLI_EXIT_OK;
+}
+
 int cmd_rule_create(const struct cli_ctx *ctx, const struct cmd *cmd,
 		    const struct args_parsed *args)
 {
@@ -64,6 +90,9 @@ int cmd_rule_create(const struct cli_ctx *ctx, const struct cmd *cmd,
 	rc = add_targets(cmd, args, body);
 	if (rc == CLI_EXIT_OK) {
 		rc = add_endpoint(ctx, args, body);
+	}
+	if (rc == CLI_EXIT_OK) {
+		rc = add_stale(cmd, args, body);
 	}
 	if (rc == CLI_EXIT_OK) {
 		rc = cmd_send_and_print(ctx, "POST", "/v1/rules", body,
@@ -90,6 +119,9 @@ static int build_rule_patch(const struct cli_ctx *ctx, const struct cmd *cmd,
 	if (rc == CLI_EXIT_OK && args_has(args, "endpoint")) {
 		rc = add_endpoint(ctx, args, body);
 	}
+	if (rc == CLI_EXIT_OK) {
+		rc = add_stale(cmd, args, body);
+	}
 	return rc;
 }
 
@@ -97,7 +129,7 @@ int cmd_rule_update(const struct cli_ctx *ctx, const struct cmd *cmd,
 		    const struct args_parsed *args)
 {
 	static const char *const changes[] = {
-		"name", "target", "endpoint", NULL,
+		"name", "target", "endpoint", "serve-stale", "max-stale", NULL,
 	};
 	static const char *const edits[] = { NULL };
 	const struct cmd_update update = {

@@ -45,10 +45,16 @@ static const struct args_opt ENDPOINT_UPDATE_OPTS[] = {
 };
 static const struct args_opt RULE_CREATE_OPTS[] = {
 	{ "domain", true }, { "endpoint", true }, { "target", true },
+	{ "serve-stale", true }, { "max-stale", true },
 	{ NULL, false },
 };
 static const struct args_opt RULE_UPDATE_OPTS[] = {
 	{ "name", true }, { "endpoint", true }, { "target", true },
+	{ "serve-stale", true }, { "max-stale", true },
+	{ NULL, false },
+};
+static const struct args_opt CACHE_FLUSH_OPTS[] = {
+	{ "name", true }, { "rule", true }, { "upstream", true },
 	{ NULL, false },
 };
 static const struct args_opt STATS_OPTS[] = {
@@ -115,12 +121,12 @@ const struct cmd CMD_TABLE[] = {
 	  NULL, 1, 1, cmd_endpoint_delete },
 
 	{ "rule", "create",
-	  "NAME --domain DOMAIN --endpoint EP --target IP[:PORT][,...]",
+	  "NAME --domain DOMAIN --endpoint EP --target IP[:PORT][,...] [--serve-stale yes|no] [--max-stale SECONDS]",
 	  "create a forwarding rule", RULE_CREATE_OPTS, 1, 1,
 	  cmd_rule_create },
 	{ "rule", "update",
-	  "RULE [--name NAME] [--target IP[:PORT][,...]] [--endpoint EP]",
-	  "change a rule's name, targets (replaced) or endpoint",
+	  "RULE [--name NAME] [--target IP[:PORT][,...]] [--endpoint EP] [--serve-stale yes|no] [--max-stale SECONDS]",
+	  "change a rule's name, targets (replaced), endpoint or serve-stale setting",
 	  RULE_UPDATE_OPTS, 1, 1, cmd_rule_update },
 	{ "rule", "bind", "RULE --vpc VPC", "apply a rule in a VPC",
 	  VPC_OPT, 1, 1, cmd_rule_bind },
@@ -144,6 +150,13 @@ const struct cmd CMD_TABLE[] = {
 	  VPC_OPT, 0, 0, cmd_upstream_unset },
 	{ "upstream", "list", "", "list every default upstream setting",
 	  NULL, 0, 0, cmd_upstream_list },
+
+	{ "cache", "flush", "[--name NAME] [--rule RULE] [--upstream global|VPC]",
+	  "drop cached answers: of one name, of one rule or upstream, or all",
+	  CACHE_FLUSH_OPTS, 0, 0, cmd_cache_flush },
+	{ "cache", "stats", "",
+	  "show the answer cache's size, hits, misses and evictions",
+	  NULL, 0, 0, cmd_cache_stats },
 
 	{ "explain", NULL, "--vpc VPC NAME [TYPE]",
 	  "show which step would answer a query from a VPC, and why",

@@ -467,6 +467,8 @@ static int fill_rule(struct config *cfg, struct config_rule *cr,
 	}
 	knot_dname_to_lower(cr->domain_wire);
 	fill_targets(fields, &sr->targets, cr->targets, &cr->n_targets);
+	cr->serve_stale = sr->serve_stale;
+	cr->max_stale_s = sr->max_stale_s;
 	for (size_t i = 0; i < cfg->n_endpoints; i++) {
 		if (strcmp(cfg->endpoints[i].endpoint_id,
 			   sr->endpoint_id) == 0) {
