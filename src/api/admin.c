@@ -48,6 +48,65 @@ static json_t *text_or_null(const char *text)
 	return text[0] != '\0' ? json_string(text) : json_null();
 }
 
+static json_t *cache_json(const struct resolve_cache_view *cv)
+{
+	static const char *const states[] = { "absent", "fresh", "stale" };
+	const knot_lookup_t *rcode = cv->state != RESOLVE_CACHE_ABSENT ?
+		knot_lookup_by_id(knot_rcode_names, cv->rcode) : NULL;
+
+	return json_pack("{ss so so sb}", "state", states[cv->state],
+			 "ttl_left_s", cv->state == RESOLVE_CACHE_FRESH ?
+				 json_integer(cv->ttl_left_s) : json_null(),
+			 "rcode", rcode != NULL ? json_string(rcode->name) :
+						  json_null(),
+			 "failure_cached", cv->failure_cached);
+}
+
+static json_t *target_health_json(const struct zg_addr *addr,
+				  const struct resolve_target_view *tv)
+{
+	char text[ZG_ADDR_STRLEN];
+	addr_format(addr, true, text, sizeof(text));
+	return json_pack("{ss ss so sI}", "address", text,
+			 "state", !tv->known ? "unknown" :
+				  tv->down ? "down" : "up",
+			 "srtt_ms", tv->measured ?
+				 json_real(tv->srtt_us / 1000.0) : json_null(),
+			 "failures_in_a_row", (json_int_t)tv->failures);
+}
+
+/* For a rule or upstream step: what the cache holds and which target
+ * would be asked, with every target's health. */
+static void add_forward_state(json_t *obj, const struct resolve_step *step)
+{
+	if (step->cache.known) {
+		json_object_set_new(obj, "cache", cache_json(&step->cache));
+	}
+	if (!step->has_health) {
+		return;
+	}
+	json_t *health = json_array();
+	for (size_t i = 0; health != NULL && i < step->n_targets && i < 6;
+	     i++) {
+		json_array_append_new(health, target_health_json(
+			&step->targets[i], &step->health[i]));
+	}
+	json_object_set_new(obj, "targets_health", health);
+	json_object_set_new(obj, "target",
+			    step->first_target >= 0 ?
+				    json_incref(json_array_get(
+					    health, (size_t)step->first_target)) :
+				    json_null());
+	json_object_set_new(obj, "explore",
+			    step->explore_target >= 0 ?
+				    json_incref(json_array_get(
+					    health,
+					    (size_t)step->explore_target)) :
+				    json_null());
+	json_object_set_new(obj, "all_targets_down",
+			    json_boolean(step->first_target < 0));
+}
+
 static json_t *step_json(const struct resolve_step *step)
 {
 	json_t *obj = json_object();
@@ -68,6 +127,7 @@ static json_t *step_json(const struct resolve_step *step)
 	json_object_set_new(obj, "matched", text_or_null(step->matched));
 	json_object_set_new(obj, "targets", targets);
 	json_object_set_new(obj, "reason", json_string(step->reason));
+	add_forward_state(obj, step);
 	return obj;
 }
 

@@ -263,6 +263,7 @@ struct cache_outcome {
 	 * query log (each waiter gets its own copy). */
 	bool has_target;
 	struct zg_addr target;
+	bool timed_out;			/* FAILED: the exchange ran out of time */
 };
 
 /*! Gets the outcome in the waiter's loop thread; the waiter handle is

@@ -285,6 +285,63 @@ static void explain_field(FILE *f, const char *label, const json_t *v)
 	fputc('\n', f);
 }
 
+/* "192.0.2.53:53 up, srtt 0.4 ms" */
+static void explain_target(FILE *f, const json_t *t)
+{
+	const json_t *srtt = json_object_get(t, "srtt_ms");
+	fprintf(f, "%s %s", json_string_value(json_object_get(t, "address")),
+		json_string_value(json_object_get(t, "state")));
+	if (json_is_number(srtt)) {
+		fprintf(f, ", srtt %.1f ms", json_number_value(srtt));
+	}
+	json_int_t failures = json_integer_value(json_object_get(
+		t, "failures_in_a_row"));
+	if (failures > 0) {
+		fprintf(f, ", %" JSON_INTEGER_FORMAT " failures in a row",
+			failures);
+	}
+}
+
+/* The cache state and target health of a rule or upstream step. */
+static void explain_forward_state(FILE *f, const json_t *step)
+{
+	const json_t *cache = json_object_get(step, "cache");
+	const json_t *health = json_object_get(step, "targets_health");
+	size_t i;
+	const json_t *t;
+
+	if (json_is_object(cache)) {
+		fprintf(f, "     %-9s %s", "cache:",
+			json_string_value(json_object_get(cache, "state")));
+		if (json_is_integer(json_object_get(cache, "ttl_left_s"))) {
+			fprintf(f, " %s, %" JSON_INTEGER_FORMAT " s left",
+				json_string_value(json_object_get(cache,
+								  "rcode")),
+				json_integer_value(json_object_get(
+					cache, "ttl_left_s")));
+		}
+		if (json_is_true(json_object_get(cache, "failure_cached"))) {
+			fputs("; a failure is cached: SERVFAIL (EDE 13)", f);
+		}
+		fputc('\n', f);
+	}
+	if (!json_is_array(health)) {
+		return;
+	}
+	fprintf(f, "     %-9s ", "asks:");
+	if (json_is_true(json_object_get(step, "all_targets_down"))) {
+		fputs("nobody: every target is down, SERVFAIL (EDE 22)", f);
+	} else {
+		explain_target(f, json_object_get(step, "target"));
+	}
+	fputc('\n', f);
+	json_array_foreach(health, i, t) {
+		fprintf(f, "     %-9s ", i == 0 ? "health:" : "");
+		explain_target(f, t);
+		fputc('\n', f);
+	}
+}
+
 void output_explain(FILE *f, const json_t *reply)
 {
 	const json_t *steps = json_object_get(reply, "steps");
@@ -308,5 +365,6 @@ void output_explain(FILE *f, const json_t *reply)
 		explain_field(f, "matched:", json_object_get(step, "matched"));
 		explain_field(f, "targets:", json_object_get(step, "targets"));
 		explain_field(f, "reason:", json_object_get(step, "reason"));
+		explain_forward_state(f, step);
 	}
 }

@@ -26,6 +26,7 @@
 #include "cache/cache.h"
 #include "config/config.h"
 #include "forward/forward.h"
+#include "health/health.h"
 #include "resolve/decide.h"
 #include "resolve/observe.h"
 #include "wire/wire.h"
@@ -463,6 +464,9 @@ static void fill_request(struct rq *rq, const struct decision *d,
 			memcpy(req->sources, rule->endpoint->sources,
 			       req->n_sources * sizeof(req->sources[0]));
 		}
+		/* Health is kept per target and endpoint (explain and the
+		 * API read it under the same path). */
+		req->path_id = resolve_rule_health_path(rule);
 		rq->fwd_src.kind = WIRE_SRC_RULE;
 		rq->fwd_is_rule = true;
 		decide_name_copy(rq->bailiwick, rule->domain_wire);
@@ -602,6 +606,8 @@ static void rq_deliver(void *arg, const struct cache_outcome *out)
 		fail_loop(rq);
 		return;
 	}
+	observe_forwarded(&rq->obs, out->timed_out ? STATS_TIMEOUT :
+						     STATS_FAILED, NULL);
 	if (rq->stale != NULL) {
 		answer_stale(rq);
 		return;
@@ -704,6 +710,7 @@ static void fetch_done(void *arg, enum forward_status status,
 		out.kind = out.entry != NULL ? CACHE_OUT_ANSWER :
 					       CACHE_OUT_FAILED;
 	} else {
+		out.timed_out = status == FORWARD_TIMEOUT;
 		/* Every target failed: RFC 9520 section 3.2. */
 		uint32_t ms = cache_fail(fetch->ctx->cache, &fetch->key,
 					 loop_now_ms(fetch->ctx->loop));
@@ -1009,6 +1016,116 @@ int resolve_query(struct resolve_ctx *ctx, const uint8_t *wire, size_t len,
 	return 0;
 }
 
+const char *resolve_rule_health_path(const struct config_rule *rule)
+{
+	/* As fill_request(): health is kept per target and endpoint. */
+	return rule->endpoint != NULL ? rule->endpoint->endpoint_id :
+					rule->rule_id;
+}
+
+/* The lowest TTL a client would get from entry now. */
+static uint32_t entry_ttl_left(const struct cache_entry *entry,
+			       uint64_t now_ms)
+{
+	knot_pkt_t *pkt = NULL;
+	uint32_t low = UINT32_MAX;
+
+	if (cache_entry_packet(entry, now_ms, false, &pkt) != 0) {
+		return 0;
+	}
+	for (int s = KNOT_ANSWER; s <= KNOT_AUTHORITY; s++) {
+		const knot_pktsection_t *sec = knot_pkt_section(pkt, s);
+		for (uint16_t i = 0; i < sec->count; i++) {
+			uint32_t ttl = knot_pkt_rr(sec, i)->ttl;
+			low = ttl < low ? ttl : low;
+		}
+	}
+	knot_pkt_free(pkt);
+	return low == UINT32_MAX ? 0 : low;
+}
+
+/* Explain: what the cache holds for the question the forward step of
+ * d would ask for qname, keyed as start_forward() keys it. */
+static void explain_cache(const struct decision *d, const knot_dname_t *qname,
+			  uint16_t qtype, uint64_t now_ms,
+			  struct resolve_step *step)
+{
+	struct forward_request req;
+	struct cache_key key;
+	struct cache_lookup look;
+
+	if (shared_cache == NULL) {
+		return;
+	}
+	memset(&req, 0, sizeof(req));
+	if (d->kind == DECISION_RULE) {
+		const struct config_rule *rule = d->rule;
+		copy_targets(&req, rule->targets, rule->n_targets);
+		if (rule->endpoint != NULL) {
+			size_t n = rule->endpoint->n_sources;
+			req.n_sources = n < FORWARD_MAX_SOURCES ? n :
+							       FORWARD_MAX_SOURCES;
+			memcpy(req.sources, rule->endpoint->sources,
+			       req.n_sources * sizeof(req.sources[0]));
+		}
+	} else {
+		copy_targets(&req, d->upstream->targets,
+			     d->upstream->n_targets);
+		if (d->upstream->has_source) {
+			req.sources[0] = d->upstream->source;
+			req.n_sources = 1;
+		}
+	}
+	cache_key_init(&key, d->resource_id, req.targets, req.n_targets,
+		       req.sources, req.n_sources, qname, qtype, false, false);
+	cache_lookup(shared_cache, &key, now_ms, &look);
+
+	struct resolve_cache_view *cv = &step->cache;
+	cv->known = true;
+	cv->failure_cached = look.failed;
+	if (look.entry != NULL) {
+		cv->state = look.state == CACHE_FRESH ? RESOLVE_CACHE_FRESH :
+							RESOLVE_CACHE_STALE;
+		cv->rcode = cache_entry_rcode(look.entry);
+		if (look.state == CACHE_FRESH) {
+			cv->ttl_left_s = entry_ttl_left(look.entry, now_ms);
+		}
+		cache_entry_unref(look.entry);
+	}
+}
+
+/* Explain: each target's health and the order the forward step would
+ * ask them in (health_order() without the random exploration). */
+static void explain_targets(const struct decision *d, uint64_t now_ms,
+			    struct resolve_step *step)
+{
+	struct health_view views[HEALTH_MAX_TARGETS];
+	const char *path = d->kind == DECISION_RULE ?
+		resolve_rule_health_path(d->rule) : d->upstream->upstream_id;
+	size_t n = step->n_targets < HEALTH_MAX_TARGETS ? step->n_targets :
+							  HEALTH_MAX_TARGETS;
+
+	for (size_t i = 0; i < n; i++) {
+		struct health_key key;
+		health_key_init(&key, &step->targets[i], path);
+		health_view_get(&key, &views[i]);
+		step->health[i] = (struct resolve_target_view){
+			.known = views[i].known,
+			.down = views[i].state == HEALTH_DOWN,
+			.measured = views[i].rtt.measured,
+			.srtt_us = views[i].rtt.srtt_us,
+			.failures = views[i].failures,
+		};
+	}
+	struct health_choice choice;
+	/* 99: never the random share of exploration, only the one due
+	 * by time, which a query now would take too. */
+	health_order(views, n, 99, now_ms, &choice);
+	step->has_health = true;
+	step->first_target = choice.n_order > 0 ? (int)choice.order[0] : -1;
+	step->explore_target = choice.explore;
+}
+
 /* Explain follows local CNAMEs the way run_steps() does, but stops where
  * a query would wait on a target. */
 int resolve_explain(const struct config *cfg, const char *vpc_id,
@@ -1032,10 +1149,10 @@ int resolve_explain(const struct config *cfg, const char *vpc_id,
 	struct wire_answer ans;
 	wire_answer_init(&ans);
 	struct decide_trace trace = { .out = out };
+	struct decision d;
 	int ret = 0;
 
 	for (size_t hops = 0; hops <= RESOLVE_MAX_CNAMES; hops++) {
-		struct decision d;
 		ret = decide_step(cfg, vpc, qname, qtype, &ans, &d, &trace);
 		if (ret != 0 || d.kind != DECISION_CNAME) {
 			break;
@@ -1054,5 +1171,14 @@ int resolve_explain(const struct config *cfg, const char *vpc_id,
 		decide_name_copy(qname, d.next_name);
 	}
 	wire_answer_clear(&ans);
+
+	/* The step that would wait on targets: its cache and targets. */
+	if (ret == 0 && out->n_steps > 0 &&
+	    (d.kind == DECISION_RULE || d.kind == DECISION_UPSTREAM)) {
+		struct resolve_step *step = &out->steps[out->n_steps - 1];
+		uint64_t now = loop_clock_ms();
+		explain_cache(&d, qname, qtype, now, step);
+		explain_targets(&d, now, step);
+	}
 	return ret;
 }

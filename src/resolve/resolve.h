@@ -116,7 +116,8 @@ struct resolve_stream_ops {
 	 * messages follow (only when multi). After a call with more false
 	 * the stream is gone. Blocks while the messages sent before are not
 	 * yet written to the client, at most RESOLVE_STREAM_WAIT_MS.
-	 * etval 0; ZG_ETIMEOUT (the client does not read) or
+	 * 
+etval 0; ZG_ETIMEOUT (the client does not read) or
 	 *         ZG_EREFUSED (the client or the daemon went away): the
 	 *         message is not sent and the stream must be ended.
 	 */
@@ -150,6 +151,31 @@ enum resolve_step_kind {
 	RESOLVE_STEP_CNAME,		/* a CNAME leads on to another name */
 };
 
+/* What the cache holds for the question of a rule or upstream step,
+ * asked with DO and CD clear (explain only). */
+enum resolve_cache_state {
+	RESOLVE_CACHE_ABSENT = 0,	/* nothing kept: the targets are asked */
+	RESOLVE_CACHE_FRESH,		/* answered from the cache */
+	RESOLVE_CACHE_STALE,		/* expired, kept for serve-stale */
+};
+
+struct resolve_cache_view {
+	bool known;			/* a cache was looked at */
+	enum resolve_cache_state state;
+	uint32_t ttl_left_s;		/* FRESH: lowest TTL a client gets */
+	uint8_t rcode;			/* FRESH, STALE: NOERROR or NXDOMAIN */
+	bool failure_cached;		/* SERVFAIL with EDE 13 now (RFC 9520) */
+};
+
+/* A target's health as the forward step sees it (health/health.h). */
+struct resolve_target_view {
+	bool known;			/* the health module has an entry */
+	bool down;			/* left out until probes bring it back */
+	bool measured;			/* srtt_us holds a sample */
+	uint32_t srtt_us;
+	uint32_t failures;		/* failed tries in a row */
+};
+
 struct resolve_step {
 	enum resolve_step_kind kind;
 	char name[KNOT_DNAME_TXT_MAXLEN + 1];	/* name resolved at this step */
@@ -158,6 +184,16 @@ struct resolve_step {
 	struct zg_addr targets[6];	/* for rules and upstreams */
 	size_t n_targets;
 	char reason[256];	/* one sentence for the operator */
+	/* Rules and upstreams, on the last step only: the cache state of
+	 * the question, each target's health, the target asked first
+	 * (index into targets; -1 when every target is down: SERVFAIL,
+	 * EDE 22, at once) and one asked beside it to see whether it
+	 * recovered (-1: none). */
+	struct resolve_cache_view cache;
+	struct resolve_target_view health[6];
+	bool has_health;
+	int first_target;
+	int explore_target;
 };
 
 struct resolve_explanation {
@@ -170,11 +206,24 @@ struct resolve_explanation {
  * Dry run of the same decision code for {vpc, name, type}: which step
  * would answer and why, following in-zone and cross-zone CNAMEs found
  * in local zones. Sends nothing. Call under rcu_read_lock() with cfg
- * from config_current().
+ * from config_current(). When a rule or default upstream would be
+ * asked, its step also tells what the cache holds for the question (a
+ * look-up of the shared cache, counted among its hits and misses) and
+ * each target's health, and which target would be asked first.
  * \retval 0, ZG_ENOENT (no such VPC), ZG_EINVAL (bad name).
  */
 int resolve_explain(const struct config *cfg, const char *vpc_id,
 		    const char *name, uint16_t qtype,
 		    struct resolve_explanation *out);
+
+struct config_rule;
+
+/*!
+ * The path under which the forward step keeps the health of a rule's
+ * targets (health/health.h): the rule's endpoint, or the rule itself
+ * without one. For readers of that state (explain, the API). Pointer
+ * into rule.
+ */
+const char *resolve_rule_health_path(const struct config_rule *rule);
 
 #endif

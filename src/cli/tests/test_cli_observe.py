@@ -125,15 +125,14 @@ def test_stats_of_one_rule_names_it_and_shows_target_health(api):
                         "sent": 3, "answered": 2, "timeouts": 1,
                         "changed_unix_s": 0}
     rule = counters("id", "rule-1", 1, {"NOERROR": 1}, {4: 1}, 900)
-    rule["quarantined"] = False
     api.route("GET", "/v1/rules/rule-1/stats",
               {"rule": rule, "targets": [target]})
     r = api.run("stats", "--rule", "to-idc")
     assert r.returncode == 0, r.stderr
     assert api.sent()[-1] == ("GET", "/v1/rules/rule-1/stats", None)
     lines = r.stdout.splitlines()
-    assert "id:          rule-1" in lines
-    assert "quarantined: false" in lines
+    assert "id:       rule-1" in lines
+    assert "queries:  1" in lines
     assert lines[-2] == (
         "TARGET         STATE  SRTT   SENT  ANSWERED  TIMEOUTS  ANSWERS  "
         "NOERROR  NXDOMAIN  P50     P99")
@@ -147,3 +146,45 @@ def test_stats_of_an_unknown_rule_fails(api):
     r = api.run("stats", "--rule", "nope")
     assert r.returncode == 1
     assert "nope" in r.stderr
+
+
+def test_explain_prints_cache_and_target_health(api):
+    health = [{"address": "192.0.2.53:53", "state": "down", "srtt_ms": None,
+               "failures_in_a_row": 3},
+              {"address": "192.0.2.54:53", "state": "up", "srtt_ms": 0.42,
+               "failures_in_a_row": 0}]
+    api.route("POST", "/v1/explain", {"vpc": "vpc-1", "steps": [{
+        "step": "rule", "name": "h.corp.example.", "resource": "rule-1",
+        "matched": "corp.example.",
+        "targets": ["192.0.2.53:53", "192.0.2.54:53"],
+        "reason": "rule-1 is the longest match",
+        "cache": {"state": "fresh", "ttl_left_s": 287, "rcode": "NOERROR",
+                  "failure_cached": False},
+        "targets_health": health, "target": health[1], "explore": None,
+        "all_targets_down": False}]})
+    r = api.run("explain", "--vpc", "vpc-1", "h.corp.example")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.endswith(
+        "     reason:   rule-1 is the longest match\n"
+        "     cache:    fresh NOERROR, 287 s left\n"
+        "     asks:     192.0.2.54:53 up, srtt 0.4 ms\n"
+        "     health:   192.0.2.53:53 down, 3 failures in a row\n"
+        "               192.0.2.54:53 up, srtt 0.4 ms\n")
+
+
+def test_explain_says_when_every_target_is_down(api):
+    health = [{"address": "192.0.2.53:53", "state": "down", "srtt_ms": 1.5,
+               "failures_in_a_row": 4}]
+    api.route("POST", "/v1/explain", {"vpc": "vpc-1", "steps": [{
+        "step": "rule", "name": "h.corp.example.", "resource": "rule-1",
+        "matched": "corp.example.", "targets": ["192.0.2.53:53"],
+        "reason": "rule-1 is the longest match",
+        "cache": {"state": "absent", "ttl_left_s": None, "rcode": None,
+                  "failure_cached": True},
+        "targets_health": health, "target": None, "explore": None,
+        "all_targets_down": True}]})
+    r = api.run("explain", "--vpc", "vpc-1", "h.corp.example")
+    assert r.returncode == 0, r.stderr
+    assert ("     cache:    absent; a failure is cached: SERVFAIL (EDE 13)\n"
+            "     asks:     nobody: every target is down, SERVFAIL "
+            "(EDE 22)\n") in r.stdout
