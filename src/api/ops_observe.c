@@ -12,12 +12,12 @@
 #include <urcu.h>
 
 #include "common/error.h"
-#include "common/loop.h"
 #include "config/config.h"
 #include "config/publish.h"
 #include "health/health.h"
 #include "lint/lint.h"
 #include "querylog/querylog.h"
+#include "resolve/resolve.h"
 #include "stats/stats.h"
 
 /*
@@ -267,10 +267,7 @@ static json_t *rule_targets_json(const char *rule_id)
 		struct stats_counters c;
 		counters_of(STATS_TARGET, addr, &c);
 		json_t *item = counters_json("target", addr, &c);
-		/* The health path of a rule's targets is its endpoint
-		 * (forward.h, path_id). */
-		const char *path = rule->endpoint != NULL ?
-			rule->endpoint->endpoint_id : rule->rule_id;
+		const char *path = resolve_rule_health_path(rule);
 		if (item != NULL) {
 			json_object_set_new(item, "health",
 					    health_json(&rule->targets[i],
@@ -302,14 +299,11 @@ int api_rule_stats(struct api_req *r, const struct api_args *a, json_t **out)
 	counters_of(STATS_RULE, a->id, &c);
 	json_t *counters = counters_json("id", a->id, &c);
 	json_t *targets = rule_targets_json(a->id);
-	struct health_quarantine_view q;
-	health_quarantine_get(a->id, loop_clock_ms(), &q);
 	if (counters == NULL || targets == NULL) {
 		json_decref(counters);
 		json_decref(targets);
 		return api_fail_at(r, 500, NULL, "out of memory");
 	}
-	json_object_set_new(counters, "quarantined", json_boolean(q.quarantined));
 	*out = json_pack("{so so}", "rule", counters, "targets", targets);
 	return *out != NULL ? 0 : api_fail_at(r, 500, NULL, "out of memory");
 }
