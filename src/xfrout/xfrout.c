@@ -73,6 +73,11 @@ struct xfr_req {
 	char source[ZG_ADDR_STRLEN];
 };
 
+static bool is_transfer(const struct xfr_req *r)
+{
+	return r->qtype == KNOT_RRTYPE_AXFR || r->qtype == KNOT_RRTYPE_IXFR;
+}
+
 static void req_log(const struct xfr_req *r, enum zg_log_level level,
 		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -91,8 +96,10 @@ static void req_log(const struct xfr_req *r, enum zg_log_level level,
 	snprintf(fields, sizeof(fields), "zone_id=%s vpc_id=%s remote=%s",
 		 r->zone_id[0] != '\0' ? r->zone_id : "-",
 		 r->job->has_vpc ? r->job->vpc_id : "-", r->source);
-	zg_log(level, "xfrout", fields, "%s %s: %s",
-	       r->qtype == KNOT_RRTYPE_IXFR ? "IXFR" : "AXFR", r->qname, text);
+	char type[16] = "?";
+	knot_rrtype_to_string(r->qtype, type, sizeof(type));
+	zg_log(level, "xfrout", fields, "%s %s%s: %s", type, r->qname,
+	       is_transfer(r) ? "" : " (signed query)", text);
 }
 
 /*
@@ -389,6 +396,41 @@ static int build_answer(struct xfr_req *r, struct xfr_answer *a,
 	return ret;
 }
 
+/*
+ * A signed query that is no transfer: what a secondary sends to check
+ * the SOA before it transfers. It gets the same checks as a transfer and
+ * the SOA, signed; other signed queries are refused (the query path
+ * cannot sign its answers).
+ */
+static void serve_signed_query(struct xfr_req *r)
+{
+	struct xfr_answer a = { 0 };
+	uint32_t serial = 0;
+	int ret = ZG_EREFUSED;
+	if (r->qtype == KNOT_RRTYPE_SOA) {
+		ret = served_serial(r, &serial);
+		if (ret == 0) {
+			ret = render(r, XFR_FORM_SOA, serial, NULL, &a);
+		}
+	}
+	if (ret == ZG_EREFUSED) {
+		send_error(r, KNOT_RCODE_REFUSED, EDE_NOT_SUPPORTED,
+			   "signed queries are answered for a zone's SOA only");
+		return;
+	}
+	if (ret != 0) {
+		req_log(r, ZG_LOG_WARNING, "cannot answer: %s; answered SERVFAIL",
+			zg_strerror(ret));
+		send_error(r, KNOT_RCODE_SERVFAIL, EDE_OTHER, NULL);
+		return;
+	}
+	if (send_answer(r, &a) == 0) {
+		req_log(r, ZG_LOG_DEBUG, "answered serial %" PRIu32 ", signed",
+			serial);
+	}
+	xfr_answer_clear(&a);
+}
+
 static void serve(struct xfr_req *r)
 {
 	struct xfr_answer a = { 0 };
@@ -476,8 +518,13 @@ static void handle_job(struct xfrout *x, const struct job *job)
 			   job->vpc_id);
 		goto out;
 	}
-	if (check_policy(&r) == 0) {
+	if (check_policy(&r) != 0) {
+		goto out;
+	}
+	if (is_transfer(&r)) {
 		serve(&r);
+	} else {
+		serve_signed_query(&r);
 	}
 out:
 	zone_handle_unref(r.handle);
