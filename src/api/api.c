@@ -48,6 +48,7 @@ enum route_kind {
 	ROUTE_RESTORE,
 	ROUTE_CACHE_FLUSH,
 	ROUTE_CACHE_STATS,
+	ROUTE_VPN_STATUS,	/* waits for the VPN manager: no transaction */
 };
 
 struct route {
@@ -104,6 +105,17 @@ static const struct collection collections[] = {
 	  api_tsig_update, api_tsig_delete },
 	{ "inbound", api_inbound_list, api_inbound_create, api_inbound_get,
 	  api_inbound_update, api_inbound_delete },
+	{ "vpn-gateways", api_vpn_gateway_list, api_vpn_gateway_create,
+	  api_vpn_gateway_get, api_vpn_gateway_update,
+	  api_vpn_gateway_delete },
+	{ "customer-gateways", api_customer_gateway_list,
+	  api_customer_gateway_create, api_customer_gateway_get,
+	  api_customer_gateway_update, api_customer_gateway_delete },
+	{ "ipsec-connections", api_ipsec_connection_list,
+	  api_ipsec_connection_create, api_ipsec_connection_get,
+	  api_ipsec_connection_update, api_ipsec_connection_delete },
+	{ "vpn-routes", api_vpn_route_list, api_vpn_route_create,
+	  api_vpn_route_get, api_vpn_route_update, api_vpn_route_delete },
 };
 
 static void set_op(struct route *rt, api_op op, bool write, int ok_status)
@@ -234,6 +246,41 @@ static int route_sub(const char *m, char **seg, size_t n,
 	return 0;
 }
 
+/* /v1/ipsec-connections/{id}/status|psk|initiate|terminate and
+ * /peer-config/{format}. */
+static int route_connection_sub(const char *m, char **seg, size_t n,
+				struct route *rt, struct api_args *args)
+{
+	static const struct {
+		const char *name;
+		const char *method;
+		api_op op;
+		bool write;
+	} subs[] = {
+		{ "psk", "GET", api_ipsec_connection_psk, false },
+		{ "initiate", "POST", api_ipsec_connection_initiate, true },
+		{ "terminate", "POST", api_ipsec_connection_terminate, true },
+	};
+	args->id = seg[2];
+	if (n == 4 && is(seg[3], "status")) {
+		rt->kind = ROUTE_VPN_STATUS;
+		rt->ok_status = 200;
+		return is(m, "GET") ? 0 : ZG_EINVAL;
+	}
+	if (n == 5 && is(seg[3], "peer-config")) {
+		args->sub_id = seg[4];
+		set_op(rt, api_ipsec_connection_peer_config, false, 200);
+		return is(m, "GET") ? 0 : ZG_EINVAL;
+	}
+	for (size_t i = 0; n == 4 && i < sizeof(subs) / sizeof(*subs); i++) {
+		if (is(seg[3], subs[i].name)) {
+			set_op(rt, subs[i].op, subs[i].write, 200);
+			return is(m, subs[i].method) ? 0 : ZG_EINVAL;
+		}
+	}
+	return ZG_ENOENT;
+}
+
 static int route_collection(const char *m, char **seg, size_t n,
 			    const struct collection *c, struct route *rt,
 			    struct api_args *args)
@@ -272,6 +319,9 @@ static int route_collection(const char *m, char **seg, size_t n,
 	}
 	if (is(c->name, "zones") || is(c->name, "rules")) {
 		return route_sub(m, seg, n, c->name, rt, args);
+	}
+	if (is(c->name, "ipsec-connections")) {
+		return route_connection_sub(m, seg, n, rt, args);
 	}
 	return ZG_ENOENT;
 }
@@ -379,6 +429,11 @@ static int route(const char *m, char **seg, size_t n, struct route *rt,
 	}
 	if (is(seg[1], "upstreams")) {
 		return route_upstreams(m, seg, n, rt, args);
+	}
+	if (n == 2 && is(seg[1], "vpn-status")) {
+		rt->kind = ROUTE_VPN_STATUS;
+		rt->ok_status = 200;
+		return is(m, "GET") ? 0 : ZG_EINVAL;
 	}
 	if (n == 3 && is(seg[1], "cache")) {
 		return route_cache(m, seg[2], rt);
@@ -627,6 +682,8 @@ static int dispatch(struct api_req *r, const struct route *rt,
 		return api_cache_flush(r, body, out);
 	case ROUTE_CACHE_STATS:
 		return api_cache_stats(r, out);
+	case ROUTE_VPN_STATUS:
+		return api_vpn_status(r, args, out);
 	case ROUTE_OP:
 		break;
 	}

@@ -39,4 +39,11 @@ struct xfr_service;
  *  answers 500. Thread-safe. */
 void api_set_xfr(struct api_server *api, struct xfr_service *xfr);
 
+struct vpn_manager;
+
+/*! Lets the API reach the VPN manager (tunnel status, and a nudge after
+ *  each change of a VPN resource). Call once, right after api_start();
+ *  until then status requests answer 500. Thread-safe. */
+void api_set_vpn(struct api_server *api, struct vpn_manager *vpn);
+
 #endif

@@ -322,4 +322,61 @@ int api_zone_import_create(struct api_req *r, const struct api_args *a,
 int api_cache_flush(struct api_req *r, json_t *body, json_t **out);
 int api_cache_stats(struct api_req *r, json_t **out);
 
+/* The VPN (ops_vpn.c): gateways, customer gateways, IPsec connections,
+ * routes and the tunnels' status. */
+int api_vpn_gateway_list(struct api_req *r, const struct api_args *a,
+			 json_t **out);
+int api_vpn_gateway_get(struct api_req *r, const struct api_args *a,
+			json_t **out);
+int api_vpn_gateway_create(struct api_req *r, const struct api_args *a,
+			   json_t **out);
+int api_vpn_gateway_update(struct api_req *r, const struct api_args *a,
+			   json_t **out);
+int api_vpn_gateway_delete(struct api_req *r, const struct api_args *a,
+			   json_t **out);
+int api_customer_gateway_list(struct api_req *r, const struct api_args *a,
+			      json_t **out);
+int api_customer_gateway_get(struct api_req *r, const struct api_args *a,
+			     json_t **out);
+int api_customer_gateway_create(struct api_req *r, const struct api_args *a,
+				json_t **out);
+int api_customer_gateway_update(struct api_req *r, const struct api_args *a,
+				json_t **out);
+int api_customer_gateway_delete(struct api_req *r, const struct api_args *a,
+				json_t **out);
+int api_ipsec_connection_list(struct api_req *r, const struct api_args *a,
+			      json_t **out);
+int api_ipsec_connection_get(struct api_req *r, const struct api_args *a,
+			     json_t **out);
+int api_ipsec_connection_create(struct api_req *r, const struct api_args *a,
+				json_t **out);
+int api_ipsec_connection_update(struct api_req *r, const struct api_args *a,
+				json_t **out);
+int api_ipsec_connection_delete(struct api_req *r, const struct api_args *a,
+				json_t **out);
+/*! POST .../initiate and .../terminate: enable or disable. */
+int api_ipsec_connection_initiate(struct api_req *r, const struct api_args *a,
+				  json_t **out);
+int api_ipsec_connection_terminate(struct api_req *r,
+				   const struct api_args *a, json_t **out);
+/*! GET .../psk: the one place the pre-shared key is shown. */
+int api_ipsec_connection_psk(struct api_req *r, const struct api_args *a,
+			     json_t **out);
+/*! GET .../peer-config/{format}: a->sub_id is the format. */
+int api_ipsec_connection_peer_config(struct api_req *r,
+				     const struct api_args *a, json_t **out);
+int api_vpn_route_list(struct api_req *r, const struct api_args *a,
+		       json_t **out);
+int api_vpn_route_get(struct api_req *r, const struct api_args *a,
+		      json_t **out);
+int api_vpn_route_create(struct api_req *r, const struct api_args *a,
+			 json_t **out);
+int api_vpn_route_update(struct api_req *r, const struct api_args *a,
+			 json_t **out);
+int api_vpn_route_delete(struct api_req *r, const struct api_args *a,
+			 json_t **out);
+/*! GET /v1/vpn-status, or .../ipsec-connections/{id}/status when a->id
+ *  is set; outside any transaction (it waits for the VPN manager). */
+int api_vpn_status(struct api_req *r, const struct api_args *a, json_t **out);
+
 #endif
