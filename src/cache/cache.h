@@ -299,6 +299,10 @@ enum cache_join {
  *                of a rule is pending and client is one of its targets
  *                (same IP), the question has come back to zonegate:
  *                CACHE_JOIN_LOOP.
+ * \param from_outside  the query came through an inbound endpoint (from
+ *                outside the VPCs): joining a rule's flight is then a
+ *                loop whatever its source (the rule's target may have
+ *                handed it to another resolver that forwards to us).
  * \param loop    the caller's loop; cb runs there with arg.
  * \param waiter  receives the handle for cache_waiter_cancel() (LEAD and
  *                WAIT), else NULL.
@@ -308,7 +312,8 @@ enum cache_join {
  */
 int cache_flight_join(struct cache *cache, const struct cache_key *key,
 		      const struct cache_flight_owner *owner,
-		      const struct zg_addr *client, struct loop *loop,
+		      const struct zg_addr *client, bool from_outside,
+		      struct loop *loop,
 		      cache_deliver_cb cb, void *arg,
 		      struct cache_waiter **waiter,
 		      struct cache_flight **flight, enum cache_join *how);

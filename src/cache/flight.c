@@ -124,12 +124,19 @@ static void flight_unlink(struct cache_flight_shard *shard,
 	flight->next = NULL;
 }
 
-/* True when client is one of the rule's targets: its question came back
- * to us (directly, or through a resolver that forwards to us). */
+/* True when the question came back to us: from one of the rule's
+ * targets, or through an inbound endpoint (a resolver on premises that
+ * the target handed it to forwards to us). */
 static bool came_back(const struct cache_flight *flight,
-		      const struct zg_addr *client)
+		      const struct zg_addr *client, bool from_outside)
 {
-	if (!flight->is_rule || client == NULL) {
+	if (!flight->is_rule) {
+		return false;
+	}
+	if (from_outside) {
+		return true;
+	}
+	if (client == NULL) {
 		return false;
 	}
 	for (size_t i = 0; i < flight->n_targets; i++) {
@@ -178,8 +185,8 @@ static struct cache_flight *flight_new(struct cache *cache, uint64_t hash,
 
 int cache_flight_join(struct cache *cache, const struct cache_key *key,
 		      const struct cache_flight_owner *owner,
-		      const struct zg_addr *client, struct loop *loop,
-		      cache_deliver_cb cb, void *arg,
+		      const struct zg_addr *client, bool from_outside,
+		      struct loop *loop, cache_deliver_cb cb, void *arg,
 		      struct cache_waiter **waiter,
 		      struct cache_flight **flight, enum cache_join *how)
 {
@@ -201,7 +208,7 @@ int cache_flight_join(struct cache *cache, const struct cache_key *key,
 	struct cache_flight *post_abort = NULL;
 	pthread_mutex_lock(&shard->lock);
 	struct cache_flight *f = flight_find(shard, hash, key);
-	if (f != NULL && came_back(f, client)) {
+	if (f != NULL && came_back(f, client, from_outside)) {
 		*how = CACHE_JOIN_LOOP;
 		if (!f->abort_posted) {
 			f->abort_posted = true;

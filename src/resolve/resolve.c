@@ -107,6 +107,7 @@ struct rq {
 	struct cache_waiter *waiter;
 	struct cache_entry *stale;
 	struct loop_timer timer;
+	bool via_inbound;		/* came to an inbound endpoint */
 };
 
 /*
@@ -755,7 +756,7 @@ static void wait_for_answer(struct rq *rq, const struct forward_request *req,
 	struct cache_flight *flight = NULL;
 	enum cache_join how = CACHE_JOIN_WAIT;
 	int ret = cache_flight_join(ctx->cache, &rq->key, &owner, &rq->source,
-				    ctx->loop, rq_deliver, rq, &rq->waiter,
+				    rq->via_inbound, ctx->loop, rq_deliver, rq, &rq->waiter,
 				    &flight, &how);
 	if (ret != 0 || how != CACHE_JOIN_LEAD) {
 		free(fetch);
@@ -960,6 +961,22 @@ static int parse_query(struct rq *rq, const uint8_t *wire, size_t len,
 	return -1;
 }
 
+/* True when local is a listener of an inbound endpoint: the query comes
+ * from outside the VPCs, and may be one of our own coming back. */
+static bool arrived_inbound(const struct config *cfg,
+			    const struct zg_addr *local)
+{
+	for (size_t i = 0; local != NULL && i < cfg->n_inbounds; i++) {
+		const struct config_inbound *in = &cfg->inbounds[i];
+		for (size_t k = 0; k < in->n_listeners; k++) {
+			if (addr_equal(&in->listeners[k], local)) {
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
 int resolve_query(struct resolve_ctx *ctx, const uint8_t *wire, size_t len,
 		  const struct zg_addr *local, const struct zg_addr *source,
 		  bool tcp, resolve_reply_cb cb, void *arg)
@@ -1010,6 +1027,7 @@ int resolve_query(struct resolve_ctx *ctx, const uint8_t *wire, size_t len,
 		return 0;
 	}
 	snprintf(rq->vpc_id, sizeof(rq->vpc_id), "%s", vpc->vpc_id);
+	rq->via_inbound = arrived_inbound(cfg, local);
 	decide_name_copy(rq->name, knot_pkt_qname(rq->query));
 	run_steps(rq, cfg, vpc);
 	rcu_read_unlock();

@@ -92,12 +92,12 @@ static void test_identical_questions_join_one_flight(void **state)
 	enum cache_join how;
 
 	assert_int_equal(cache_flight_join(cache, &key, &owner,
-					   addr("10.1.0.10", 2), loop,
+					   addr("10.1.0.10", 2), false, loop,
 					   deliver, &a, &wa, &fa, &how), 0);
 	assert_int_equal(how, CACHE_JOIN_LEAD);
 	assert_non_null(fa);
 	assert_int_equal(cache_flight_join(cache, &key, &owner,
-					   addr("10.1.0.11", 3), loop,
+					   addr("10.1.0.11", 3), false, loop,
 					   deliver, &b, &wb, &fb, &how), 0);
 	assert_int_equal(how, CACHE_JOIN_WAIT);
 	assert_null(fb);
@@ -116,7 +116,7 @@ static void test_identical_questions_join_one_flight(void **state)
 	/* Completed: the next question leads a new flight. */
 	struct got c = { 0 };
 	assert_int_equal(cache_flight_join(cache, &key, &owner,
-					   addr("10.1.0.10", 2), loop,
+					   addr("10.1.0.10", 2), false, loop,
 					   deliver, &c, &wa, &fa, &how), 0);
 	assert_int_equal(how, CACHE_JOIN_LEAD);
 	cache_flight_complete(cache, fa, &out);
@@ -142,9 +142,9 @@ static void test_cancelled_waiter_hears_nothing(void **state)
 	struct cache_flight *fa, *fb;
 	enum cache_join how;
 
-	assert_int_equal(cache_flight_join(cache, &key, &owner, NULL, loop,
+	assert_int_equal(cache_flight_join(cache, &key, &owner, NULL, false, loop,
 					   deliver, &a, &wa, &fa, &how), 0);
-	assert_int_equal(cache_flight_join(cache, &key, &owner, NULL, loop,
+	assert_int_equal(cache_flight_join(cache, &key, &owner, NULL, false, loop,
 					   deliver, &b, &wb, &fb, &how), 0);
 	/* The leader's own query may go too: the flight goes on. */
 	cache_waiter_cancel(wa);
@@ -178,9 +178,9 @@ static void test_waiter_of_another_loop_gets_it_there(void **state)
 	struct cache_flight *fa, *fb;
 	enum cache_join how;
 
-	assert_int_equal(cache_flight_join(cache, &key, &owner, NULL, mine,
+	assert_int_equal(cache_flight_join(cache, &key, &owner, NULL, false, mine,
 					   deliver, &a, &wa, &fa, &how), 0);
-	assert_int_equal(cache_flight_join(cache, &key, &owner, NULL, other,
+	assert_int_equal(cache_flight_join(cache, &key, &owner, NULL, false, other,
 					   deliver, &b, &wb, &fb, &how), 0);
 	assert_int_equal(how, CACHE_JOIN_WAIT);
 
@@ -221,18 +221,18 @@ static void test_question_from_rules_target_is_a_loop(void **state)
 	enum cache_join how;
 
 	assert_int_equal(cache_flight_join(cache, &key, &owner,
-					   addr("10.1.0.10", 2), loop,
+					   addr("10.1.0.10", 2), false, loop,
 					   deliver, &a, &w, &f, &how), 0);
 	l.flight = f;
 	/* Another client joins; the rule's target asking back is the
 	 * loop, and nothing of it joins. */
 	assert_int_equal(cache_flight_join(cache, &key, &owner,
-					   addr("10.1.0.11", 3), loop,
+					   addr("10.1.0.11", 3), false, loop,
 					   deliver, &b, &w, &f, &how), 0);
 	assert_int_equal(how, CACHE_JOIN_WAIT);
 	struct zg_addr back = *addr("192.0.2.99", 3);
 	addr_set_port(&back, 40000);
-	assert_int_equal(cache_flight_join(cache, &key, &owner, &back, loop,
+	assert_int_equal(cache_flight_join(cache, &key, &owner, &back, false, loop,
 					   deliver, &c, &w, &f, &how), 0);
 	assert_int_equal(how, CACHE_JOIN_LOOP);
 	assert_null(w);
@@ -253,6 +253,40 @@ static void test_question_from_rules_target_is_a_loop(void **state)
 	cache_free(cache);
 }
 
+static void test_question_through_inbound_endpoint_is_a_loop(void **state)
+{
+	struct cache *cache = cache_new(NULL);
+	struct loop *loop = loop_new();
+	struct leader l = { .cache = cache };
+	struct cache_flight_owner owner;
+	owner_for(&owner, loop, &l);
+	struct cache_key key;
+	key_for(&key, "x.loop.example.");
+	struct got a = { 0 }, b = { 0 };
+	struct cache_waiter *w;
+	struct cache_flight *f;
+	enum cache_join how;
+
+	assert_int_equal(cache_flight_join(cache, &key, &owner,
+					   addr("10.1.0.10", 2), false, loop,
+					   deliver, &a, &w, &f, &how), 0);
+	l.flight = f;
+	/* Not the target's address: another resolver on premises that
+	 * forwards to our inbound endpoint. */
+	assert_int_equal(cache_flight_join(cache, &key, &owner,
+					   addr("192.0.2.10", 3), true, loop,
+					   deliver, &b, &w, &f, &how), 0);
+	assert_int_equal(how, CACHE_JOIN_LOOP);
+
+	assert_int_equal(loop_post(loop, stop_post, loop), 0);
+	assert_int_equal(loop_run(loop), 0);
+	assert_int_equal(l.aborts, 1);
+	assert_int_equal(a.kind, CACHE_OUT_LOOP);
+	assert_int_equal(b.calls, 0);
+	loop_free(loop);
+	cache_free(cache);
+}
+
 static void test_upstream_flight_is_never_a_loop(void **state)
 {
 	struct cache *cache = cache_new(NULL);
@@ -268,10 +302,10 @@ static void test_upstream_flight_is_never_a_loop(void **state)
 	struct cache_flight *fa, *fb;
 	enum cache_join how;
 
-	assert_int_equal(cache_flight_join(cache, &key, &owner, NULL, loop,
+	assert_int_equal(cache_flight_join(cache, &key, &owner, NULL, false, loop,
 					   deliver, &a, &w, &fa, &how), 0);
 	assert_int_equal(cache_flight_join(cache, &key, &owner,
-					   addr("192.0.2.99", 2), loop,
+					   addr("192.0.2.99", 2), true, loop,
 					   deliver, &b, &w, &fb, &how), 0);
 	assert_int_equal(how, CACHE_JOIN_WAIT);
 	struct cache_outcome out = { .kind = CACHE_OUT_FAILED };
@@ -325,6 +359,7 @@ int main(void)
 		cmocka_unit_test(test_cancelled_waiter_hears_nothing),
 		cmocka_unit_test(test_waiter_of_another_loop_gets_it_there),
 		cmocka_unit_test(test_question_from_rules_target_is_a_loop),
+		cmocka_unit_test(test_question_through_inbound_endpoint_is_a_loop),
 		cmocka_unit_test(test_upstream_flight_is_never_a_loop),
 		cmocka_unit_test(test_quarantine_doubles_and_ends),
 	};

@@ -140,19 +140,21 @@ def test_bc23d_cached_nodata_soa_ttl_counts_down(baseline, op1, query):
 
 # ---- BC-11 B ----------------------------------------------------------
 
-def reflect(query_msg, entry):
-    """The reflector: re-sends every query to zonegate from its own
-    address and relays what comes back (or nothing)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind((A.REFLECTOR, 0))
-        s.settimeout(scaled(3))
-        s.sendto(query_msg.to_wire(), (A.ZG, 53))
-        try:
-            reply = dns.message.from_wire(s.recv(4096))
-        except (socket.timeout, OSError, dns.exception.DNSException):
-            return "drop"
-    reply.id = query_msg.id
-    return reply
+def reflector_to(server, source):
+    """A reflector's handler: re-sends every query to zonegate's server
+    address from source and relays what comes back (or nothing)."""
+    def reflect(query_msg, entry):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.bind((source, 0))
+            s.settimeout(scaled(3))
+            s.sendto(query_msg.to_wire(), (server, 53))
+            try:
+                reply = dns.message.from_wire(s.recv(4096))
+            except (socket.timeout, OSError, dns.exception.DNSException):
+                return "drop"
+        reply.id = query_msg.id
+        return reply
+    return reflect
 
 
 def rss_kib(pid):
@@ -166,7 +168,7 @@ def rss_kib(pid):
 @pytest.fixture
 def reflector(baseline, cli, fake_upstream):
     refl = fake_upstream("REFLECTOR", [A.REFLECTOR])
-    refl.set_handler(reflect)
+    refl.set_handler(reflector_to(A.ZG, A.REFLECTOR))
     # The reflector reaches zonegate as a client of vpc-a, as an
     # inbound path from on-premises would.
     cli("vpc", "update", baseline.vpc["a"], "--add-cidr",
@@ -228,3 +230,22 @@ def test_bc11b_quarantine_ends_when_loop_is_gone(reflector, baseline,
         time.sleep(1)
     expect(r, aa=False, answer=["x.loop.example. <=60 A 192.0.2.1"])
     assert api.ok("GET", "/v1/cache/stats")["quarantined_rules"] == 0
+
+
+def test_bc11b_loop_through_inbound_endpoint(baseline, cli, fake_upstream,
+                                            query):
+    """The target hands the question to another resolver on premises
+    (here: it sends from 192.0.2.10), which forwards it to zonegate's
+    inbound endpoint: not the target's address, still the loop."""
+    refl = fake_upstream("REFLECTOR", [A.REFLECTOR])
+    refl.set_handler(reflector_to(A.ZG3, A.PRI))
+    cli("inbound", "create", "in-a", "--vpc", baseline.vpc["a"],
+        "--listen", A.ZG3, "--allow", "192.0.2.0/24")
+    rule_id = baseline.make_rule("rrefl", "loop.example.",
+                                 [A.REFLECTOR])["id"]
+
+    r = query("x.loop.example.", timeout=scaled(10))
+    expect(r, "SERVFAIL", aa=False, answer=[], ede=0)
+    assert ede_list(r.msg) == [(0, "%s: forwarding loop" % rule_id)]
+    time.sleep(2)
+    assert len(refl.queries(name="x.loop.example.")) == 1, refl.summary()
