@@ -195,7 +195,7 @@ static int build_notify(struct xfr_notifier *n, struct target *t,
 	if (knot_dname_from_str(zone, t->zone_name, sizeof(zone)) == NULL) {
 		return ZG_EINVAL;
 	}
-	knot_pkt_t *pkt = knot_pkt_new(wire, NOTIFY_MSG_MAX, NULL);
+	knot_pkt_t *pkt = knot_pkt_new(NULL, NOTIFY_MSG_MAX, NULL);
 	if (pkt == NULL) {
 		return ZG_ENOMEM;
 	}
@@ -205,6 +205,7 @@ static int build_notify(struct xfr_notifier *n, struct target *t,
 	knot_wire_set_opcode(pkt->wire, KNOT_OPCODE_NOTIFY);
 	knot_wire_set_aa(pkt->wire);
 	*len = pkt->size;
+	memcpy(wire, pkt->wire, pkt->size);
 	knot_pkt_free(pkt);
 	if (ret != KNOT_EOK) {
 		return ZG_EINVAL;
@@ -352,11 +353,16 @@ static void read_answers(struct xfr_notifier *n, const struct pollfd *fds,
 		if (len >= KNOT_WIRE_HEADER_SIZE && knot_wire_get_qr(buf) &&
 		    knot_wire_get_id(buf) == t->msg_id &&
 		    knot_wire_get_opcode(buf) == KNOT_OPCODE_NOTIFY) {
-			bool ok = knot_wire_get_rcode(buf) ==
-				  KNOT_RCODE_NOERROR;
-			target_log(t, ok ? ZG_LOG_INFO : ZG_LOG_WARNING,
-				   ok ? "answered with NOERROR"
-				      : "answered with an error; not sent again until the zone changes");
+			uint8_t rcode = knot_wire_get_rcode(buf);
+			const knot_lookup_t *name = knot_lookup_by_id(
+				knot_rcode_names, rcode);
+			char what[128];
+			snprintf(what, sizeof(what), "answered with %s%s",
+				 name != NULL ? name->name : "an error",
+				 rcode == KNOT_RCODE_NOERROR ? ""
+				 : "; not sent again until the zone changes");
+			target_log(t, rcode == KNOT_RCODE_NOERROR
+				   ? ZG_LOG_INFO : ZG_LOG_WARNING, what);
 			t->next_ms = UINT64_MAX;	/* done */
 		}
 	}
