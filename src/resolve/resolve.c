@@ -874,7 +874,10 @@ static int service_kind(const knot_pkt_t *pkt)
 		kind = RESOLVE_SERVICE_UPDATE;
 	} else if (opcode == KNOT_OPCODE_QUERY && knot_wire_get_qdcount(pkt->wire) == 1 &&
 		   (knot_pkt_qtype(pkt) == KNOT_RRTYPE_AXFR ||
-		    knot_pkt_qtype(pkt) == KNOT_RRTYPE_IXFR)) {
+		    knot_pkt_qtype(pkt) == KNOT_RRTYPE_IXFR ||
+		    pkt->tsig_rr != NULL)) {
+		/* A signed query wants a signed answer (RFC 8945 section
+		 * 5.3): secondaries sign their SOA checks. */
 		kind = RESOLVE_SERVICE_XFR;
 	}
 	return kind >= 0 && services[kind].fn != NULL ? kind : -1;
