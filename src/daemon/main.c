@@ -25,6 +25,7 @@
 #include "querylog/querylog.h"
 #include "stats/stats.h"
 #include "store/store.h"
+#include "vpn/vpn.h"
 #include "xfr/xfr.h"
 
 #ifndef ZONEGATE_VERSION
@@ -48,6 +49,7 @@ struct daemon {
 	struct api_server *api;
 	struct xfr_service *xfr;	/* secondary zones, NOTIFY in */
 	struct zonesvc *zonesvc;	/* transfers out, dynamic updates */
+	struct vpn_manager *vpn;	/* IPsec connections in charon */
 	bool started;
 };
 
@@ -76,7 +78,8 @@ static int read_options(struct daemon *d, int argc, char **argv)
 static int make_paths_absolute(struct daemon_options *opts)
 {
 	char **paths[] = { &opts->state_path, &opts->api_socket,
-			   &opts->log_file, &opts->query_log };
+			   &opts->log_file, &opts->query_log,
+			   &opts->vici_socket };
 
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
 		if (*paths[i] == NULL) {
@@ -327,6 +330,18 @@ static int start_api(struct daemon *d)
 	return 0;
 }
 
+/* The VPN manager talks to charon in a thread of its own; routes and
+ * tunnels stay charon's, DNS workers never wait for it. */
+static int start_vpn(struct daemon *d)
+{
+	d->vpn = vpn_manager_start(d->store, d->opts.vici_socket);
+	if (d->vpn == NULL) {
+		return ZG_ENOMEM;	/* logged */
+	}
+	api_set_vpn(d->api, d->vpn);
+	return 0;
+}
+
 static void announce_start(struct daemon *d)
 {
 	char listen[2048];
@@ -378,6 +393,9 @@ static int start(struct daemon *d)
 	}
 	if (ret == 0) {
 		api_set_xfr(d->api, d->xfr);
+	}
+	if (ret == 0) {
+		ret = start_vpn(d);
 	}
 	if (ret == 0) {
 		announce_start(d);
@@ -439,6 +457,8 @@ static void stop(struct daemon *d)
 	/* After the workers: their queries waited on its flights. */
 	cache_free(d->cache);
 	stats_free();
+	/* The API, its only other user, is stopped. */
+	vpn_manager_stop(d->vpn);
 	store_close(d->store);
 	/* Zones and snapshots may still wait in call_rcu() callbacks. */
 	rcu_barrier();

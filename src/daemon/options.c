@@ -19,6 +19,7 @@ enum {
 	OPT_DNS_LISTEN,
 	OPT_API_SOCKET,
 	OPT_STATE,
+	OPT_VICI_SOCKET,
 	OPT_CACHE_SIZE,
 	OPT_CACHE_MAX_TTL,
 	OPT_CACHE_MAX_NEG_TTL,
@@ -32,6 +33,7 @@ static const struct option long_options[] = {
 	{ "dns-listen", required_argument, NULL, OPT_DNS_LISTEN },
 	{ "api-socket", required_argument, NULL, OPT_API_SOCKET },
 	{ "state", required_argument, NULL, OPT_STATE },
+	{ "vici-socket", required_argument, NULL, OPT_VICI_SOCKET },
 	{ "cache-size", required_argument, NULL, OPT_CACHE_SIZE },
 	{ "cache-max-ttl", required_argument, NULL, OPT_CACHE_MAX_TTL },
 	{ "cache-max-negative-ttl", required_argument, NULL,
@@ -62,12 +64,14 @@ int options_init(struct daemon_options *opts)
 	memset(opts, 0, sizeof(*opts));
 	opts->api_socket = strdup(OPTIONS_DEFAULT_API_SOCKET);
 	opts->state_path = strdup(OPTIONS_DEFAULT_STATE);
+	opts->vici_socket = strdup(OPTIONS_DEFAULT_VICI_SOCKET);
 	opts->log_level = ZG_LOG_NOTICE;
 	opts->cache_max_ttl = -1;
 	opts->cache_max_neg_ttl = -1;
 	opts->cache_min_ttl = -1;
 	opts->cache_min_neg_ttl = -1;
-	if (opts->api_socket == NULL || opts->state_path == NULL) {
+	if (opts->api_socket == NULL || opts->state_path == NULL ||
+	    opts->vici_socket == NULL) {
 		return ZG_ENOMEM;
 	}
 	return 0;
@@ -82,6 +86,7 @@ void options_free(struct daemon_options *opts)
 	free(opts->dns_listen);
 	free(opts->api_socket);
 	free(opts->state_path);
+	free(opts->vici_socket);
 	free(opts->log_file);
 	free(opts->query_log);
 	memset(opts, 0, sizeof(*opts));
@@ -103,6 +108,9 @@ void options_usage(FILE *out, const char *program)
 		"                           (default %s)\n"
 		"      --state PATH         state database (SQLite)\n"
 		"                           (default %s)\n"
+		"      --vici-socket PATH   charon's VICI socket, used while IPsec\n"
+		"                           connections exist (default\n"
+		"                           " OPTIONS_DEFAULT_VICI_SOCKET ")\n"
 		"  -w, --workers N          DNS worker threads (default: one per CPU)\n"
 		"  -f, --foreground         stay in the foreground\n"
 		"      --log-level LEVEL    error, warning, notice (default), info or\n"
@@ -307,6 +315,9 @@ static int apply_setting(struct daemon_options *opts, const char *key,
 	}
 	if (strcmp(key, "state") == 0) {
 		return set_path(&opts->state_path, value, err, errlen);
+	}
+	if (strcmp(key, "vici-socket") == 0) {
+		return set_path(&opts->vici_socket, value, err, errlen);
 	}
 	if (strcmp(key, "workers") == 0) {
 		return set_workers(opts, value, err, errlen);

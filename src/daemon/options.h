@@ -14,6 +14,7 @@
 
 #define OPTIONS_DEFAULT_API_SOCKET "/run/zonegate/api.sock"
 #define OPTIONS_DEFAULT_STATE "/var/lib/zonegate/state.db"
+#define OPTIONS_DEFAULT_VICI_SOCKET "/var/run/charon.vici"
 #define OPTIONS_DEFAULT_DNS_PORT 53
 #define OPTIONS_MAX_WORKERS 256
 #define OPTIONS_MAX_DNS_LISTEN 64
@@ -26,6 +27,9 @@ struct daemon_options {
 	size_t n_dns_listen;
 	char *api_socket;		/* --api-socket */
 	char *state_path;		/* --state: the SQLite file */
+	char *vici_socket;		/* --vici-socket: charon's VICI socket,
+					 * contacted only while IPsec
+					 * connections exist */
 	unsigned workers;		/* --workers; 0: one per usable CPU */
 	bool foreground;		/* --foreground */
 	enum zg_log_level log_level;	/* --log-level */
