@@ -285,4 +285,53 @@ int cmd_lint(const struct cli_ctx *ctx, const struct cmd *cmd,
 int cmd_stats(const struct cli_ctx *ctx, const struct cmd *cmd,
 	      const struct args_parsed *args);
 
+/* zonegate vpn ... (cmd_vpn.c). */
+int cmd_vpn_gateway_create(const struct cli_ctx *ctx, const struct cmd *cmd,
+			   const struct args_parsed *args);
+int cmd_vpn_gateway_list(const struct cli_ctx *ctx, const struct cmd *cmd,
+			 const struct args_parsed *args);
+int cmd_vpn_gateway_show(const struct cli_ctx *ctx, const struct cmd *cmd,
+			 const struct args_parsed *args);
+int cmd_vpn_gateway_delete(const struct cli_ctx *ctx, const struct cmd *cmd,
+			   const struct args_parsed *args);
+int cmd_vpn_cgw_create(const struct cli_ctx *ctx, const struct cmd *cmd,
+		       const struct args_parsed *args);
+int cmd_vpn_cgw_list(const struct cli_ctx *ctx, const struct cmd *cmd,
+		     const struct args_parsed *args);
+int cmd_vpn_cgw_show(const struct cli_ctx *ctx, const struct cmd *cmd,
+		     const struct args_parsed *args);
+int cmd_vpn_cgw_delete(const struct cli_ctx *ctx, const struct cmd *cmd,
+		       const struct args_parsed *args);
+int cmd_vpn_connection_create(const struct cli_ctx *ctx,
+			      const struct cmd *cmd,
+			      const struct args_parsed *args);
+int cmd_vpn_connection_update(const struct cli_ctx *ctx,
+			      const struct cmd *cmd,
+			      const struct args_parsed *args);
+int cmd_vpn_connection_list(const struct cli_ctx *ctx, const struct cmd *cmd,
+			    const struct args_parsed *args);
+int cmd_vpn_connection_show(const struct cli_ctx *ctx, const struct cmd *cmd,
+			    const struct args_parsed *args);
+int cmd_vpn_connection_delete(const struct cli_ctx *ctx,
+			      const struct cmd *cmd,
+			      const struct args_parsed *args);
+int cmd_vpn_connection_initiate(const struct cli_ctx *ctx,
+				const struct cmd *cmd,
+				const struct args_parsed *args);
+int cmd_vpn_connection_terminate(const struct cli_ctx *ctx,
+				 const struct cmd *cmd,
+				 const struct args_parsed *args);
+int cmd_vpn_route_add(const struct cli_ctx *ctx, const struct cmd *cmd,
+		      const struct args_parsed *args);
+int cmd_vpn_route_list(const struct cli_ctx *ctx, const struct cmd *cmd,
+		       const struct args_parsed *args);
+int cmd_vpn_route_show(const struct cli_ctx *ctx, const struct cmd *cmd,
+		       const struct args_parsed *args);
+int cmd_vpn_route_delete(const struct cli_ctx *ctx, const struct cmd *cmd,
+			 const struct args_parsed *args);
+int cmd_vpn_download(const struct cli_ctx *ctx, const struct cmd *cmd,
+		     const struct args_parsed *args);
+int cmd_vpn_status(const struct cli_ctx *ctx, const struct cmd *cmd,
+		   const struct args_parsed *args);
+
 #endif

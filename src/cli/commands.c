@@ -64,6 +64,46 @@ static const struct args_opt UPSTREAM_SET_OPTS[] = {
 	{ "vpc", true }, { "source", true }, { NULL, false },
 };
 
+static const struct args_opt VPN_GATEWAY_OPTS[] = {
+	{ "vpc", true }, { "public-ip", true }, { "local-subnet", true },
+	{ NULL, false },
+};
+static const struct args_opt VPN_CGW_OPTS[] = {
+	{ "ip", true }, { NULL, false },
+};
+/* create takes every option; update all but the two gateways. */
+static const struct args_opt VPN_CONNECTION_OPTS[] = {
+	{ "gateway", true }, { "customer-gateway", true },
+	{ "local-subnet", true }, { "remote-subnet", true }, { "psk", true },
+	{ "ike-version", true }, { "ike-mode", true },
+	{ "ike-encryption", true }, { "ike-integrity", true },
+	{ "ike-dh-group", true }, { "ike-lifetime", true },
+	{ "esp-encryption", true }, { "esp-integrity", true },
+	{ "esp-pfs", true }, { "esp-lifetime", true },
+	{ "dpd-interval", true }, { "allow-weak-crypto", false },
+	{ "disabled", false }, { NULL, false },
+};
+static const struct args_opt VPN_CONNECTION_UPDATE_OPTS[] = {
+	{ "name", true }, { "local-subnet", true }, { "remote-subnet", true },
+	{ "psk", true }, { "ike-version", true }, { "ike-mode", true },
+	{ "ike-encryption", true }, { "ike-integrity", true },
+	{ "ike-dh-group", true }, { "ike-lifetime", true },
+	{ "esp-encryption", true }, { "esp-integrity", true },
+	{ "esp-pfs", true }, { "esp-lifetime", true },
+	{ "dpd-interval", true }, { "allow-weak-crypto", false },
+	{ "no-allow-weak-crypto", false }, { "disabled", false },
+	{ NULL, false },
+};
+static const struct args_opt VPN_SHOW_OPTS[] = {
+	{ "psk", false }, { NULL, false },
+};
+static const struct args_opt VPN_ROUTE_OPTS[] = {
+	{ "connection", true }, { NULL, false },
+};
+static const struct args_opt VPN_DOWNLOAD_OPTS[] = {
+	{ "format", true }, { "output-dir", true }, { NULL, false },
+};
+
 const struct cmd CMD_TABLE[] = {
 	{ "vpc", "create",
 	  "NAME --cidr CIDR [--cidr CIDR ...] [--listen ADDR[:PORT] ...] [--no-builtin-zones]",
@@ -233,6 +273,66 @@ const struct cmd CMD_TABLE[] = {
 	  NULL, 1, 1, cmd_inbound_show },
 	{ "inbound", "delete", "IN", "delete an inbound endpoint",
 	  NULL, 1, 1, cmd_inbound_delete },
+
+	{ "vpn gateway", "create",
+	  "NAME --vpc VPC --public-ip IP --local-subnet CIDR[,CIDR...]",
+	  "create a VPN gateway: the VPC's end of IPsec tunnels",
+	  VPN_GATEWAY_OPTS, 1, 1, cmd_vpn_gateway_create },
+	{ "vpn gateway", "list", "", "list VPN gateways",
+	  NULL, 0, 0, cmd_vpn_gateway_list },
+	{ "vpn gateway", "show", "GW", "show a VPN gateway",
+	  NULL, 1, 1, cmd_vpn_gateway_show },
+	{ "vpn gateway", "delete", "GW",
+	  "delete a VPN gateway no connection uses",
+	  NULL, 1, 1, cmd_vpn_gateway_delete },
+	{ "vpn customer-gateway", "create", "NAME --ip IP",
+	  "create a customer gateway: the on-premises end",
+	  VPN_CGW_OPTS, 1, 1, cmd_vpn_cgw_create },
+	{ "vpn customer-gateway", "list", "", "list customer gateways",
+	  NULL, 0, 0, cmd_vpn_cgw_list },
+	{ "vpn customer-gateway", "show", "CGW", "show a customer gateway",
+	  NULL, 1, 1, cmd_vpn_cgw_show },
+	{ "vpn customer-gateway", "delete", "CGW",
+	  "delete a customer gateway no connection uses",
+	  NULL, 1, 1, cmd_vpn_cgw_delete },
+	{ "vpn connection", "create",
+	  "NAME --gateway GW --customer-gateway CGW --remote-subnet CIDR[,...] [--local-subnet CIDR[,...]] [--psk KEY] [--ike-version 1|2] [--ike-mode main|aggressive] [--ike-encryption ALG] [--ike-integrity ALG] [--ike-dh-group GROUP] [--ike-lifetime S] [--esp-encryption ALG] [--esp-integrity ALG|none] [--esp-pfs GROUP|none] [--esp-lifetime S] [--dpd-interval S] [--allow-weak-crypto] [--disabled]",
+	  "create an IPsec connection (default IKEv2 aes256-sha256-modp2048); without --psk a key is generated and printed once",
+	  VPN_CONNECTION_OPTS, 1, 1, cmd_vpn_connection_create },
+	{ "vpn connection", "update",
+	  "CONN [--name NAME] [--local-subnet CIDR[,...]] [--remote-subnet CIDR[,...]] [--psk KEY] [crypto options as for create] [--allow-weak-crypto|--no-allow-weak-crypto] [--disabled]",
+	  "change an IPsec connection; subnet options replace the lists",
+	  VPN_CONNECTION_UPDATE_OPTS, 1, 1, cmd_vpn_connection_update },
+	{ "vpn connection", "list", "", "list IPsec connections",
+	  NULL, 0, 0, cmd_vpn_connection_list },
+	{ "vpn connection", "show", "CONN [--psk]",
+	  "show an IPsec connection; --psk prints only its pre-shared key",
+	  VPN_SHOW_OPTS, 1, 1, cmd_vpn_connection_show },
+	{ "vpn connection", "delete", "CONN",
+	  "delete an IPsec connection without routes",
+	  NULL, 1, 1, cmd_vpn_connection_delete },
+	{ "vpn connection", "initiate", "CONN",
+	  "enable a connection: charon brings its tunnel up and keeps it up",
+	  NULL, 1, 1, cmd_vpn_connection_initiate },
+	{ "vpn connection", "terminate", "CONN",
+	  "disable a connection: its tunnel is closed and taken out of charon",
+	  NULL, 1, 1, cmd_vpn_connection_terminate },
+	{ "vpn route", "add", "CIDR --connection CONN",
+	  "send CIDR through a connection's tunnel",
+	  VPN_ROUTE_OPTS, 1, 1, cmd_vpn_route_add },
+	{ "vpn route", "list", "", "list VPN routes",
+	  NULL, 0, 0, cmd_vpn_route_list },
+	{ "vpn route", "show", "ROUTE", "show a VPN route (id or CIDR)",
+	  NULL, 1, 1, cmd_vpn_route_show },
+	{ "vpn route", "delete", "ROUTE", "delete a VPN route (id or CIDR)",
+	  NULL, 1, 1, cmd_vpn_route_delete },
+	{ "vpn", "download",
+	  "CONN [--format swanctl|ipsec] [--output-dir DIR]",
+	  "print (or write to DIR, mode 0600) the strongSwan configuration of the on-premises end, pre-shared key included",
+	  VPN_DOWNLOAD_OPTS, 1, 1, cmd_vpn_download },
+	{ "vpn", "status", "[CONN]",
+	  "show charon's reachability and each tunnel's IKE and CHILD SAs, bytes and time up",
+	  NULL, 0, 1, cmd_vpn_status },
 
 	{ NULL, NULL, NULL, NULL, NULL, 0, 0, NULL },
 };

@@ -39,9 +39,13 @@ static void print_overview(FILE *f)
 
 static void print_noun_help(FILE *f, const char *noun)
 {
+	size_t len = strlen(noun);
+
 	fprintf(f, "usage: zonegate %s VERB ...\n\n", noun);
 	for (const struct cmd *c = CMD_TABLE; c->noun != NULL; c++) {
-		if (strcmp(c->noun, noun) == 0) {
+		/* "vpn" also lists "vpn gateway ..." and the like. */
+		if (strncmp(c->noun, noun, len) == 0 &&
+		    (c->noun[len] == 0 || c->noun[len] == ' ')) {
 			fprintf(f, "  zonegate %s %s%s%s\n      %s\n",
 				c->noun, c->verb,
 				*c->synopsis != '\0' ? " " : "", c->synopsis,
@@ -164,6 +168,14 @@ int main(int argc, char **argv)
 		return lead.help ? CLI_EXIT_OK : CLI_EXIT_USAGE;
 	}
 	noun = argv[i++];
+	/* Two-word nouns: "zonegate vpn gateway create ...". */
+	char compound[64];
+	if (i < argc && snprintf(compound, sizeof(compound), "%s %s", noun,
+				 argv[i]) < (int)sizeof(compound) &&
+	    noun_exists(compound)) {
+		noun = compound;
+		i++;
+	}
 	if (!noun_exists(noun)) {
 		fprintf(stderr, "zonegate: unknown command '%s'; see zonegate --help\n",
 			noun);
