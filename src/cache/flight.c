@@ -124,9 +124,18 @@ static void flight_unlink(struct cache_flight_shard *shard,
 	flight->next = NULL;
 }
 
-/* True when the question came back to us: from one of the rule's
+/*
+ * True when the question came back to us: from one of the rule's
  * targets, or through an inbound endpoint (a resolver on premises that
- * the target handed it to forwards to us). */
+ * the target handed it to forwards to us).
+ *
+ * LIMITATION: only a copy that arrives while the rule's own question is
+ * pending is seen; a loop slower than the whole resolution (6 s) is not
+ * found, and each query then ends with SERVFAIL at its deadline. An
+ * on-premises client asking through an inbound endpoint the very
+ * question a rule of that VPC is asking at that moment is taken for a
+ * loop, and the rule is quarantined.
+ */
 static bool came_back(const struct cache_flight *flight,
 		      const struct zg_addr *client, bool from_outside)
 {
