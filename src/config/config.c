@@ -583,9 +583,13 @@ const struct config_vpc *config_classify(const struct config *cfg,
 		}
 	}
 
-	/* Else the longest CIDR holding the source (section 1.3). */
+	/* Else the longest CIDR holding the source (section 1.3). Two
+	 * VPCs may share a CIDR when both have listeners; a source held
+	 * equally well by both names no single VPC, so it gets none
+	 * (REFUSED) rather than whichever VPC happens to come first. */
 	const struct config_vpc *best = NULL;
 	int best_len = -1;
+	bool tied = false;
 	if (source == NULL) {
 		return NULL;
 	}
@@ -593,13 +597,20 @@ const struct config_vpc *config_classify(const struct config *cfg,
 		const struct config_vpc *vpc = &cfg->vpcs[i];
 		for (size_t c = 0; c < vpc->n_cidrs; c++) {
 			const struct zg_prefix *p = &vpc->cidrs[c];
-			if ((int)p->len > best_len && prefix_contains(p, source)) {
-				best = vpc;
-				best_len = p->len;
+			if ((int)p->len < best_len ||
+			    !prefix_contains(p, source)) {
+				continue;
 			}
+			if ((int)p->len == best_len) {
+				tied = tied || vpc != best;
+				continue;
+			}
+			best = vpc;
+			best_len = p->len;
+			tied = false;
 		}
 	}
-	return best;
+	return tied ? NULL : best;
 }
 
 const struct config_vpc *config_find_vpc(const struct config *cfg,

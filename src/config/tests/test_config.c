@@ -378,6 +378,38 @@ static void test_overlapping_cidrs_with_listeners(void **state)
 	config_free(cfg);
 }
 
+/* Section 1.3: a source address never names two VPCs. When two VPCs
+ * (both with listeners) hold the source with prefixes of the same
+ * longest length, a query on a shared listener belongs to no VPC; a
+ * longer prefix of a third VPC still wins, and the listeners still
+ * decide on their own addresses. */
+static void test_equal_prefixes_of_two_vpcs_name_no_vpc(void **state)
+{
+	struct config *cfg = cfg_new(3, 0, 0);
+	const char *same[] = { "10.5.0.0/16", "fd00:5::/48", NULL };
+	const char *l1[] = { "10.0.0.2", NULL };
+	const char *l2[] = { "10.0.0.3", NULL };
+	const char *narrow[] = { "10.5.7.0/24", NULL };
+	add_vpc(cfg, "vpc-1", same, l1, false);
+	add_vpc(cfg, "vpc-2", same, l2, false);
+	add_vpc(cfg, "vpc-3", narrow, NULL, false);
+	finish(cfg);
+
+	assert_string_equal(classify(cfg, "10.0.0.9:53", "10.5.0.7:999"),
+			    "none");
+	assert_string_equal(classify(cfg, "[fd00:a::2]:53",
+				     "[fd00:5::7]:999"), "none");
+	struct zg_addr s = addr("10.5.0.7");
+	assert_null(config_classify(cfg, NULL, &s));
+	assert_string_equal(classify(cfg, "10.0.0.9:53", "10.5.7.7:999"),
+			    "vpc-3");
+	assert_string_equal(classify(cfg, "10.0.0.2:53", "10.5.0.7:999"),
+			    "vpc-1");
+	assert_string_equal(classify(cfg, "10.0.0.3:53", "10.5.0.7:999"),
+			    "vpc-2");
+	config_free(cfg);
+}
+
 /* IPv6 works like IPv4 everywhere; families never match each other. */
 static void test_ipv6_classification_and_listeners(void **state)
 {
@@ -567,6 +599,7 @@ int main(void)
 		cmocka_unit_test(test_root_rule_is_last_candidate),
 		cmocka_unit_test(test_classify_listener_then_longest_prefix),
 		cmocka_unit_test(test_overlapping_cidrs_with_listeners),
+		cmocka_unit_test(test_equal_prefixes_of_two_vpcs_name_no_vpc),
 		cmocka_unit_test(test_ipv6_classification_and_listeners),
 		cmocka_unit_test(test_upstream_own_else_global),
 		cmocka_unit_test(test_binding_to_unknown_vpc_is_refused),

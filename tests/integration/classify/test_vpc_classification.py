@@ -111,3 +111,22 @@ def test_longest_cidr_wins_on_the_shared_listener(baseline, query):
     # 10.9.0.10 is in both; on the shared listener the /24 wins.
     r = query("www.split.example.", server=A.ZG, source=A.CLIENT_OVERLAP)
     expect(r, aa=True, answer=["www.split.example. 300 A 10.9.2.2"])
+
+
+def test_equal_cidrs_of_two_vpcs_name_no_vpc_on_the_shared_listener(
+        baseline, pub, query):
+    """§1.3: a source address never names two VPCs. p and q share a CIDR
+    (allowed: both have listeners); on the shared listener a source in
+    it belongs to neither: REFUSED with EDE 18, nothing forwarded. Each
+    VPC's own listener still answers as that VPC."""
+    baseline.make_vpc("p", [A.CIDR_OVERLAP], listen=[A.hostport(A.ZG3)])
+    baseline.make_vpc("q", [A.CIDR_OVERLAP], listen=[A.hostport(A.ZG4)])
+    zone_for(baseline, "split-p", "p", "10.9.1.1")
+    zone_for(baseline, "split-q", "q", "10.9.2.2")
+    for tcp in (False, True):
+        r = query("www.split.example.", server=A.ZG,
+                  source=A.CLIENT_OVERLAP, tcp=tcp)
+        expect(r, "REFUSED", aa=False, ra=None, answer=[], ede=18)
+    assert_silent(pub)
+    r = query("www.split.example.", server=A.ZG3, source=A.CLIENT_OVERLAP)
+    expect(r, aa=True, answer=["www.split.example. 300 A 10.9.1.1"])
