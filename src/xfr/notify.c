@@ -171,17 +171,17 @@ static struct xfr_zone *pick_zone(struct xfr_service *svc,
 	return by_key != NULL ? by_key : by_addr != NULL ? by_addr : first;
 }
 
-static void log_verdict(const struct xfr_zone *z, const char *qname,
+/* zone_id is "" when no zone instance was found. */
+static void log_verdict(const char *zone_id, const char *qname,
 			const struct zg_addr *source,
 			const struct xfr_notify_verdict *v)
 {
 	char fields[3 * STORE_NAME_LEN];
 	char src[ZG_ADDR_STRLEN];
 	addr_format(source, true, src, sizeof(src));
-	if (z != NULL) {
+	if (zone_id[0] != '\0') {
 		snprintf(fields, sizeof(fields),
-			 "zone_id=%s name=%s source=%s", z->zone_id, z->name,
-			 src);
+			 "zone_id=%s name=%s source=%s", zone_id, qname, src);
 	} else {
 		snprintf(fields, sizeof(fields), "name=%s source=%s", qname,
 			 src);
@@ -228,8 +228,8 @@ static void decide(struct xfr_service *svc,
 		}
 		snprintf(zone_id, zone_id_len, "%s", z->zone_id);
 	}
-	log_verdict(z, qname, msg->source, v);
 	pthread_mutex_unlock(&svc->lock);
+	log_verdict(zone_id, qname, msg->source, v);
 }
 
 static bool well_formed(const knot_pkt_t *pkt)
@@ -251,6 +251,7 @@ int xfr_notify_service(void *arg, const struct resolve_service_msg *msg,
 	if (!well_formed(msg->pkt)) {
 		verdict(&v, KNOT_RCODE_FORMERR, 0, false,
 			"a NOTIFY asks for one SOA question");
+		log_verdict("", "-", msg->source, &v);
 	} else {
 		decide(svc, msg, &v, &key, zone_id, sizeof(zone_id));
 	}

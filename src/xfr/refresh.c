@@ -366,6 +366,14 @@ static void op_in_sync(struct xfr_op *op)
 		struct zone_contents *c = stored_contents(z, err, sizeof(err));
 		if (c != NULL) {
 			serve(z, c);
+		} else {
+			char fields[2 * STORE_NAME_LEN];
+			xfr_zone_fields(z, fields, sizeof(fields));
+			zg_log(ZG_LOG_ERROR, "xfr", fields,
+			       "the stored snapshot cannot be loaded: %s; transferring the zone again",
+			       err);
+			z->st.loaded = false;
+			z->again = true;
 		}
 	} else {
 		arm(z, &z->expire_timer, z->st.expire_at);

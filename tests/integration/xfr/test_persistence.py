@@ -30,7 +30,8 @@ def test_expired_zone_answers_servfail_ede14_then_recovers(zg, scripted):
     # Served until expire (5 s after the last success), then SERVFAIL.
     assert zg.query("keep." + ZONE).msg.rcode() == dns.rcode.NOERROR
     wait_until(lambda: servfail_ede14(zg), 10, what="the zone to expire")
-    assert time.monotonic() - loaded >= 4.0
+    # expire is 5 s; whole-second timestamps may take up to 1 s off.
+    assert time.monotonic() - loaded >= 3.5
     assert zg.sync()["state"] == "expired"
 
     # The primary comes back: the next retry loads the zone again.
