@@ -243,29 +243,85 @@ static int read_kind(struct api_req *r, json_t *body, struct store_zone *zone,
 	return ret == 0 ? api_secondary_check_keys(r, body, zone->kind) : ret;
 }
 
-/* The defaults of resolution.md section 3 for a new zone. */
+/* Writes "<label>.<apex>" to out (STORE_NAME_LEN); leaves it empty when
+ * the name would not fit on the wire (RFC 1035 section 3.1). */
+static void derive_name(const char *label, const char *apex, char *out)
+{
+	char name[2 * STORE_NAME_LEN];
+	int len = snprintf(name, sizeof(name), "%s.%s", label,
+			   strcmp(apex, ".") == 0 ? "" : apex);
+	out[0] = '\0';
+	if (len > 0 && len < STORE_NAME_LEN && api_name_fits_wire(name)) {
+		memcpy(out, name, (size_t)len + 1);
+	}
+}
+
+/* The defaults of resolution.md section 3 for a new zone. A default
+ * server name that does not fit is left empty: check_server_names()
+ * refuses the zone unless the request names the servers itself. */
 static int zone_defaults(struct api_req *r, struct store_zone *zone)
 {
 	const char *apex = zone->meta.name;
-	const char *sep = strcmp(apex, ".") == 0 ? "" : apex;
-	char ns1[STORE_NAME_LEN + 8];
-	snprintf(ns1, sizeof(ns1), "ns1.%s", sep);
-	if (strlen(ns1) >= STORE_NAME_LEN) {
-		return api_fail(r, 400, "name",
-				"the name is too long for its default NS ns1.%s",
-				apex);
-	}
 	strcpy(zone->kind, "private");
 	strcpy(zone->proxy_pattern, "zone");
 	zone->soa = (struct store_soa){
 		.ttl = 3600, .serial = 1, .refresh = 3600, .retry = 600,
 		.expire = 604800, .minimum = 300,
 	};
-	snprintf(zone->soa.mname, sizeof(zone->soa.mname), "%.255s", ns1);
-	snprintf(zone->soa.rname, sizeof(zone->soa.rname), "hostmaster.%.*s",
-		 (int)(sizeof(zone->soa.rname) - 12), sep);
-	return store_strv_push(&zone->ns, ns1) == 0
-		? 0 : api_fail_at(r, 500, NULL, "out of memory");
+	derive_name("ns1", apex, zone->soa.mname);
+	derive_name("hostmaster", apex, zone->soa.rname);
+	if (zone->soa.mname[0] != '\0' &&
+	    store_strv_push(&zone->ns, zone->soa.mname) != 0) {
+		return api_fail_at(r, 500, NULL, "out of memory");
+	}
+	return 0;
+}
+
+static int name_too_long(struct api_req *r, const char *field,
+			 const char *name)
+{
+	return api_fail(r, 400, field,
+			"%s is longer than 255 octets on the wire", name);
+}
+
+/*
+ * A private zone is built from its SOA and NS: a name among them that
+ * does not fit 255 octets on the wire would leave the zone unbuildable,
+ * so it is refused here, naming the field, or "name" when the default
+ * derived from the zone's name is what does not fit.
+ */
+static int check_server_names(struct api_req *r,
+			      const struct store_zone *zone)
+{
+	if (strcmp(zone->kind, "private") != 0) {
+		return 0;
+	}
+	bool ns = zone->ns.n == 0 || zone->soa.mname[0] == '\0';
+	bool rname = zone->soa.rname[0] == '\0';
+	if (ns || rname) {
+		return api_fail(r, 400, "name",
+				"the name is too long for a zone: its default %s would be longer than 255 octets; use a shorter name, or give %s",
+				ns && rname
+				? "NS ns1.<name> and SOA rname hostmaster.<name>"
+				: ns ? "NS ns1.<name>"
+				     : "SOA rname hostmaster.<name>",
+				ns && rname ? "\"ns\" and \"soa\": {\"rname\"}"
+				: ns ? "\"ns\"" : "\"soa\": {\"rname\"}");
+	}
+	if (!api_name_fits_wire(zone->soa.mname)) {
+		return name_too_long(r, "soa.mname", zone->soa.mname);
+	}
+	if (!api_name_fits_wire(zone->soa.rname)) {
+		return name_too_long(r, "soa.rname", zone->soa.rname);
+	}
+	for (size_t i = 0; i < zone->ns.n; i++) {
+		if (!api_name_fits_wire(zone->ns.v[i])) {
+			char field[32];
+			snprintf(field, sizeof(field), "ns[%zu]", i);
+			return name_too_long(r, field, zone->ns.v[i]);
+		}
+	}
+	return 0;
 }
 
 int api_zone_create(struct api_req *r, const struct api_args *a,
@@ -309,6 +365,9 @@ int api_zone_create(struct api_req *r, const struct api_args *a,
 	}
 	if (ret == 0) {
 		ret = read_soa(r, body, &zone.soa, &soa_changed);
+	}
+	if (ret == 0) {
+		ret = check_server_names(r, &zone);
 	}
 	if (ret == 0) {
 		ret = store_zone_create(r->store, &zone);
@@ -379,6 +438,9 @@ int api_zone_update(struct api_req *r, const struct api_args *a,
 				   &serial_set);
 		zone.soa.serial = serial_set ? (uint32_t)serial
 					     : zone.soa.serial;
+	}
+	if (ret == 0 && (ns_given || soa_changed)) {
+		ret = check_server_names(r, &zone);
 	}
 	if (ret == 0 && strcmp(zone.kind, "secondary") == 0) {
 		ret = api_secondary_update(r, body, &zone);

@@ -170,6 +170,12 @@ int api_validate_rname(const char *in, char *out, size_t outlen, char *msg,
 	return finish_name(in, false, false, true, out, outlen, msg, msglen);
 }
 
+bool api_name_fits_wire(const char *name)
+{
+	uint8_t wire[KNOT_DNAME_MAXLEN];
+	return knot_dname_from_str(wire, name, sizeof(wire)) != NULL;
+}
+
 /* True when fqdn is zone or below it (both absolute, lower case). */
 static bool in_zone(const char *fqdn, const char *zone, size_t *rel_len)
 {

@@ -38,6 +38,13 @@ int api_validate_rname(const char *in, char *out, size_t outlen, char *msg,
 		       size_t msglen);
 
 /*!
+ * True when name (absolute presentation form, "\." escapes allowed)
+ * fits the 255 octets of a name on the wire (RFC 1035 section 3.1). A
+ * name built by prefixing labels to a valid zone name may not.
+ */
+bool api_name_fits_wire(const char *name);
+
+/*!
  * A record owner inside zone (absolute, lower case): "@" for the apex,
  * a relative name ("www", "*.app", "_sip._tcp") or an absolute one
  * ("www.corp.example.") at or below the zone. '*' may only be the whole

@@ -48,7 +48,9 @@ struct zone_slot {
 /* A zone whose new contents wait to be published. */
 struct zone_build {
 	char zone_id[CONFIG_ID_LEN];
-	struct zone_contents *contents;	/* NULL: zone deleted */
+	struct zone_contents *contents;	/* NULL: deleted, or not_loaded */
+	bool not_loaded;		/* could not be built: served as not
+					 * loaded (SERVFAIL, EDE 14) */
 };
 
 struct config_publisher {
@@ -203,7 +205,8 @@ static int add_records(struct zone_builder *b, const struct store_zone *zone,
 }
 
 /* Builds the contents of one zone from the store. *out NULL: the zone no
- * longer exists, or it is a secondary zone (not built here). Runs inside
+ * longer exists, or it is a secondary zone (not built here). ZG_EINVAL:
+ * the stored zone cannot be built (logged with the reason). Runs inside
  * a read transaction. */
 static int build_zone(struct store *store, const char *zone_id,
 		      struct zone_contents **out)
@@ -249,7 +252,7 @@ static int build_zone(struct store *store, const char *zone_id,
 			char fields[96];
 			snprintf(fields, sizeof(fields), "zone_id=%s", zone_id);
 			zg_log(ZG_LOG_ERROR, "publish", fields,
-			       "cannot build zone %s: %s; the previous version stays served",
+			       "cannot build zone %s: %s; it is served as not loaded (SERVFAIL) until it is fixed",
 			       zone.meta.name, err);
 			ret = ZG_EINVAL;
 		}
@@ -672,7 +675,11 @@ static int read_batch(struct config_publisher *pub, const struct batch *b,
 		struct zone_build *zb = &p->builds[p->n_builds];
 		snprintf(zb->zone_id, sizeof(zb->zone_id), "%s", zones->v[i]);
 		int built = build_zone(pub->store, zones->v[i], &zb->contents);
-		if (built == 0) {
+		/* One zone that cannot be built must not hold back the
+		 * others, nor every later publication: it is served as not
+		 * loaded, and a change to it marks it again. */
+		zb->not_loaded = built == ZG_EINVAL;
+		if (built == 0 || built == ZG_EINVAL) {
 			p->n_builds++;
 		} else if (built == ZG_ENOMEM || built == ZG_ESTORE) {
 			ret = built;
@@ -718,12 +725,17 @@ static int publish_pending(struct config_publisher *pub, struct pending *p)
 {
 	for (size_t i = 0; i < p->n_builds; i++) {
 		struct zone_build *zb = &p->builds[i];
-		if (zb->contents == NULL) {
+		if (zb->contents == NULL && !zb->not_loaded) {
 			continue;	/* deleted: the snapshot drops it */
 		}
 		struct zone_slot *slot = get_slot(pub, zb->zone_id);
 		if (slot == NULL) {
 			return ZG_ENOMEM;
+		}
+		if (zb->not_loaded) {
+			/* Queries get SERVFAIL with EDE 14 (resolve). */
+			zone_handle_publish(slot->handle, NULL);
+			continue;
 		}
 		char fields[96];
 		snprintf(fields, sizeof(fields), "zone_id=%s", zb->zone_id);

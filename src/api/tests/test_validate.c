@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,6 +65,29 @@ static void test_bad_names_are_refused(void **state)
 	}
 	assert_bad_domain(longname);
 	assert_non_null(strstr(msg, "253"));
+}
+
+/* RFC 1035 section 3.1: at most 255 octets on the wire, i.e. 254
+ * presentation characters with the final dot when nothing is escaped;
+ * an escaped dot is one octet. */
+static void test_name_fits_wire_at_255_octets(void **state)
+{
+	char name[300];
+	/* 63+63+63+61 characters and four dots: 254, 255 octets. */
+	snprintf(name, sizeof(name), "%0*d.%0*d.%0*d.%0*d.", 63, 0, 63, 0, 63,
+		 0, 61, 0);
+	assert_int_equal(strlen(name), 254);
+	assert_true(api_name_fits_wire(name));
+	snprintf(name, sizeof(name), "%0*d.%0*d.%0*d.%0*d.", 63, 0, 63, 0, 63,
+		 0, 62, 0);
+	assert_false(api_name_fits_wire(name));
+	/* "a\.b" is one label of three octets. */
+	snprintf(name, sizeof(name), "a\\.b.%0*d.%0*d.%0*d.%0*d.", 63, 0, 63,
+		 0, 63, 0, 57, 0);
+	assert_int_equal(strlen(name), 255);
+	assert_true(api_name_fits_wire(name));
+	assert_true(api_name_fits_wire("hostmaster.corp.example."));
+	assert_true(api_name_fits_wire("."));
 }
 
 static void assert_owner(const char *zone, const char *in, const char *rel,
@@ -384,6 +408,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_zone_names_become_absolute_and_lower_case),
 		cmocka_unit_test(test_bad_names_are_refused),
+		cmocka_unit_test(test_name_fits_wire_at_255_octets),
 		cmocka_unit_test(test_record_owners_are_relative_to_the_zone),
 		cmocka_unit_test(test_resource_names_cannot_look_like_ids),
 		cmocka_unit_test(test_cidr_with_host_bits_is_refused_with_the_network),

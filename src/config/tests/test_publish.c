@@ -327,6 +327,91 @@ static void test_record_that_does_not_parse_is_left_out(void **state)
 	rcu_read_unlock();
 }
 
+/* A zone whose SOA mname is 255 characters long: 256 octets on the
+ * wire, one more than a name may have (RFC 1035 section 3.1), so the
+ * zone cannot be built. Older versions stored such zones (the default
+ * ns1.<zone> of a long zone name). */
+static void make_unbuildable_zone(struct store *s)
+{
+	char name[STORE_NAME_LEN];
+	snprintf(name, sizeof(name), "%0*d.%0*d.%0*d.%0*d.", 61, 0, 61, 0,
+		 61, 0, 60, 0);
+	assert_int_equal(strlen(name), 247);
+	make_zone(s, "b.example.");
+	struct store_zone zone = { 0 };
+	assert_int_equal(store_zone_get(s, "zone-2", &zone), 0);
+	snprintf(zone.soa.mname, sizeof(zone.soa.mname), "ns12345.%s", name);
+	assert_int_equal(strlen(zone.soa.mname), 255);
+	assert_int_equal(store_zone_update(s, &zone, true, false), 0);
+	store_zone_clear(&zone);
+}
+
+/* One zone that cannot be built neither stops the publication of the
+ * others nor every later one: it is published as not loaded (NULL
+ * contents: SERVFAIL with EDE 14), the rest is served, and the version
+ * goes on. */
+static void test_unbuildable_zone_is_not_loaded_and_others_publish(
+	void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(store_begin(f->store, &caller), 0);
+	make_vpc(f->store, "10.1.0.0/16", NULL);
+	make_zone(f->store, "a.example.");
+	make_record(f->store, "zone-1", "www", "A", "192.0.2.1");
+	make_unbuildable_zone(f->store);
+	uint64_t version = commit_and_mark(f);
+
+	assert_int_equal(config_publisher_load_all(f->pub), 0);
+	assert_int_equal(config_publisher_version(f->pub), version);
+	rcu_read_lock();
+	assert_int_equal(config_current()->n_zones, 2);
+	assert_non_null(find_zone(config_current(), "zone-2"));
+	assert_null(contents_of("zone-2"));
+	assert_non_null(contents_of("zone-1"));
+	assert_int_equal(zone_contents_rr_count(contents_of("zone-1")), 3);
+	rcu_read_unlock();
+
+	/* Later changes publish as usual. */
+	assert_int_equal(store_begin(f->store, &caller), 0);
+	make_record(f->store, "zone-1", "www2", "A", "192.0.2.2");
+	version = commit_and_mark(f);
+	assert_int_equal(config_publisher_sync(f->pub), 0);
+	assert_int_equal(config_publisher_version(f->pub), version);
+	rcu_read_lock();
+	assert_int_equal(zone_contents_rr_count(contents_of("zone-1")), 4);
+	assert_null(contents_of("zone-2"));
+	rcu_read_unlock();
+}
+
+/* A served zone that can no longer be built stops being served with
+ * its old contents: it is not loaded. */
+static void test_zone_that_stops_building_becomes_not_loaded(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(store_begin(f->store, &caller), 0);
+	make_zone(f->store, "a.example.");
+	commit_and_mark(f);
+	assert_int_equal(config_publisher_load_all(f->pub), 0);
+	rcu_read_lock();
+	assert_non_null(contents_of("zone-1"));
+	rcu_read_unlock();
+
+	struct store_zone zone = { 0 };
+	assert_int_equal(store_begin(f->store, &caller), 0);
+	assert_int_equal(store_zone_get(f->store, "zone-1", &zone), 0);
+	memset(zone.soa.rname, 'r', 254);
+	zone.soa.rname[254] = '.';
+	zone.soa.rname[255] = '\0';
+	assert_int_equal(store_zone_update(f->store, &zone, true, false), 0);
+	store_zone_clear(&zone);
+	uint64_t version = commit_and_mark(f);
+	assert_int_equal(config_publisher_sync(f->pub), 0);
+	assert_int_equal(config_publisher_version(f->pub), version);
+	rcu_read_lock();
+	assert_null(contents_of("zone-1"));
+	rcu_read_unlock();
+}
+
 struct syncer {
 	struct fixture *f;
 	int ret;
@@ -386,6 +471,8 @@ int main(void)
 		T(test_only_marked_zones_are_rebuilt),
 		T(test_deleted_zone_leaves_the_snapshot),
 		T(test_record_that_does_not_parse_is_left_out),
+		T(test_unbuildable_zone_is_not_loaded_and_others_publish),
+		T(test_zone_that_stops_building_becomes_not_loaded),
 		T(test_concurrent_syncs_share_one_publication),
 	};
 #undef T
