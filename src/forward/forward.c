@@ -756,6 +756,12 @@ static void act_on_reply(struct forward_query *q, size_t idx,
 {
 	struct fwd_target *tg = &q->targets[idx];
 
+	/* A probe asks whether the target answers at all: a referral or a
+	 * refusal shows it reachable as well as an answer does. */
+	if (q->probe && verdict != FWD_IGNORE) {
+		accept_reply(q, idx, pkt, NULL, rtt_us);
+		return;
+	}
 	switch (verdict) {
 	case FWD_IGNORE:
 		return;
@@ -763,11 +769,6 @@ static void act_on_reply(struct forward_query *q, size_t idx,
 		accept_reply(q, idx, pkt, sent_qname, rtt_us);
 		return;
 	case FWD_REFERRAL:
-		if (q->probe) {
-			/* The server answers: alive, whatever it serves. */
-			accept_reply(q, idx, pkt, NULL, rtt_us);
-			return;
-		}
 		follow_referral(q, idx, pkt);
 		return;
 	case FWD_NO_EDNS:

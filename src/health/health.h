@@ -196,10 +196,11 @@ bool health_note_failure(const struct health_key *key, uint64_t now_ms,
 bool health_probe_claim(uint64_t now_ms, struct health_probe *out);
 
 /*!
- * The result of a claimed probe: ok when it was answered NOERROR or
- * NXDOMAIN. HEALTH_UP_AFTER successes in a row bring the target up
- * (notice logged, failures and RTT start afresh from this sample); a
- * failure restarts the count. rtt_us 0: no sample.
+ * The result of a claimed probe: ok when the target answered it, with
+ * any RCODE (a target that answers is reachable; what it answers is
+ * judged per query). HEALTH_UP_AFTER successes in a row bring the
+ * target up (notice logged, failures and RTT start afresh from this
+ * sample); a failure restarts the count. rtt_us 0: no sample.
  */
 void health_probe_done(const struct health_key *key, bool ok,
 		       uint32_t rtt_us, uint64_t now_ms);
