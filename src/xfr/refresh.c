@@ -407,6 +407,9 @@ static void primary_failed(struct xfr_op *op, const char *why)
  * A finished transfer
  */
 
+/* LIMITATION: the whole zone is written after every transfer, IXFR
+ * included (no journal of diffs), so a zone of a million records costs a
+ * write of its full snapshot for each change the primary makes. */
 static int store_transfer(struct xfr_zone *z, const struct zone_contents *c)
 {
 	uint8_t *blob = NULL;

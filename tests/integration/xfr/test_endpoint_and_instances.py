@@ -6,7 +6,8 @@ zone instance of the VPC it arrived for (issue 4, items 1 and 6)."""
 import dns.rcode
 
 from zgtest import addrs
-from zgtest.primary import V1_SERIAL, ZONE, send_notify
+from zgtest.primary import (V1_RECORDS, V1_SERIAL, ZONE, ScriptedPrimary,
+                            send_notify)
 from zgtest.util import wait_until
 
 
@@ -50,3 +51,18 @@ def test_notify_goes_to_the_instance_of_the_listeners_vpc(zg, scripted):
     assert r.rcode == dns.rcode.NOERROR and r.verified
     wait_until(lambda: "zone_id=%s name=%s source" % (first, ZONE)
                in zg.log_since(mark), 5, what="the notify log line")
+
+
+def test_ipv6_primary(zg):
+    p = ScriptedPrimary(addr=addrs.PRI6)
+    p.add_version(V1_SERIAL, V1_RECORDS)
+    p.start()
+    try:
+        zg.create(primaries=("[%s]:53" % addrs.PRI6,))
+        assert zg.zone()["primaries"] == ["[%s]:53" % addrs.PRI6]
+        zg.wait_serial(V1_SERIAL)
+        assert zg.query("keep." + ZONE).msg.rcode() == dns.rcode.NOERROR
+        assert all(":" in q.source for q in p.log), p.summary()
+        assert [q for q in p.log if q.qtype == "AXFR" and q.signed]
+    finally:
+        p.stop()
