@@ -52,6 +52,19 @@ struct config_endpoint {
 	size_t n_egress;
 };
 
+/* How a rule's targets are asked, as struct forward_request takes it
+ * (forward/forward.h says what each does; docs/api.md names the API
+ * fields). All zero is the default of shared/resolution.md section 5. */
+struct config_rule_forwarding {
+	uint32_t try_timeout_ms;	/* 0: adaptive (800 ms, then SRTT) */
+	uint32_t total_timeout_ms;	/* 0: the whole resolution, 6 s */
+	bool tcp_only;
+	bool authoritative;		/* RD=0, referrals followed */
+	bool no_cookies;		/* no DNS Cookies (RFC 7873) */
+	bool case_randomization;	/* 0x20 */
+	bool no_hedging;		/* a try is closed at its timeout */
+};
+
 struct config_rule {
 	char rule_id[CONFIG_ID_LEN];
 	char *domain;			/* presentation, absolute, lower case */
@@ -65,6 +78,7 @@ struct config_rule {
 	 * seconds past their TTL and served when the targets fail. */
 	bool serve_stale;		/* off by default */
 	uint32_t max_stale_s;
+	struct config_rule_forwarding fwd;	/* how targets are asked */
 };
 
 /* An inbound endpoint: listener addresses for clients outside the VPCs

@@ -458,6 +458,20 @@ static void fill_targets(const char *fields, const struct store_strv *in,
 	}
 }
 
+/* The store says what is on (cookies, hedging); the configuration,
+ * like struct forward_request, what departs from the defaults. */
+static void fill_rule_forwarding(struct config_rule_forwarding *out,
+				 const struct store_rule_forwarding *in)
+{
+	out->try_timeout_ms = in->try_timeout_ms;
+	out->total_timeout_ms = in->total_timeout_ms;
+	out->tcp_only = in->tcp_only;
+	out->authoritative = in->authoritative;
+	out->no_cookies = !in->cookies;
+	out->case_randomization = in->case_randomization;
+	out->no_hedging = !in->hedging;
+}
+
 static int fill_rule(struct config *cfg, struct config_rule *cr,
 		     const struct store_rule *sr)
 {
@@ -478,6 +492,7 @@ static int fill_rule(struct config *cfg, struct config_rule *cr,
 			cr->endpoint = &cfg->endpoints[i];
 		}
 	}
+	fill_rule_forwarding(&cr->fwd, &sr->fwd);
 	return copy_vpc_ids(&sr->vpcs, &cr->vpc_ids, &cr->n_vpcs);
 }
 

@@ -4,6 +4,7 @@
  * so that explain is a dry run of the same code. */
 #include "resolve/decide.h"
 
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -102,6 +103,45 @@ static bool zone_outcome(const struct zone_lookup_result *res,
 	return true;
 }
 
+/* The glue a referral put in the additional section (A and AAAA
+ * added by this step), as addresses of the delegated servers. */
+static void note_delegation(const struct zone_lookup_result *res,
+			    const struct wire_answer *ans,
+			    const size_t counts[3], struct decision *d)
+{
+	d->delegation = true;
+	decide_name_copy(d->cut_name, res->cut_name);
+	memcpy(d->counts_before, counts, sizeof(d->counts_before));
+
+	const struct wire_section *add = &ans->sections[KNOT_ADDITIONAL];
+	for (size_t i = counts[KNOT_ADDITIONAL]; i < add->count; i++) {
+		const knot_rrset_t *rr = add->items[i].rrset;
+		knot_rdata_t *rd = rr->rrs.rdata;
+		for (uint16_t k = 0; k < rr->rrs.count &&
+		     d->n_glue < DECIDE_MAX_GLUE;
+		     k++, rd = knot_rdataset_next(rd)) {
+			struct zg_addr *a = &d->glue[d->n_glue];
+			memset(a, 0, sizeof(*a));
+			if (rr->type == KNOT_RRTYPE_A && rd->len == 4) {
+				struct sockaddr_in *sin = (void *)&a->ss;
+				sin->sin_family = AF_INET;
+				memcpy(&sin->sin_addr, rd->data, 4);
+				a->len = sizeof(*sin);
+			} else if (rr->type == KNOT_RRTYPE_AAAA &&
+				   rd->len == 16) {
+				struct sockaddr_in6 *sin6 = (void *)&a->ss;
+				sin6->sin6_family = AF_INET6;
+				memcpy(&sin6->sin6_addr, rd->data, 16);
+				a->len = sizeof(*sin6);
+			} else {
+				continue;
+			}
+			addr_set_port(a, 53);
+			d->n_glue++;
+		}
+	}
+}
+
 /* Answers from a zone candidate. Returns true when this candidate
  * decided the step, false when the name must fall through to the next
  * candidate (proxy pattern "record" and a plain NXDOMAIN). */
@@ -167,6 +207,15 @@ static bool try_zone(const struct config_candidate *cand,
 
 	snprintf(d->resource_id, sizeof(d->resource_id), "%s", zone_id);
 	zone_outcome(&res, d);
+	if (res.status == ZONE_DELEGATION) {
+		note_delegation(&res, ans, counts, d);
+		char cut[KNOT_DNAME_TXT_MAXLEN + 1];
+		knot_dname_to_str(cut, d->cut_name, sizeof(cut));
+		trace_add(trace, RESOLVE_STEP_ZONE, name, zone_id, cand->name,
+			  "zone %s delegates %.120s: a query with RD set is resolved by asking the %zu servers of the glue, one without RD gets the referral",
+			  zone_id, cut, d->n_glue);
+		return true;
+	}
 	if (d->kind == DECISION_CNAME) {
 		trace_add(trace, builtin ? RESOLVE_STEP_BUILTIN : RESOLVE_STEP_ZONE,
 			  name, zone_id, cand->name,

@@ -9,8 +9,12 @@
 
 #include <libknot/libknot.h>
 
+#include "common/addr.h"
 #include "resolve/resolve.h"
 #include "wire/wire.h"
+
+/* Servers of a delegation asked at most (a rule's target limit). */
+#define DECIDE_MAX_GLUE 6
 
 struct config;
 struct config_vpc;
@@ -37,6 +41,16 @@ struct decision {
 	const struct config_upstream *upstream;	/* DECISION_UPSTREAM */
 	knot_dname_t next_name[KNOT_DNAME_MAXLEN]; /* DECISION_CNAME */
 	int error;			/* DECISION_ERROR */
+	/* DECISION_ANSWERED with a referral from a zone's delegation: the
+	 * cut, its servers' addresses from the glue (port 53), and the
+	 * answer's section counts before the referral was added, so that
+	 * a query with RD set can ask the servers instead (shared/
+	 * resolution.md section 3). */
+	bool delegation;
+	knot_dname_t cut_name[KNOT_DNAME_MAXLEN];
+	struct zg_addr glue[DECIDE_MAX_GLUE];
+	size_t n_glue;
+	size_t counts_before[3];
 };
 
 /* Explain's record of the steps, or NULL on the query path. */

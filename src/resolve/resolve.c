@@ -296,6 +296,13 @@ static void run_steps(struct rq *rq, const struct config *cfg,
 
 		switch (d.kind) {
 		case DECISION_ANSWERED:
+			if (d.delegation && rq->info.rd_bit && d.n_glue > 0) {
+				/* RD below a private delegation: its servers
+				 * answer, not the referral (section 3). */
+				decide_truncate(&rq->ans, d.counts_before);
+				start_forward(rq, &d);
+				return;
+			}
 			finish(rq);
 			return;
 		case DECISION_CNAME:
@@ -438,6 +445,22 @@ static void copy_targets(struct forward_request *req,
 	memcpy(req->targets, targets, req->n_targets * sizeof(targets[0]));
 }
 
+/* How the rule asks its targets (issue 3): its domain is what probes of
+ * its down targets ask and where authoritative targets are followed. */
+static void set_rule_options(struct forward_request *req,
+			     const struct config_rule *rule)
+{
+	const struct config_rule_forwarding *fwd = &rule->fwd;
+
+	req->zone = rule->domain_wire;
+	req->try_timeout_ms = fwd->try_timeout_ms;
+	req->tcp_only = fwd->tcp_only;
+	req->authoritative = fwd->authoritative;
+	req->no_cookies = fwd->no_cookies;
+	req->case_randomization = fwd->case_randomization;
+	req->no_hedging = fwd->no_hedging;
+}
+
 /* The question for the current name to a rule's targets or the default
  * upstream, and what its reply is judged by (the rule's bailiwick). */
 static void fill_request(struct rq *rq, const struct decision *d,
@@ -449,8 +472,8 @@ static void fill_request(struct rq *rq, const struct decision *d,
 	req->qclass = KNOT_CLASS_IN;
 	req->do_bit = rq->info.do_bit;
 	req->cd_bit = rq->info.cd_bit;
-	req->try_timeout_ms = RESOLVE_TRY_TIMEOUT_MS;
 	req->owner_id = d->resource_id;
+	req->path_id = d->resource_id;
 
 	memset(&rq->fwd_src, 0, sizeof(rq->fwd_src));
 	snprintf(rq->fwd_src.source_id, sizeof(rq->fwd_src.source_id), "%s",
@@ -465,12 +488,22 @@ static void fill_request(struct rq *rq, const struct decision *d,
 			memcpy(req->sources, rule->endpoint->sources,
 			       req->n_sources * sizeof(req->sources[0]));
 		}
+		set_rule_options(req, rule);
 		/* Health is kept per target and endpoint (explain and the
 		 * API read it under the same path). */
 		req->path_id = resolve_rule_health_path(rule);
 		rq->fwd_src.kind = WIRE_SRC_RULE;
 		rq->fwd_is_rule = true;
 		decide_name_copy(rq->bailiwick, rule->domain_wire);
+	} else if (d->delegation) {
+		/* The delegated servers are authoritative for the cut and
+		 * asked as for a rule whose targets are (section 3). */
+		copy_targets(req, d->glue, d->n_glue);
+		req->authoritative = true;
+		req->zone = d->cut_name;
+		rq->fwd_src.kind = WIRE_SRC_DELEGATION;
+		rq->fwd_is_rule = true;
+		decide_name_copy(rq->bailiwick, d->cut_name);
 	} else {
 		const struct config_upstream *up = d->upstream;
 		copy_targets(req, up->targets, up->n_targets);
@@ -803,6 +836,10 @@ static bool start_forward(struct rq *rq, const struct decision *d)
 		return false;
 	}
 	req.total_timeout_ms = (uint32_t)(RESOLVE_TOTAL_TIMEOUT_MS - elapsed);
+	if (d->kind == DECISION_RULE && d->rule->fwd.total_timeout_ms != 0 &&
+	    d->rule->fwd.total_timeout_ms < req.total_timeout_ms) {
+		req.total_timeout_ms = d->rule->fwd.total_timeout_ms;
+	}
 	if (rq->fwd_is_rule && rule_quarantined(rq, now)) {
 		return false;
 	}

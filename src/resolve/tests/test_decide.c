@@ -348,6 +348,45 @@ static void test_explain_reports_fallthrough_then_rule(void **state)
 					 KNOT_RRTYPE_A, &ex), ZG_ENOENT);
 }
 
+/* A delegation answers with a referral, and says which servers a query
+ * with RD set asks instead (resolution.md section 3): the glue, port 53,
+ * and where the referral starts in the answer. */
+static void test_delegation_names_its_servers_from_the_glue(void **state)
+{
+	const char *lines[] = {
+		"sub.a.example. 3600 IN NS ns.sub.a.example.",
+		"ns.sub.a.example. 3600 IN A 192.0.2.54",
+		"ns.sub.a.example. 3600 IN AAAA 2001:db8::54",
+		NULL,
+	};
+	add_zone("zone-1", "a.example.", CONFIG_PROXY_ZONE, lines);
+	finish();
+
+	struct outcome out;
+	decide("www.sub.a.example.", KNOT_RRTYPE_A, &out);
+	assert_int_equal(out.d.kind, DECISION_ANSWERED);
+	assert_true(out.d.delegation);
+	assert_true(knot_dname_is_equal(out.d.cut_name,
+					dn("sub.a.example.")));
+	assert_int_equal(out.d.n_glue, 2);
+	struct zg_addr v4, v6;
+	assert_int_equal(addr_parse("192.0.2.54:53", 0, &v4), 0);
+	assert_int_equal(addr_parse("[2001:db8::54]:53", 0, &v6), 0);
+	assert_true(addr_equal(&out.d.glue[0], &v4) ||
+		    addr_equal(&out.d.glue[1], &v4));
+	assert_true(addr_equal(&out.d.glue[0], &v6) ||
+		    addr_equal(&out.d.glue[1], &v6));
+	/* The referral was the first thing in the answer. */
+	assert_int_equal(out.d.counts_before[KNOT_AUTHORITY], 0);
+	assert_int_equal(out.d.counts_before[KNOT_ADDITIONAL], 0);
+	assert_int_equal(count(&out, KNOT_AUTHORITY), 1);
+	wire_answer_clear(&out.ans);
+
+	decide("www.a.example.", KNOT_RRTYPE_A, &out);
+	assert_false(out.d.delegation);
+	wire_answer_clear(&out.ans);
+}
+
 int main(void)
 {
 	rcu_register_thread();
@@ -366,6 +405,7 @@ int main(void)
 		T(test_cname_leaving_the_zone_names_the_target),
 		T(test_unloaded_zone_is_not_ready),
 		T(test_explain_reports_fallthrough_then_rule),
+		T(test_delegation_names_its_servers_from_the_glue),
 #undef T
 	};
 	int ret = cmocka_run_group_tests(tests, NULL, NULL);
