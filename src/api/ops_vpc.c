@@ -9,6 +9,7 @@
 
 #include "api/validate.h"
 #include "common/error.h"
+#include "config/publish.h"
 
 #define VPC_MAX_CIDRS 64
 #define VPC_MAX_LISTEN 16
@@ -254,6 +255,39 @@ int api_check_not_target(struct api_req *r, const char *field,
 	return check_listener_not_target(r, field, listener, text);
 }
 
+/*
+ * The daemon's --dns-listen addresses serve every VPC by source. A VPC
+ * listener on one of them would claim every query arriving there for
+ * that VPC; one on an address a wildcard --dns-listen (0.0.0.0 or ::,
+ * IPv6 only) receives on the same port would take those queries from
+ * the shared listener.
+ */
+static int check_not_daemon_listen(struct api_req *r, const char *field,
+				   const struct zg_addr *listener,
+				   const char *text)
+{
+	size_t n_extra = 0;
+	const struct zg_addr *extra =
+		config_publisher_extra_listen(r->srv->pub, &n_extra);
+	for (size_t e = 0; e < n_extra; e++) {
+		char own[ZG_ADDR_STRLEN + 8];
+		addr_format(&extra[e], true, own, sizeof(own));
+		if (addr_equal(&extra[e], listener)) {
+			return api_fail(r, 409, field,
+					"%s is a --dns-listen address of the daemon, which serves every VPC by source; choose an address of the VPC's own",
+					text);
+		}
+		if (addr_is_unspecified(&extra[e]) &&
+		    addr_family(&extra[e]) == addr_family(listener) &&
+		    addr_port(&extra[e]) == addr_port(listener)) {
+			return api_fail(r, 409, field,
+					"%s is served by the daemon's wildcard --dns-listen %s, which serves every VPC by source; choose another address or port",
+					text, own);
+		}
+	}
+	return 0;
+}
+
 static int check_listeners(struct api_req *r, const struct store_vpc *vpc,
 			   const struct store_vpc *all, size_t n_all)
 {
@@ -286,8 +320,12 @@ static int check_listeners(struct api_req *r, const struct store_vpc *vpc,
 		if (addr_parse(vpc->listen.v[i], 53, &listener) != 0) {
 			continue;
 		}
-		ret = check_listener_not_target(r, field, &listener,
-						vpc->listen.v[i]);
+		ret = check_not_daemon_listen(r, field, &listener,
+					      vpc->listen.v[i]);
+		if (ret == 0) {
+			ret = check_listener_not_target(r, field, &listener,
+							vpc->listen.v[i]);
+		}
 		if (ret != 0) {
 			return ret;
 		}
