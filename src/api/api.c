@@ -171,7 +171,8 @@ static int route_zone_sync(const char *m, char **seg, size_t n,
 	return known ? ZG_EINVAL : ZG_ENOENT;
 }
 
-/* Sub-resources of zones and rules: /vpcs and, for zones, /records. */
+/* Sub-resources of zones and rules: /vpcs, for zones /records, for
+ * rules /targets. */
 static int route_sub(const char *m, char **seg, size_t n,
 		     const char *collection, struct route *rt,
 		     struct api_args *args)
@@ -206,6 +207,13 @@ static int route_sub(const char *m, char **seg, size_t n,
 		} else {
 			return ZG_EINVAL;
 		}
+		return 0;
+	}
+	if (!zones && is(seg[3], "targets") && n == 4) {
+		if (!is(m, "GET")) {
+			return ZG_EINVAL;
+		}
+		set_op(rt, api_rule_targets, false, 200);
 		return 0;
 	}
 	if (is(seg[3], "vpcs") && n == 5) {

@@ -210,6 +210,9 @@ int api_rule_vpcs(struct api_req *r, const struct api_args *a, json_t **out);
 int api_rule_bind(struct api_req *r, const struct api_args *a, json_t **out);
 int api_rule_unbind(struct api_req *r, const struct api_args *a,
 		    json_t **out);
+/*! GET /v1/rules/{id}/targets: each target's health (health module). */
+int api_rule_targets(struct api_req *r, const struct api_args *a,
+		     json_t **out);
 
 int api_upstream_list(struct api_req *r, const struct api_args *a,
 		      json_t **out);

@@ -7,14 +7,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "api/validate.h"
 #include "common/error.h"
+#include "health/health.h"
 
 #define MAX_TARGETS 6
+/* Per-try timeout a rule may set (ms); 0 keeps it adaptive. */
+#define MIN_TRY_TIMEOUT_MS 50
+#define MAX_TRY_TIMEOUT_MS 30000
+/* A rule may end its exchanges sooner than the whole resolution (6 s,
+ * resolution.md section 5), never later. */
+#define MIN_TOTAL_TIMEOUT_MS 100
+#define MAX_TOTAL_TIMEOUT_MS 6000
 
 static const char *const rule_keys[] = {
-	"name", "domain", "endpoint", "targets", "serve_stale", "max_stale",
+	"name", "domain", "endpoint", "targets",
+	"try_timeout_ms", "total_timeout_ms", "tcp_only", "authoritative",
+	"cookies", "case_randomization", "hedging", "serve_stale", "max_stale",
 	NULL,
 };
 static const char *const upstream_keys[] = { "targets", "source", NULL };
@@ -45,11 +56,12 @@ static void describe_egress(const struct store_endpoint *ep, char *out,
 }
 
 /* Checks the strings of list as targets (field "targets[i]"): not a
- * listener of ours, not unspecified/multicast/broadcast, and allowed
- * over UDP by egress when egress is not NULL. */
+ * listener or inbound endpoint of ours, not unspecified/multicast/
+ * broadcast, and allowed over UDP by egress when egress is not NULL.
+ * who ("rule corp", "upstream upstream-global") starts each refusal. */
 static int read_targets(struct api_req *r, json_t *list,
 			const struct store_endpoint *ep,
-			struct store_strv *targets)
+			struct store_strv *targets, const char *who)
 {
 	struct zg_addr *own = NULL;
 	size_t n_own = 0;
@@ -70,19 +82,19 @@ static int read_targets(struct api_req *r, json_t *list,
 		snprintf(field, sizeof(field), "targets[%zu]", i);
 		if (api_validate_target(text, own, n_own, &addr, canon,
 					sizeof(canon), msg, sizeof(msg)) != 0) {
-			ret = api_fail(r, 400, field, "%s", msg);
+			ret = api_fail(r, 400, field, "%s: %s", who, msg);
 		} else if (egress != NULL &&
 			   !api_egress_allows(egress, ep->n_egress,
 					      IPPROTO_UDP, &addr)) {
 			char rules[256];
 			describe_egress(ep, rules, sizeof(rules));
 			ret = api_fail(r, 400, field,
-				       "target %s is not allowed by the security group of %s (%s): no egress rule allows udp to %s (its rules: %s)",
-				       canon, ep->meta.resource_id,
+				       "%s: target %s is not allowed by the security group of %s (%s): no egress rule allows udp to %s (its rules: %s)",
+				       who, canon, ep->meta.resource_id,
 				       ep->meta.name, canon, rules);
 		} else if (store_strv_has(targets, canon)) {
-			ret = api_fail(r, 400, field, "%s is listed twice",
-				       canon);
+			ret = api_fail(r, 400, field, "%s: %s is listed twice",
+				       who, canon);
 		} else if (store_strv_push(targets, canon) != 0) {
 			ret = api_fail_at(r, 500, NULL, "out of memory");
 		}
@@ -92,13 +104,27 @@ static int read_targets(struct api_req *r, json_t *list,
 	return ret;
 }
 
+/* "rule corp" for a new rule, "rule rule-3 (corp)" for one that exists:
+ * refusals of targets name the rule (bugcorpus BC-11). */
+static void rule_who(const struct store_rule *rule, char *out, size_t len)
+{
+	if (rule->meta.resource_id[0] != '\0') {
+		snprintf(out, len, "rule %s (%s)", rule->meta.resource_id,
+			 rule->meta.name);
+	} else {
+		snprintf(out, len, "rule %s", rule->meta.name);
+	}
+}
+
 /* Re-checks stored targets (another endpoint) as if they were sent. */
 static int recheck_targets(struct api_req *r, const struct store_rule *rule,
 			   const struct store_endpoint *ep)
 {
+	char who[STORE_ID_LEN + STORE_NAME_LEN + 16];
+	rule_who(rule, who, sizeof(who));
 	json_t *list = api_json_strv(&rule->targets);
 	struct store_strv copy = { 0 };
-	int ret = list != NULL ? read_targets(r, list, ep, &copy)
+	int ret = list != NULL ? read_targets(r, list, ep, &copy, who)
 			       : api_fail_at(r, 500, NULL, "out of memory");
 	store_strv_clear(&copy);
 	json_decref(list);
@@ -214,6 +240,69 @@ static int read_stale(struct api_req *r, json_t *body,
 	return ret;
 }
 
+/* A timeout field: null or 0 for the default, else min..max ms. */
+static int read_timeout(struct api_req *r, json_t *body, const char *key,
+			uint32_t min, uint32_t max, const char *meaning,
+			uint32_t *out)
+{
+	json_t *value = json_object_get(body, key);
+	if (value == NULL) {
+		return 0;
+	}
+	if (json_is_null(value)) {
+		*out = 0;
+		return 0;
+	}
+	uint64_t ms = 0;
+	int ret = api_get_uint(r, body, key, UINT32_MAX, &ms, NULL);
+	if (ret == 0 && ms != 0 && (ms < min || ms > max)) {
+		ret = api_fail(r, 400, key,
+			       "%s must be null or 0 (%s) or from %u to %u ms",
+			       key, meaning, min, max);
+	}
+	if (ret == 0) {
+		*out = (uint32_t)ms;
+	}
+	return ret;
+}
+
+/* How the rule's targets are asked (docs/api.md): a new rule sends
+ * cookies and hedges; the rest is off and the timeouts adaptive. */
+static int read_forwarding(struct api_req *r, json_t *body,
+			   struct store_rule_forwarding *fwd, bool create)
+{
+	if (create) {
+		memset(fwd, 0, sizeof(*fwd));
+		fwd->cookies = true;
+		fwd->hedging = true;
+	}
+	int ret = read_timeout(r, body, "try_timeout_ms", MIN_TRY_TIMEOUT_MS,
+			       MAX_TRY_TIMEOUT_MS,
+			       "800 ms, then from the measured round trip",
+			       &fwd->try_timeout_ms);
+	if (ret == 0) {
+		ret = read_timeout(r, body, "total_timeout_ms",
+				   MIN_TOTAL_TIMEOUT_MS, MAX_TOTAL_TIMEOUT_MS,
+				   "the whole resolution, 6000 ms",
+				   &fwd->total_timeout_ms);
+	}
+	const struct {
+		const char *key;
+		bool *value;
+	} flags[] = {
+		{ "tcp_only", &fwd->tcp_only },
+		{ "authoritative", &fwd->authoritative },
+		{ "cookies", &fwd->cookies },
+		{ "case_randomization", &fwd->case_randomization },
+		{ "hedging", &fwd->hedging },
+	};
+	for (size_t i = 0; ret == 0 && i < sizeof(flags) / sizeof(flags[0]);
+	     i++) {
+		ret = api_get_bool(r, body, flags[i].key, flags[i].value, NULL);
+	}
+	return ret;
+}
+
 /* The fields of a rule body; ep receives the rule's endpoint. */
 static int read_rule_body(struct api_req *r, json_t *body,
 			  struct store_rule *rule, bool create,
@@ -271,9 +360,14 @@ static int read_rule_body(struct api_req *r, json_t *body,
 				      MAX_TARGETS, &list, &present);
 	}
 	if (ret == 0 && present) {
-		ret = read_targets(r, list, ep, &rule->targets);
+		char who[STORE_ID_LEN + STORE_NAME_LEN + 16];
+		rule_who(rule, who, sizeof(who));
+		ret = read_targets(r, list, ep, &rule->targets, who);
 	} else if (ret == 0 && endpoint_given) {
 		ret = recheck_targets(r, rule, ep);
+	}
+	if (ret == 0) {
+		ret = read_forwarding(r, body, &rule->fwd, create);
 	}
 	if (ret == 0) {
 		ret = read_stale(r, body, rule, create);
@@ -488,6 +582,88 @@ int api_rule_unbind(struct api_req *r, const struct api_args *a,
 }
 
 /*
+ * Target health
+ */
+
+static const char *state_name(const struct health_view *v)
+{
+	if (!v->known) {
+		return "unknown";
+	}
+	return v->state == HEALTH_DOWN ? "down" : "up";
+}
+
+static json_t *ms_or_null(const struct health_view *v, uint32_t us)
+{
+	return v->rtt.measured ? json_real(us / 1000.0) : json_null();
+}
+
+/* One target of a rule as the health table knows it. */
+static json_t *target_health(const struct store_rule *rule,
+			     const char *target)
+{
+	struct zg_addr addr;
+	struct health_key key;
+	struct health_view v;
+	memset(&v, 0, sizeof(v));
+	if (addr_parse(target, 53, &addr) == 0) {
+		/* The forwarder keys a rule's targets by its endpoint. */
+		health_key_init(&key, &addr, rule->endpoint_id);
+		health_view_get(&key, &v);
+	}
+
+	char changed[STORE_TIME_LEN] = "";
+	if (v.changed_unix_s > 0) {
+		time_t t = (time_t)v.changed_unix_s;
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		strftime(changed, sizeof(changed), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	}
+	uint32_t timeout_ms = rule->fwd.try_timeout_ms != 0 ?
+		rule->fwd.try_timeout_ms : health_rtt_timeout_ms(&v.rtt);
+	const char *case_state = !rule->fwd.case_randomization ? "off" :
+				 v.case_disabled ? "disabled" : "on";
+
+	return json_pack("{ss ss so so si si so sI sI sI sb ss}",
+			 "target", target, "state", state_name(&v),
+			 "srtt_ms", ms_or_null(&v, v.rtt.srtt_us),
+			 "rttvar_ms", ms_or_null(&v, v.rtt.rttvar_us),
+			 "timeout_ms", (int)timeout_ms,
+			 "failures", (int)v.failures,
+			 "last_change", changed[0] != '\0' ?
+				json_string(changed) : json_null(),
+			 "queries", (json_int_t)v.sent,
+			 "answers", (json_int_t)v.answered,
+			 "timeouts", (json_int_t)v.timeouts,
+			 "cookie", v.cookie_known,
+			 "case_randomization", case_state);
+}
+
+int api_rule_targets(struct api_req *r, const struct api_args *a,
+		     json_t **out)
+{
+	struct store_rule rule = { 0 };
+	int ret = load_rule(r, a->id, &rule);
+	json_t *items = ret == 0 ? json_array() : NULL;
+	for (size_t i = 0; items != NULL && i < rule.targets.n; i++) {
+		if (json_array_append_new(items, target_health(
+				&rule, rule.targets.v[i])) != 0) {
+			json_decref(items);
+			items = NULL;
+		}
+	}
+	if (ret == 0) {
+		*out = items != NULL ?
+			json_pack("{ss so}", "rule", rule.meta.resource_id,
+				  "targets", items) : NULL;
+		ret = *out != NULL ? 0
+			: api_fail_at(r, 500, NULL, "out of memory");
+	}
+	store_rule_clear(&rule);
+	return ret;
+}
+
+/*
  * Default upstreams
  */
 
@@ -589,7 +765,9 @@ int api_upstream_put(struct api_req *r, const struct api_args *a,
 				      &list, NULL);
 	}
 	if (ret == 0) {
-		ret = read_targets(r, list, NULL, &up.targets);
+		char who[STORE_ID_LEN + 16];
+		snprintf(who, sizeof(who), "upstream %s", upstream_id);
+		ret = read_targets(r, list, NULL, &up.targets, who);
 	}
 	json_t *source = json_object_get(body, "source");
 	struct zg_addr addr;

@@ -148,6 +148,24 @@ json_t *api_json_endpoint(const struct store_endpoint *ep)
 	return finish(obj, ok);
 }
 
+/* How a rule's targets are asked; a total timeout left 0 shows what
+ * applies: the whole resolution, 6000 ms. */
+static void put_forwarding(json_t *obj, const struct store_rule_forwarding *f,
+			   bool *ok)
+{
+	put(obj, "try_timeout_ms", f->try_timeout_ms != 0 ?
+	    json_integer(f->try_timeout_ms) : json_null(), ok);
+	put(obj, "total_timeout_ms", json_integer(f->total_timeout_ms != 0 ?
+						  f->total_timeout_ms : 6000),
+	    ok);
+	put(obj, "tcp_only", json_boolean(f->tcp_only), ok);
+	put(obj, "authoritative", json_boolean(f->authoritative), ok);
+	put(obj, "cookies", json_boolean(f->cookies), ok);
+	put(obj, "case_randomization", json_boolean(f->case_randomization),
+	    ok);
+	put(obj, "hedging", json_boolean(f->hedging), ok);
+}
+
 json_t *api_json_rule(const struct store_rule *rule)
 {
 	bool ok = true;
@@ -159,6 +177,7 @@ json_t *api_json_rule(const struct store_rule *rule)
 	put(obj, "endpoint", json_string(rule->endpoint_id), &ok);
 	put(obj, "targets", api_json_strv(&rule->targets), &ok);
 	put(obj, "vpcs", api_json_strv(&rule->vpcs), &ok);
+	put_forwarding(obj, &rule->fwd, &ok);
 	put(obj, "serve_stale", json_boolean(rule->serve_stale), &ok);
 	put(obj, "max_stale", json_integer(rule->max_stale_s), &ok);
 	return finish(obj, ok);
