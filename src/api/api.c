@@ -46,6 +46,7 @@ enum route_kind {
 	ROUTE_STATS,
 	ROUTE_BACKUP,
 	ROUTE_RESTORE,
+	ROUTE_DOCTOR,
 	ROUTE_CACHE_FLUSH,
 	ROUTE_CACHE_STATS,
 	ROUTE_VPN_STATUS,	/* waits for the VPN manager: no transaction */
@@ -375,6 +376,7 @@ static int route_single(const char *m, const char *name, struct route *rt)
 		{ "stats", "GET", ROUTE_STATS },
 		{ "backup", "POST", ROUTE_BACKUP },
 		{ "restore", "POST", ROUTE_RESTORE },
+		{ "doctor", "POST", ROUTE_DOCTOR },
 	};
 	for (size_t i = 0; i < sizeof(fixed) / sizeof(*fixed); i++) {
 		if (is(name, fixed[i].name)) {
@@ -686,6 +688,8 @@ static int dispatch(struct api_req *r, const struct route *rt,
 		return api_backup(r, body, out);
 	case ROUTE_RESTORE:
 		return api_restore(r, body, out);
+	case ROUTE_DOCTOR:
+		return api_doctor(r, body, out);
 	case ROUTE_CACHE_FLUSH:
 		return api_cache_flush(r, body, out);
 	case ROUTE_CACHE_STATS:

@@ -242,6 +242,10 @@ int api_status(struct api_req *r, json_t **out);
 int api_backup(struct api_req *r, json_t *body, json_t **out);
 int api_restore(struct api_req *r, json_t *body, json_t **out);
 
+/* zonegate doctor (ops_doctor.c): POST /v1/doctor {"rule"} or
+ * {"vpc"}; checks the forwarding path, sends SOA probes. */
+int api_doctor(struct api_req *r, json_t *body, json_t **out);
+
 /* Secondary zones (ops_secondary.c). */
 /*! 400 when body holds keys the zone's kind does not take: soa, ns and
  *  serial for "secondary", the secondary settings for "private". */

@@ -224,6 +224,8 @@ int cmd_cache_stats(const struct cli_ctx *ctx, const struct cmd *cmd,
 
 int cmd_explain(const struct cli_ctx *ctx, const struct cmd *cmd,
 		const struct args_parsed *args);
+int cmd_doctor(const struct cli_ctx *ctx, const struct cmd *cmd,
+	       const struct args_parsed *args);
 int cmd_changes(const struct cli_ctx *ctx, const struct cmd *cmd,
 		const struct args_parsed *args);
 int cmd_status(const struct cli_ctx *ctx, const struct cmd *cmd,

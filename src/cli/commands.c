@@ -57,6 +57,9 @@ static const struct args_opt CACHE_FLUSH_OPTS[] = {
 	{ "name", true }, { "rule", true }, { "upstream", true },
 	{ NULL, false },
 };
+static const struct args_opt DOCTOR_OPTS[] = {
+	{ "timeout", true }, { NULL, false },
+};
 static const struct args_opt STATS_OPTS[] = {
 	{ "rule", true }, { NULL, false },
 };
@@ -198,6 +201,9 @@ const struct cmd CMD_TABLE[] = {
 	  "show the answer cache's size, hits, misses and evictions",
 	  NULL, 0, 0, cmd_cache_stats },
 
+	{ "doctor", NULL, "RULE|VPC [--timeout MS]",
+	  "check the path of a rule's forwarded queries (all rules of a VPC): sources, loops, security group, route, tunnel, SOA from each target",
+	  DOCTOR_OPTS, 1, 1, cmd_doctor },
 	{ "explain", NULL, "--vpc VPC NAME [TYPE]",
 	  "show which step would answer a query from a VPC, and why",
 	  VPC_OPT, 1, 2, cmd_explain },
