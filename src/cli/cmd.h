@@ -205,6 +205,8 @@ int cmd_rule_list(const struct cli_ctx *ctx, const struct cmd *cmd,
 		  const struct args_parsed *args);
 int cmd_rule_show(const struct cli_ctx *ctx, const struct cmd *cmd,
 		  const struct args_parsed *args);
+int cmd_rule_targets(const struct cli_ctx *ctx, const struct cmd *cmd,
+		     const struct args_parsed *args);
 int cmd_rule_delete(const struct cli_ctx *ctx, const struct cmd *cmd,
 		    const struct args_parsed *args);
 

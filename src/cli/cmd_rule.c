@@ -72,6 +72,48 @@ static int add_stale(const struct cmd *cmd, const struct args_parsed *args,
 	return CLI_EXIT_OK;
 }
 
+/* How the rule's targets are asked: --try-timeout-ms and
+ * --total-timeout-ms (0: the default), and yes|no for the rest. */
+static int add_forwarding(const struct cmd *cmd,
+			  const struct args_parsed *args, json_t *body)
+{
+	static const char *const flags[][2] = {
+		{ "tcp-only", "tcp_only" },
+		{ "authoritative", "authoritative" },
+		{ "cookies", "cookies" },
+		{ "case-randomization", "case_randomization" },
+		{ "hedging", "hedging" },
+	};
+	static const char *const timeouts[][2] = {
+		{ "try-timeout-ms", "try_timeout_ms" },
+		{ "total-timeout-ms", "total_timeout_ms" },
+	};
+
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		const char *on = args_get(args, flags[i][0]);
+		if (on == NULL) {
+			continue;
+		}
+		if (strcmp(on, "yes") != 0 && strcmp(on, "no") != 0) {
+			return cmd_usage_error(cmd, "--tcp-only, --authoritative, --cookies, --case-randomization and --hedging take yes or no");
+		}
+		json_object_set_new(body, flags[i][1],
+				    json_boolean(strcmp(on, "yes") == 0));
+	}
+	for (size_t i = 0; i < sizeof(timeouts) / sizeof(timeouts[0]); i++) {
+		uint32_t ms = 0;
+		if (!args_has(args, timeouts[i][0])) {
+			continue;
+		}
+		if (args_parse_uint(args_get(args, timeouts[i][0]),
+				    UINT32_MAX, &ms) != 0) {
+			return cmd_usage_error(cmd, "--try-timeout-ms and --total-timeout-ms take milliseconds (0: the default)");
+		}
+		json_object_set_new(body, timeouts[i][1], json_integer(ms));
+	}
+	return CLI_EXIT_OK;
+}
+
 int cmd_rule_create(const struct cli_ctx *ctx, const struct cmd *cmd,
 		    const struct args_parsed *args)
 {
@@ -90,6 +132,9 @@ int cmd_rule_create(const struct cli_ctx *ctx, const struct cmd *cmd,
 	rc = add_targets(cmd, args, body);
 	if (rc == CLI_EXIT_OK) {
 		rc = add_endpoint(ctx, args, body);
+	}
+	if (rc == CLI_EXIT_OK) {
+		rc = add_forwarding(cmd, args, body);
 	}
 	if (rc == CLI_EXIT_OK) {
 		rc = add_stale(cmd, args, body);
@@ -120,6 +165,9 @@ static int build_rule_patch(const struct cli_ctx *ctx, const struct cmd *cmd,
 		rc = add_endpoint(ctx, args, body);
 	}
 	if (rc == CLI_EXIT_OK) {
+		rc = add_forwarding(cmd, args, body);
+	}
+	if (rc == CLI_EXIT_OK) {
 		rc = add_stale(cmd, args, body);
 	}
 	return rc;
@@ -129,7 +177,9 @@ int cmd_rule_update(const struct cli_ctx *ctx, const struct cmd *cmd,
 		    const struct args_parsed *args)
 {
 	static const char *const changes[] = {
-		"name", "target", "endpoint", "serve-stale", "max-stale", NULL,
+		"name", "target", "endpoint", "try-timeout-ms",
+		"total-timeout-ms", "tcp-only", "authoritative", "cookies",
+		"case-randomization", "hedging", "serve-stale", "max-stale", NULL,
 	};
 	static const char *const edits[] = { NULL };
 	const struct cmd_update update = {
@@ -179,4 +229,48 @@ int cmd_rule_delete(const struct cli_ctx *ctx, const struct cmd *cmd,
 		    const struct args_parsed *args)
 {
 	return cmd_delete(ctx, &CLIENT_KIND_RULE, args->pos[0]);
+}
+
+static const struct output_column TARGET_COLUMNS[] = {
+	{ "TARGET", "target" },
+	{ "STATE", "state" },
+	{ "SRTT_MS", "srtt_ms" },
+	{ "TIMEOUT_MS", "timeout_ms" },
+	{ "FAILURES", "failures" },
+	{ "LAST_CHANGE", "last_change" },
+	{ "QUERIES", "queries" },
+	{ "TIMEOUTS", "timeouts" },
+	{ "COOKIE", "cookie" },
+	{ "0X20", "case_randomization" },
+	{ NULL, NULL },
+};
+
+int cmd_rule_targets(const struct cli_ctx *ctx, const struct cmd *cmd,
+		     const struct args_parsed *args)
+{
+	char *rule_id = NULL;
+	int rc = client_resolve(ctx, &CLIENT_KIND_RULE, args->pos[0],
+				&rule_id);
+	char *path = rc == CLI_EXIT_OK ?
+		client_path("/v1/rules/%s/targets", rule_id) : NULL;
+	if (rc == CLI_EXIT_OK && path == NULL) {
+		rc = client_fail("out of memory");
+	}
+	struct client_reply reply;
+	if (rc == CLI_EXIT_OK) {
+		rc = client_call(ctx, "GET", path, NULL, NULL, &reply);
+	}
+	if (rc == CLI_EXIT_OK) {
+		if (ctx->json) {
+			client_print_raw(reply.raw);
+		} else {
+			output_table(stdout,
+				     json_object_get(reply.json, "targets"),
+				     TARGET_COLUMNS);
+		}
+		client_reply_clear(&reply);
+	}
+	free(path);
+	free(rule_id);
+	return rc;
 }

@@ -45,11 +45,17 @@ static const struct args_opt ENDPOINT_UPDATE_OPTS[] = {
 };
 static const struct args_opt RULE_CREATE_OPTS[] = {
 	{ "domain", true }, { "endpoint", true }, { "target", true },
+	{ "try-timeout-ms", true }, { "total-timeout-ms", true },
+	{ "tcp-only", true }, { "authoritative", true }, { "cookies", true },
+	{ "case-randomization", true }, { "hedging", true },
 	{ "serve-stale", true }, { "max-stale", true },
 	{ NULL, false },
 };
 static const struct args_opt RULE_UPDATE_OPTS[] = {
 	{ "name", true }, { "endpoint", true }, { "target", true },
+	{ "try-timeout-ms", true }, { "total-timeout-ms", true },
+	{ "tcp-only", true }, { "authoritative", true }, { "cookies", true },
+	{ "case-randomization", true }, { "hedging", true },
 	{ "serve-stale", true }, { "max-stale", true },
 	{ NULL, false },
 };
@@ -179,6 +185,9 @@ const struct cmd CMD_TABLE[] = {
 	  NULL, 0, 0, cmd_rule_list },
 	{ "rule", "show", "RULE", "show a forwarding rule",
 	  NULL, 1, 1, cmd_rule_show },
+	{ "rule", "targets", "RULE",
+	  "show each target's health: up or down, round trip, failures",
+	  NULL, 1, 1, cmd_rule_targets },
 	{ "rule", "delete", "RULE", "delete a forwarding rule",
 	  NULL, 1, 1, cmd_rule_delete },
 
