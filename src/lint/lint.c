@@ -505,6 +505,12 @@ struct reached {
 	const char *role;		/* "target of", "CIDR of" ... */
 	const char *origin_id;
 	size_t more;			/* other resources with it */
+	/* Filled by check_builtin_reverse(): the name a rule or zone
+	 * should take, and the item that reports this one with it. */
+	char suggest[KNOT_DNAME_TXT_MAXLEN + 1];
+	size_t hidden_by;		/* built-in zones in front of it */
+	size_t group;			/* index of the reporting item */
+	size_t also;			/* other addresses it reports */
 };
 
 struct reached_list {
@@ -677,16 +683,18 @@ static size_t hiding_builtins(const struct config *cfg,
 	return found;
 }
 
-static void report_reverse(struct lint *l, const struct config_vpc *vpc,
-			   const struct reached *r,
-			   const knot_dname_t **apexes,
-			   struct zone_handle **handles, size_t n)
+static struct lint_finding *report_reverse(struct lint *l,
+					   const struct config_vpc *vpc,
+					   const struct reached *r,
+					   const knot_dname_t **apexes,
+					   struct zone_handle **handles,
+					   size_t n)
 {
 	struct lint_finding *f = add_finding(l, r->host ? LINT_WARNING :
 					     LINT_INFO,
 					     "builtin-hides-reverse");
 	if (f == NULL) {
-		return;
+		return NULL;
 	}
 	add_id(f, vpc->vpc_id);
 	add_id(f, r->origin_id);
@@ -695,6 +703,7 @@ static void report_reverse(struct lint *l, const struct config_vpc *vpc,
 	}
 
 	char net[64], zones[3 * KNOT_DNAME_TXT_MAXLEN / 4], more[48] = "";
+	char also[48] = "";
 	prefix_format(&r->prefix, net, sizeof(net));
 	if (r->host) {
 		/* A host prefix reads better as the bare address. */
@@ -719,15 +728,39 @@ static void report_reverse(struct lint *l, const struct config_vpc *vpc,
 	if (r->more > 0) {
 		snprintf(more, sizeof(more), " and %zu more", r->more);
 	}
-	char suggest[KNOT_DNAME_TXT_MAXLEN + 1];
-	suggest_name(r, apexes[0], suggest, sizeof(suggest));
+	if (r->also > 0) {
+		snprintf(also, sizeof(also), " and %zu other address%s",
+			 r->also, r->also == 1 ? "" : "es");
+	}
 
-	MESSAGE(f, "in %s, the reverse names of %s (%s %s%s) fall in the built-in zone%s %s, which answer%s them NXDOMAIN, so PTR look-ups for that network never reach its DNS servers",
-		vpc->vpc_id, net, r->role, r->origin_id, more,
+	MESSAGE(f, "in %s, the reverse names of %s%s (%s %s%s) fall in the built-in zone%s %s, which answer%s them NXDOMAIN, so PTR look-ups for that network never reach its DNS servers",
+		vpc->vpc_id, net, also, r->role, r->origin_id, more,
 		n == 1 ? "" : "s", zones, n == 1 ? "s" : "");
 	FIX(f, "add a rule for %s bound to %s that forwards to the DNS servers of that network, or a private zone with its PTR records%s; or turn the built-in zones off for %s (zonegate vpc update %s --builtin-zones no)",
-	    suggest, vpc->vpc_id, n > 1 ? ", one per built-in zone listed" : "",
-	    vpc->vpc_id, vpc->vpc_id);
+	    r->suggest, vpc->vpc_id,
+	    n > 1 ? ", one per built-in zone listed" : "", vpc->vpc_id,
+	    vpc->vpc_id);
+	return f;
+}
+
+/* Addresses whose fix is the same rule or zone (same suggested name)
+ * are reported together, by the first of them. */
+static void group_reverse(struct reached_list *list)
+{
+	for (size_t i = 0; i < list->n; i++) {
+		struct reached *r = &list->items[i];
+		r->group = i;
+		for (size_t k = 0; k < i && r->hidden_by > 0; k++) {
+			struct reached *first = &list->items[k];
+			if (first->group == k && first->hidden_by > 0 &&
+			    first->host && r->host &&
+			    strcmp(first->suggest, r->suggest) == 0) {
+				r->group = k;
+				first->also++;
+				break;
+			}
+		}
+	}
 }
 
 static void check_builtin_reverse(struct lint *l)
@@ -743,14 +776,32 @@ static void check_builtin_reverse(struct lint *l)
 		if (collect_reached(cfg, vpc, &list) != 0) {
 			l->error = ZG_ENOMEM;
 		}
+		const knot_dname_t *apexes[64];
+		struct zone_handle *handles[64];
+		for (size_t i = 0; i < list.n; i++) {
+			struct reached *r = &list.items[i];
+			r->hidden_by = hiding_builtins(cfg, vpc, r, apexes,
+						       handles, 64);
+			if (r->hidden_by > 0) {
+				suggest_name(r, apexes[0], r->suggest,
+					     sizeof(r->suggest));
+			}
+		}
+		group_reverse(&list);
 		for (size_t i = 0; i < list.n && l->error == 0; i++) {
-			const knot_dname_t *apexes[64];
-			struct zone_handle *handles[64];
-			size_t n = hiding_builtins(cfg, vpc, &list.items[i],
-						   apexes, handles, 64);
-			if (n > 0) {
-				report_reverse(l, vpc, &list.items[i], apexes,
-					       handles, n);
+			struct reached *r = &list.items[i];
+			if (r->hidden_by == 0 || r->group != i) {
+				continue;
+			}
+			size_t n = hiding_builtins(cfg, vpc, r, apexes,
+						   handles, 64);
+			struct lint_finding *f = report_reverse(l, vpc, r,
+								apexes,
+								handles, n);
+			for (size_t k = i + 1; f != NULL && k < list.n; k++) {
+				if (list.items[k].group == i) {
+					add_id(f, list.items[k].origin_id);
+				}
 			}
 		}
 		free(list.items);

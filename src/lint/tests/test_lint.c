@@ -448,6 +448,29 @@ static void test_builtin_hides_reverse_of_rule_target(void **state)
 	done(cfg, &rep);
 }
 
+static void test_addresses_with_one_fix_are_one_finding(void **state)
+{
+	static const char *const DC1[] = { "172.28.1.53:53", NULL };
+	static const char *const DC2[] = { "172.28.9.9:53", NULL };
+	static const char *const OTHER[] = { "172.29.0.1:53", NULL };
+	struct config *cfg = cfg_new();
+	add_vpc(cfg, "vpc-1", NULL, true);
+	add_global_upstream(cfg, PUBLIC);
+	add_rule(cfg, "rule-1", "a.example.", DC1, V1, NULL);
+	add_rule(cfg, "rule-2", "b.example.", DC2, V1, NULL);
+	add_rule(cfg, "rule-3", "c.example.", OTHER, V1, NULL);
+	struct lint_report rep = lint(cfg);
+
+	assert_int_equal(rep.n, 2);
+	assert_string_equal(ids_of(&rep.items[0]),
+			    "vpc-1 rule-1 builtin-28.172.in-addr.arpa rule-2");
+	assert_non_null(strstr(rep.items[0].message,
+			       "172.28.1.53 and 1 other address (target of rule-1)"));
+	assert_string_equal(ids_of(&rep.items[1]),
+			    "vpc-1 rule-3 builtin-29.172.in-addr.arpa");
+	done(cfg, &rep);
+}
+
 static void test_rule_for_the_reverse_zone_clears_it(void **state)
 {
 	static const char *const DC[] = { "172.28.1.53:53", NULL };
@@ -476,17 +499,18 @@ static void test_endpoint_sources_and_cidrs_are_reached(void **state)
 
 	/* The target 192.0.2.53 and the upstream 198.51.100.53 lie in
 	 * documentation networks (RFC 5737), whose built-in zones hide
-	 * them too: two sources, the target, the upstream, the CIDR. */
-	assert_int_equal(rep.n, 5);
-	assert_int_equal(count_code(&rep, "builtin-hides-reverse"), 5);
+	 * them too: the target, the two sources (one finding: one fix),
+	 * the upstream, the CIDR. */
+	assert_int_equal(rep.n, 4);
+	assert_int_equal(count_code(&rep, "builtin-hides-reverse"), 4);
 	const struct lint_finding *f = &rep.items[0];
 	assert_int_equal(f->severity, LINT_WARNING);
 	assert_string_equal(ids_of(f), "vpc-1 rule-1 builtin-2.0.192.in-addr.arpa");
 	f = &rep.items[1];
 	assert_string_equal(ids_of(f), "vpc-1 ep-1 builtin-10.in-addr.arpa");
-	assert_non_null(strstr(f->message, "10.0.255.10 (source address of ep-1)"));
+	assert_non_null(strstr(f->message, "10.0.255.10 and 1 other address (source address of ep-1)"));
 	assert_non_null(strstr(f->fix, "add a rule for 0.10.in-addr.arpa."));
-	f = &rep.items[3];
+	f = &rep.items[2];
 	assert_string_equal(ids_of(f), "vpc-1 upstream-global builtin-100.51.198.in-addr.arpa");
 	/* Warnings (addresses) come before the info of the CIDR. */
 	f = &rep.items[rep.n - 1];
@@ -611,6 +635,7 @@ int main(void)
 		cmocka_unit_test(test_vpc_without_upstream_is_reported),
 		cmocka_unit_test(test_reverse_names_at_label_boundaries),
 		cmocka_unit_test(test_builtin_hides_reverse_of_rule_target),
+		cmocka_unit_test(test_addresses_with_one_fix_are_one_finding),
 		cmocka_unit_test(test_rule_for_the_reverse_zone_clears_it),
 		cmocka_unit_test(test_endpoint_sources_and_cidrs_are_reached),
 		cmocka_unit_test(test_cidr_over_several_builtins_is_one_finding),
