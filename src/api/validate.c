@@ -287,6 +287,15 @@ static int explain_bad_cidr(const char *in, char *msg, size_t msglen)
 	snprintf(addr, sizeof(addr), "%.*s", (int)(slash - in), in);
 	char *end = NULL;
 	unsigned long len = strtoul(slash + 1, &end, 10);
+	/* prefix_parse() takes plain digits only: "/016", "/+16" and
+	 * "/ 16" are not CIDRs, whatever strtoul makes of them. */
+	char digits[8];
+	snprintf(digits, sizeof(digits), "%lu", len);
+	if (strcmp(digits, slash + 1) != 0) {
+		return refuse(msg, msglen,
+			      "'%s' is not a CIDR like 10.0.0.0/8 (the prefix length is plain decimal digits)",
+			      in);
+	}
 	struct zg_prefix p = { 0 };
 	int max = 0;
 	if (inet_pton(AF_INET, addr, p.bytes) == 1) {

@@ -209,6 +209,29 @@ bool addr_is_multicast_or_broadcast(const struct zg_addr *addr)
 	return p[0] == 0xff;
 }
 
+/*
+ * A prefix length as written in a CIDR: decimal digits only, without
+ * sign, blanks or leading zeros ("0" itself is fine), so that one
+ * network has one spelling and "/016" or "/ 16" is a typo to report,
+ * not a network to guess.
+ */
+static int parse_prefix_len(const char *text, long *len)
+{
+	size_t n = strlen(text);
+	if (n == 0 || n > 3 || (text[0] == '0' && n > 1)) {
+		return ZG_EINVAL;
+	}
+	long value = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (text[i] < '0' || text[i] > '9') {
+			return ZG_EINVAL;
+		}
+		value = value * 10 + (text[i] - '0');
+	}
+	*len = value;
+	return 0;
+}
+
 int prefix_parse(const char *text, struct zg_prefix *out)
 {
 	char buf[ZG_ADDR_STRLEN];
@@ -223,13 +246,8 @@ int prefix_parse(const char *text, struct zg_prefix *out)
 	char *slash = strchr(buf, '/');
 	long len = -1;
 	if (slash != NULL) {
-		char *end = NULL;
 		*slash = '\0';
-		if (slash[1] == '\0') {
-			return ZG_EINVAL;
-		}
-		len = strtol(slash + 1, &end, 10);
-		if (*end != '\0' || len < 0) {
+		if (parse_prefix_len(slash + 1, &len) != 0) {
 			return ZG_EINVAL;
 		}
 	}

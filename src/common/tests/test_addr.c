@@ -53,6 +53,33 @@ static void test_prefix_refuses_host_bits(void **state)
 	assert_int_equal(prefix_parse("10.0.0.0/", &p), ZG_EINVAL);
 }
 
+/* One network, one spelling: the prefix length is plain decimal digits
+ * with no sign, blanks or leading zeros; the address must parse whole. */
+static void test_prefix_length_is_strict_decimal(void **state)
+{
+	struct zg_prefix p;
+	assert_int_equal(prefix_parse("10.5.0.0/16", &p), 0);
+	assert_int_equal(p.len, 16);
+	assert_int_equal(prefix_parse("0.0.0.0/0", &p), 0);
+	assert_int_equal(p.len, 0);
+	assert_int_equal(prefix_parse("::/0", &p), 0);
+	assert_int_equal(prefix_parse("fd00::/128", &p), 0);
+	assert_int_equal(p.len, 128);
+
+	const char *const bad[] = {
+		"10.5.0.0/016", "10.5.0.0/0016", "10.5.0.0/00", "10.5.0.0/+16",
+		"10.5.0.0/-1", "10.5.0.0/ 16", "10.5.0.0/16 ", " 10.5.0.0/16",
+		"10.5.0.0 /16", "10.5.0.0/1 6", "10.5.0.0/0x10", "10.5.0.0/16/16",
+		"10.5.0.0/1e1", "10.5.0.0/\t16", "fd00::/0128", "fd00::/+64",
+		"10.0.0.0/4294967304", "010.5.0.0/16", "1.2.3/24",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		if (prefix_parse(bad[i], &p) != ZG_EINVAL) {
+			fail_msg("'%s' was accepted as a CIDR", bad[i]);
+		}
+	}
+}
+
 static void test_bare_address_is_a_host_prefix(void **state)
 {
 	struct zg_prefix p;
@@ -133,6 +160,7 @@ int main(void)
 		cmocka_unit_test(test_parse_addresses_with_and_without_port),
 		cmocka_unit_test(test_parse_rejects_malformed_addresses),
 		cmocka_unit_test(test_prefix_refuses_host_bits),
+		cmocka_unit_test(test_prefix_length_is_strict_decimal),
 		cmocka_unit_test(test_bare_address_is_a_host_prefix),
 		cmocka_unit_test(test_prefix_contains_same_family_only),
 		cmocka_unit_test(test_prefix_overlap),
