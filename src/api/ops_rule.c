@@ -11,6 +11,7 @@
 
 #include "api/validate.h"
 #include "common/error.h"
+#include "common/loop.h"
 #include "health/health.h"
 
 #define MAX_TARGETS 6
@@ -652,10 +653,14 @@ int api_rule_targets(struct api_req *r, const struct api_args *a,
 			items = NULL;
 		}
 	}
+	struct health_quarantine_view q;
+	health_quarantine_get(a->id, loop_clock_ms(), &q);
 	if (ret == 0) {
 		*out = items != NULL ?
-			json_pack("{ss so}", "rule", rule.meta.resource_id,
-				  "targets", items) : NULL;
+			json_pack("{ss so s{sb si}}", "rule",
+				  rule.meta.resource_id, "targets", items,
+				  "quarantine", "active", q.quarantined,
+				  "count", (int)q.count) : NULL;
 		ret = *out != NULL ? 0
 			: api_fail_at(r, 500, NULL, "out of memory");
 	}

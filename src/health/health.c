@@ -761,7 +761,6 @@ bool health_quarantine_rule(const char *rule_id, uint32_t duration_ms,
 				 rule_id);
 		}
 	}
-	uint32_t length = 0;
 	if (q != NULL && fresh) {
 		if (q->count > 0 &&
 		    now_ms >= q->last_start_ms + QUARANTINE_MEMORY_MS) {
@@ -770,19 +769,10 @@ bool health_quarantine_rule(const char *rule_id, uint32_t duration_ms,
 		q->count++;
 		q->last_start_ms = now_ms;
 		q->since_unix_s = unix_now();
-		length = quarantine_length(q, duration_ms);
-		q->until_ms = now_ms + length;
+		q->until_ms = now_ms + quarantine_length(q, duration_ms);
 		atomic_fetch_add(&n_quarantined, 1);
 	}
 	pthread_mutex_unlock(&quarantine_lock);
-
-	if (q != NULL && fresh) {
-		char fields[96];
-		snprintf(fields, sizeof(fields), "rule_id=%s", rule_id);
-		zg_log(ZG_LOG_WARNING, "health", fields,
-		       "forwarding loop: queries of the rule come back to zonegate; its queries get SERVFAIL for %u ms, then it is tried again",
-		       length);
-	}
 	return q != NULL && fresh;
 }
 

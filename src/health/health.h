@@ -238,14 +238,14 @@ void health_cookie_forget(const struct health_key *key);
 void health_case_disable(const struct health_key *key, const char *owner_id);
 
 /*
- * Rule quarantine after a forwarding loop. The cache side detects the
- * loop (a question from outside that joins one its own rule sent) and
- * calls health_quarantine_rule(); the query path asks
- * health_rule_quarantined() before forwarding for a rule and answers
- * SERVFAIL with EDE 0 ("forwarding loop") while it is true. The
- * quarantine lifts by itself after duration_ms, so a fixed loop recovers
- * without an operator; a loop that persists is found and quarantined
- * again, for twice as long each time up to HEALTH_QUARANTINE_MAX_MS.
+ * Rule quarantine after a forwarding loop, as the API and the doctor
+ * see it. The query path detects a loop (a question from outside that
+ * joins one its own rule sent), quarantines the rule in the answer
+ * cache, which decides its queries' SERVFAIL + EDE 0, and mirrors the
+ * quarantine here with its length, so that whoever reads the state of
+ * a rule finds it. The quarantine lifts by itself after duration_ms; a
+ * loop that persists is found and quarantined again. Nothing is logged
+ * here: the detector logs the loop once.
  */
 #define HEALTH_QUARANTINE_MS 30000
 #define HEALTH_QUARANTINE_MAX_MS (10 * 60 * 1000)
@@ -254,7 +254,7 @@ void health_case_disable(const struct health_key *key, const char *owner_id);
 /*!
  * Quarantines rule_id until now_ms + duration_ms (0: HEALTH_QUARANTINE_MS
  * doubled for each quarantine of the rule in the last hour, at most
- * HEALTH_QUARANTINE_MAX_MS). Logs a warning once per quarantine.
+ * HEALTH_QUARANTINE_MAX_MS). now_ms is monotonic.
  * \return true when the rule was not quarantined before this call.
  */
 bool health_quarantine_rule(const char *rule_id, uint32_t duration_ms,

@@ -565,6 +565,9 @@ static void quarantine_rule(struct rq *rq)
 	uint32_t ms = cache_quarantine(rq->ctx->cache, rq->fwd_src.source_id,
 				       loop_now_ms(rq->ctx->loop), &started);
 	if (started) {
+		/* What the API and the doctor read of the rule. */
+		health_quarantine_rule(rq->fwd_src.source_id, ms,
+				       loop_now_ms(rq->ctx->loop));
 		char fields[WIRE_SOURCE_ID_LEN + 16];
 		snprintf(fields, sizeof(fields), "rule_id=%s",
 			 rq->fwd_src.source_id);

@@ -7,10 +7,12 @@ state is visible in the API and the CLI. Bugcorpus BC-12 and the first
 half of BC-14 (its second half, the failure cache, is in
 cache/test_cache_bugcorpus.py)."""
 
+import socket
 import threading
 import time
 
 import dns.edns
+import dns.exception
 import dns.message
 import dns.rrset
 import pytest
@@ -191,6 +193,8 @@ def test_targets_view_reports_rtt_and_timeout(corp, api, op1, op2, query):
     for i in range(3):
         expect(query("t%d.corp.example." % i), aa=False)
     t1 = targets(api, corp)[A.hostport(A.OP1)]
+    assert api.ok("GET", "/v1/rules/%s/targets" % corp)["quarantine"] == \
+        {"active": False, "count": 0}
     assert t1["state"] == "up"
     assert t1["queries"] >= 3 and t1["answers"] >= 3
     assert t1["srtt_ms"] is not None and t1["srtt_ms"] < 800
@@ -400,3 +404,30 @@ def test_inbound_endpoint_address_refused_as_target(corp, api, baseline):
     resp = api.patch("/v1/rules/%s" % corp, {"targets": [A.ZG3]})
     assert resp.status == 400, resp
     assert "itself" in resp.body["error"]["message"], resp
+
+
+def test_quarantine_after_a_loop_shows_in_targets_view(baseline, api, cli,
+                                                      fake_upstream, query):
+    """BC-11 B's set-up (a reflector sending every query back to
+    zonegate): the loop the cache detects shows in the rule's view."""
+    def reflect(q, entry):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.bind((A.REFLECTOR, 0))
+            s.settimeout(scaled(3))
+            s.sendto(q.to_wire(), (A.ZG, 53))
+            try:
+                reply = dns.message.from_wire(s.recv(4096))
+            except (socket.timeout, OSError, dns.exception.DNSException):
+                return "drop"
+        reply.id = q.id
+        return reply
+    refl = fake_upstream("REFLECTOR", [A.REFLECTOR])
+    refl.set_handler(reflect)
+    cli("vpc", "update", baseline.vpc["a"], "--add-cidr",
+        A.REFLECTOR + "/32")
+    rule = baseline.make_rule("rrefl", "loop.example.", [A.REFLECTOR])
+
+    r = query("x.loop.example.", timeout=10)
+    expect(r, "SERVFAIL", aa=False, answer=[], ede=0)
+    view = api.ok("GET", "/v1/rules/%s/targets" % rule["id"])
+    assert view["quarantine"] == {"active": True, "count": 1}, view
