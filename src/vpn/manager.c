@@ -289,11 +289,12 @@ static void schedule_retry(struct vpn_manager *m, int64_t now)
 static void connection_lost(struct vpn_manager *m, int err, const char *what)
 {
 	char why[256], fields[160];
-	snprintf(why, sizeof(why), "%s failed: %s", what, zg_strerror(err));
+	snprintf(why, sizeof(why), "lost charon at %s (%s failed: %s)",
+		 m->vici_path, what, zg_strerror(err));
 	snprintf(fields, sizeof(fields), "vici_socket=%s", m->vici_path);
 	disconnect(m, why);
 	schedule_retry(m, mono_ms());
-	zg_log(ZG_LOG_WARNING, "vpn", fields, "lost charon (%s); tunnels count as down, reconnecting in %d s",
+	zg_log(ZG_LOG_WARNING, "vpn", fields, "%s; tunnels count as down, reconnecting in %d s",
 	       why, m->retry_ms / 1000);
 }
 
