@@ -842,8 +842,31 @@ static int make_parent_dirs(const char *path)
 	return 0;
 }
 
+bool api_socket_in_use(const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct stat st;
+	if (strlen(path) >= sizeof(sun.sun_path) || lstat(path, &st) != 0 ||
+	    !S_ISSOCK(st.st_mode)) {
+		return false;
+	}
+	strcpy(sun.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+			0);
+	if (fd < 0) {
+		return false;
+	}
+	/* Refused or gone: a stale file. A full backlog (EAGAIN) still
+	 * means somebody listens. */
+	bool answers = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0 ||
+		       errno == EAGAIN || errno == EINPROGRESS;
+	close(fd);
+	return answers;
+}
+
 /* Binds a listening unix socket at path (mode 0660), replacing an old
- * socket file but never another kind of file. */
+ * socket file nobody answers on, but never another kind of file nor
+ * the socket of a running zonegated (ZG_ECONFLICT). */
 static int open_socket(const char *path, int *fd_out)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
@@ -860,6 +883,9 @@ static int open_socket(const char *path, int *fd_out)
 	if (lstat(path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode)) {
 			return ZG_EEXIST;
+		}
+		if (api_socket_in_use(path)) {
+			return ZG_ECONFLICT;
 		}
 		(void)unlink(path);
 	}
@@ -901,7 +927,8 @@ struct api_server *api_start(const char *path, struct store *store,
 		zg_log(ZG_LOG_ERROR, "api", fields,
 		       "cannot listen on the API socket: %s; the API is not served",
 		       ret == ZG_EEXIST ? "a file that is not a socket is in the way"
-					: zg_strerror(ret));
+		       : ret == ZG_ECONFLICT ? "another zonegated serves it"
+					     : zg_strerror(ret));
 		free(srv->path);
 		free(srv);
 		return NULL;

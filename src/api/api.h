@@ -4,6 +4,8 @@
 #ifndef ZONEGATE_API_API_H
 #define ZONEGATE_API_API_H
 
+#include <stdbool.h>
+
 struct store;
 struct config_publisher;
 struct api_server;
@@ -11,7 +13,8 @@ struct cache;
 
 /*!
  * Starts serving on a unix socket at path (created mode 0660, an old
- * socket file there is replaced; its directory is created if missing).
+ * socket file nobody answers on is replaced; its directory is created if
+ * missing).
  * Requests run in libmicrohttpd's own threads, never in DNS workers.
  * Every change is committed to store, then published through pub
  * (config_publisher_sync()) before the reply is sent.
@@ -20,6 +23,15 @@ struct cache;
  */
 struct api_server *api_start(const char *path, struct store *store,
 			     struct config_publisher *pub);
+
+/*!
+ * True when a server answers on the unix socket at path: another
+ * zonegated serves its API there. api_start() refuses such a path
+ * instead of replacing the socket file; the daemon asks before it
+ * opens its DNS listeners. A stale socket file (nobody listening) is
+ * not in use.
+ */
+bool api_socket_in_use(const char *path);
 
 /*!
  * Sets the answer cache that /v1/cache/flush and /v1/cache/stats act on

@@ -149,6 +149,14 @@ static int open_state(struct daemon *d)
 		return ret;
 	}
 
+	/* Two daemons on one state would both serve and write it. */
+	ret = process_lock_state(d->opts.state_path, err, sizeof(err));
+	if (ret != 0) {
+		zg_log(ZG_LOG_ERROR, "daemon", fields, "%s; not starting",
+		       err);
+		return ret;
+	}
+
 	ret = store_open(d->opts.state_path, &d->store, err, sizeof(err));
 	if (ret == ZG_ESCHEMA) {
 		zg_log(ZG_LOG_ERROR, "daemon", fields, "the state database was written by a newer zonegate (%s); not starting: run that version or restore a backup",
@@ -317,6 +325,21 @@ static int start_zone_services(struct daemon *d)
 	return 0;
 }
 
+/* Another zonegated answering on the API socket (another state file)
+ * would lose its socket to this one: refuse before any DNS listener
+ * opens, so nothing of the running daemon is disturbed. */
+static int check_api_socket(struct daemon *d)
+{
+	if (!api_socket_in_use(d->opts.api_socket)) {
+		return 0;
+	}
+	char fields[64 + 4096];
+	snprintf(fields, sizeof(fields), "api_socket=%s", d->opts.api_socket);
+	zg_log(ZG_LOG_ERROR, "daemon", fields, "another zonegated serves %s; not starting",
+	       d->opts.api_socket);
+	return ZG_ECONFLICT;
+}
+
 static int start_api(struct daemon *d)
 {
 	d->api = api_start(d->opts.api_socket, d->store, d->pub);
@@ -362,6 +385,9 @@ static int start(struct daemon *d)
 	int ret = setup_process(d);
 	if (ret == 0) {
 		ret = open_state(d);
+	}
+	if (ret == 0) {
+		ret = check_api_socket(d);
 	}
 	if (ret == 0) {
 		ret = create_cache(d);

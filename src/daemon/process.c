@@ -11,10 +11,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "common/error.h"
+
+/* The open lock file of process_lock_state(); held until exit. */
+static int state_lock_fd = -1;
 
 static int redirect_to_null(int target)
 {
@@ -127,6 +133,68 @@ void process_raise_fd_limit(void)
 		lim.rlim_cur = lim.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &lim);
 	}
+}
+
+/* Reads the pid a lock holder wrote ("1234\n") into pid, or "unknown". */
+static void read_holder(int fd, char *pid, size_t pidlen)
+{
+	char buf[32] = "";
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+	long value = 0;
+	char *end = NULL;
+	if (n > 0) {
+		buf[n] = '\0';
+		value = strtol(buf, &end, 10);
+	}
+	if (value > 0 && end != buf && (*end == '\n' || *end == '\0')) {
+		snprintf(pid, pidlen, "%ld", value);
+	} else {
+		snprintf(pid, pidlen, "unknown");
+	}
+}
+
+int process_lock_state(const char *state_path, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	if ((size_t)snprintf(path, sizeof(path), "%s.lock", state_path) >=
+	    sizeof(path)) {
+		snprintf(err, errlen, "the state path is too long");
+		return -ENAMETOOLONG;
+	}
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		int ret = -errno;
+		snprintf(err, errlen, "cannot open the lock file %s: %s", path,
+			 strerror(errno));
+		return ret;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		int ret = errno == EWOULDBLOCK ? ZG_ECONFLICT : -errno;
+		char pid[32];
+		read_holder(fd, pid, sizeof(pid));
+		if (ret == ZG_ECONFLICT) {
+			snprintf(err, errlen, "another zonegated (pid %s) holds the lock file %s of this state database",
+				 pid, path);
+		} else {
+			snprintf(err, errlen, "cannot lock %s: %s", path,
+				 strerror(-ret));
+		}
+		close(fd);
+		return ret;
+	}
+
+	/* Only the holder writes: a waiting second daemon reads the pid. */
+	char pid[32];
+	int len = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)len, 0) != len) {
+		int ret = -errno;
+		snprintf(err, errlen, "cannot write the lock file %s: %s",
+			 path, strerror(errno));
+		close(fd);
+		return ret;
+	}
+	state_lock_fd = fd;
+	return 0;
 }
 
 int process_make_parent_dirs(const char *path)

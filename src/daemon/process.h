@@ -5,6 +5,7 @@
 #define ZONEGATE_DAEMON_PROCESS_H
 
 #include <signal.h>
+#include <stddef.h>
 
 /*!
  * Detaches into the background: fork, new session, fork again, working
@@ -40,5 +41,18 @@ int process_make_parent_dirs(const char *path);
 /*! Returns a malloc'ed absolute form of path (relative to the working
  *  directory now), or NULL on ENOMEM or when the directory is unknown. */
 char *process_absolute_path(const char *path);
+
+/*!
+ * Takes an exclusive flock(2) on "<state_path>.lock" beside the state
+ * database (created when missing, mode 0600) and writes this process's
+ * pid into it, so that a second zonegated on the same state refuses to
+ * start instead of serving beside the first. The lock lasts until the
+ * process exits. Call after process_daemonize() (the pid written is the
+ * daemon's).
+ * \param err  receives one sentence naming the lock file and, when the
+ *             holder wrote one, its pid.
+ * \retval 0, ZG_ECONFLICT when another process holds the lock, -errno.
+ */
+int process_lock_state(const char *state_path, char *err, size_t errlen);
 
 #endif
