@@ -109,22 +109,78 @@ static int copy_database(sqlite3 *src, const char *dst_path, char *err,
 	return 0;
 }
 
-/* True when path is the live database file: renaming a copy over it
- * would pull the file from under SQLite's open connection. */
-static bool is_live_database(const struct store *store, const char *path)
+/*
+ * The files of the live database: the database itself, SQLite's WAL,
+ * shared-memory index and rollback journal beside it, and the daemon's
+ * lock file. Renaming a copy over any of them pulls it from under the
+ * open connection: over the WAL, commits acknowledged but not yet
+ * checkpointed are lost at the next start.
+ */
+static const char *const live_suffixes[] = {
+	"", "-wal", "-shm", "-journal", ".lock",
+};
+
+/* Writes path with symlinks, "." and ".." resolved to out (PATH_MAX):
+ * all of it when it exists, else its directory. */
+static bool canonical_path(const char *path, char *out)
 {
-	struct stat a, b;
-	return stat(path, &a) == 0 && stat(store->path, &b) == 0 &&
-	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+	if (realpath(path, out) != NULL) {
+		return true;
+	}
+	char dir_copy[PATH_MAX], base_copy[PATH_MAX], dir[PATH_MAX];
+	snprintf(dir_copy, sizeof(dir_copy), "%s", path);
+	snprintf(base_copy, sizeof(base_copy), "%s", path);
+	const char *base = basename(base_copy);
+	if (realpath(dirname(dir_copy), dir) == NULL ||
+	    strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
+		return false;
+	}
+	return (size_t)snprintf(out, PATH_MAX, "%s/%s",
+				strcmp(dir, "/") == 0 ? "" : dir, base) <
+	       PATH_MAX;
+}
+
+/* True when path names one of the live database's files (by resolved
+ * name, or as the same inode through a hard link); *what receives the
+ * suffix that matched. */
+static bool is_live_file(const struct store *store, const char *path,
+			 const char **what)
+{
+	char target[PATH_MAX], live[PATH_MAX];
+	bool named = canonical_path(path, target) &&
+		     canonical_path(store->path, live);
+	struct stat a;
+	bool exists = stat(path, &a) == 0;
+	for (size_t i = 0; i < sizeof(live_suffixes) / sizeof(*live_suffixes);
+	     i++) {
+		char file[PATH_MAX + 16];
+		snprintf(file, sizeof(file), "%s%s", named ? live : store->path,
+			 live_suffixes[i]);
+		struct stat b;
+		if ((named && strcmp(file, target) == 0) ||
+		    (exists && stat(file, &b) == 0 && a.st_dev == b.st_dev &&
+		     a.st_ino == b.st_ino)) {
+			*what = live_suffixes[i];
+			return true;
+		}
+	}
+	return false;
 }
 
 int store_backup(struct store *store, const char *path, char *err,
 		 size_t errlen)
 {
-	if (is_live_database(store, path)) {
-		snprintf(err, errlen,
-			 "%s is the live state database; write the backup elsewhere",
-			 path);
+	const char *what = NULL;
+	if (is_live_file(store, path, &what)) {
+		if (what[0] == '\0') {
+			snprintf(err, errlen,
+				 "%s is the live state database; write the backup elsewhere",
+				 path);
+		} else {
+			snprintf(err, errlen,
+				 "%s is the live state database's %s file; write the backup elsewhere",
+				 path, what + 1);
+		}
 		return ZG_EINVAL;
 	}
 	char tmp[PATH_MAX];

@@ -659,6 +659,49 @@ static void test_backup_refuses_the_live_database(void **state)
 	assert_int_equal(current_version(f->store), 0);
 }
 
+/* A copy renamed over the WAL (or the shared-memory index, a rollback
+ * journal, the daemon's lock file) loses commits or breaks the live
+ * database as surely as one over the database itself, whatever the
+ * path is spelt with: "..", a symlink to the directory or to the file,
+ * a hard link. */
+static void test_backup_refuses_the_live_databases_other_files(void **state)
+{
+	struct fixture *f = *state;
+	const char *const targets[] = {
+		"%s/state.db-wal", "%s/state.db-shm", "%s/state.db-journal",
+		"%s/state.db.lock", "%s/sub/../state.db-wal",
+		"%s/link/state.db-wal", "%s/link/state.db", "%s/wal-link",
+		"%s/hard-link",
+	};
+	char cmd[1024];
+	snprintf(cmd, sizeof(cmd),
+		 "mkdir %1$s/sub && ln -s %1$s %1$s/link && ln -s %1$s/state.db-wal %1$s/wal-link && ln %1$s/state.db %1$s/hard-link",
+		 f->dir);
+	assert_int_equal(system(cmd), 0);
+
+	/* Commit something so that the WAL holds data. */
+	assert_int_equal(store_begin(f->store, &caller), 0);
+	make_vpc(f->store, "prod", "10.1.0.0/16", NULL);
+	struct store_commit commit = { 0 };
+	assert_int_equal(store_commit(f->store, &commit), 0);
+	store_commit_clear(&commit);
+
+	for (size_t i = 0; i < sizeof(targets) / sizeof(*targets); i++) {
+		char path[256], err[512] = "";
+		snprintf(path, sizeof(path), targets[i], f->dir);
+		if (store_backup(f->store, path, err, sizeof(err)) !=
+		    ZG_EINVAL) {
+			fail_msg("backup to %s was not refused", path);
+		}
+		assert_non_null(strstr(err, "live state database"));
+	}
+	/* Nothing was replaced and the commit is still there. */
+	assert_int_equal(current_version(f->store), 1);
+	char backup[192], err[256];
+	snprintf(backup, sizeof(backup), "%s/sub/state.db-wal", f->dir);
+	assert_int_equal(store_backup(f->store, backup, err, sizeof(err)), 0);
+}
+
 static void test_restore_migrates_an_older_backup(void **state)
 {
 	struct fixture *f = *state;
@@ -811,6 +854,7 @@ int main(void)
 		T(test_upstreams_are_named_by_what_they_serve),
 		T(test_backup_and_restore_round_trip),
 		T(test_backup_refuses_the_live_database),
+		T(test_backup_refuses_the_live_databases_other_files),
 		T(test_restore_migrates_an_older_backup),
 		T(test_restore_refuses_newer_schema_and_changes_nothing),
 		T(test_restore_refuses_a_file_that_is_not_a_backup),
