@@ -116,6 +116,24 @@ static void test_every_long_option_is_stored(void **state)
 	assert_string_equal(f->opts.log_file, "/tmp/zg.log");
 }
 
+static void test_query_log_is_off_unless_given(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(parse(f, NULL), OPTIONS_RUN);
+	assert_null(f->opts.query_log);
+	options_free(&f->opts);
+
+	const char *path = write_config(f, "query-log = /tmp/zg-q-file.log\n");
+	assert_int_equal(parse(f, "--config", path, NULL), OPTIONS_RUN);
+	assert_string_equal(f->opts.query_log, "/tmp/zg-q-file.log");
+	options_free(&f->opts);
+
+	assert_int_equal(parse(f, "--config", path, "--query-log",
+			       "/tmp/zg-q.log", NULL), OPTIONS_RUN);
+	assert_string_equal(f->opts.query_log, "/tmp/zg-q.log");
+}
+
 static void test_option_value_after_equals_sign(void **state)
 {
 	struct fixture *f = *state;
@@ -413,6 +431,7 @@ int main(void)
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 		T(test_no_options_gives_documented_defaults),
 		T(test_every_long_option_is_stored),
+		T(test_query_log_is_off_unless_given),
 		T(test_option_value_after_equals_sign),
 		T(test_dns_listen_defaults_to_port_53),
 		T(test_dns_listen_ipv6_takes_port_in_brackets),
