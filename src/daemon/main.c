@@ -25,6 +25,7 @@
 #include "querylog/querylog.h"
 #include "stats/stats.h"
 #include "store/store.h"
+#include "daemon/vpn_health.h"
 #include "vpn/vpn.h"
 #include "xfr/xfr.h"
 
@@ -357,6 +358,8 @@ static int start_api(struct daemon *d)
  * tunnels stay charon's, DNS workers never wait for it. */
 static int start_vpn(struct daemon *d)
 {
+	/* A tunnel going down marks the targets behind it down at once. */
+	vpn_hint_set_hook(vpn_health_hint, NULL);
 	d->vpn = vpn_manager_start(d->store, d->opts.vici_socket);
 	if (d->vpn == NULL) {
 		return ZG_ENOMEM;	/* logged */
@@ -485,6 +488,7 @@ static void stop(struct daemon *d)
 	stats_free();
 	/* The API, its only other user, is stopped. */
 	vpn_manager_stop(d->vpn);
+	vpn_hint_set_hook(NULL, NULL);
 	store_close(d->store);
 	/* Zones and snapshots may still wait in call_rcu() callbacks. */
 	rcu_barrier();

@@ -632,6 +632,56 @@ void health_probe_done(const struct health_key *key, bool ok,
 }
 
 /*
+ * Hints from outside
+ */
+
+bool health_hint_down(const struct health_key *key,
+		      const struct health_probe *probe, uint64_t now_ms,
+		      const char *owner_id, const char *why)
+{
+	bool went_down = false;
+	struct shard *sh = shard_lock(key);
+	struct entry *e = find_or_add(sh, key, now_ms);
+	if (e != NULL) {
+		e->last_used_ms = now_ms;
+		if (probe != NULL) {
+			e->probe = *probe;
+			e->has_probe = true;
+		}
+		if (e->state == HEALTH_UP) {
+			e->state = HEALTH_DOWN;
+			e->failures = HEALTH_DOWN_AFTER;
+			e->probe_successes = 0;
+			e->changed_ms = now_ms;
+			e->changed_unix_s = unix_now();
+			e->next_probe_ms = now_ms + HEALTH_PROBE_INTERVAL_MS;
+			went_down = true;
+		}
+	}
+	pthread_mutex_unlock(&sh->lock);
+
+	if (went_down) {
+		log_target(ZG_LOG_WARNING, key, owner_id,
+			   "target marked down at once: %s; it gets no queries and is probed every %d ms until it answers",
+			   why, HEALTH_PROBE_INTERVAL_MS);
+	}
+	return went_down;
+}
+
+void health_hint_up(const struct health_key *key, uint64_t now_ms)
+{
+	struct shard *sh = shard_lock(key);
+	struct entry *e = find(sh, key);
+	if (e != NULL && e->state == HEALTH_DOWN && e->has_probe) {
+		e->next_probe_ms = now_ms;
+		if (e->probe_successes + 1 < HEALTH_UP_AFTER) {
+			e->probe_successes = HEALTH_UP_AFTER - 1;
+		}
+	}
+	pthread_mutex_unlock(&sh->lock);
+}
+
+/*
  * Cookies and 0x20
  */
 

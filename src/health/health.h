@@ -282,4 +282,29 @@ void health_quarantine_get(const char *rule_id, uint64_t now_ms,
  *  use the table. */
 void health_reset(void);
 
+/*
+ * Hints from outside the query path. The VPN manager knows when the
+ * tunnel to a target goes down or up before any query does (vpn/vpn.h,
+ * vpn_hint_fn); these let it say so.
+ */
+
+/*!
+ * Marks key down at once (creating the entry), as if it had failed
+ * HEALTH_DOWN_AFTER times: its queries stop, and it is probed as
+ * described by probe (copied; NULL keeps the previous description)
+ * every HEALTH_PROBE_INTERVAL_MS, so a target that still answers by
+ * another path comes back by itself. Logs a warning naming why once.
+ * \return true when this marked the target down.
+ */
+bool health_hint_down(const struct health_key *key,
+		      const struct health_probe *probe, uint64_t now_ms,
+		      const char *owner_id, const char *why);
+
+/*!
+ * Says key can answer again: when it is down and has a probe, the
+ * probe is due now and its first answer brings the target back (instead
+ * of HEALTH_UP_AFTER in a row). No effect on a target that is up.
+ */
+void health_hint_up(const struct health_key *key, uint64_t now_ms);
+
 #endif

@@ -13,6 +13,7 @@
 #include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
+#include <urcu.h>
 
 #include "common/error.h"
 #include "common/log.h"
@@ -906,6 +907,8 @@ static void wait_for_work(struct vpn_manager *m)
 static void *run(void *arg)
 {
 	struct vpn_manager *m = arg;
+	/* The hint hook reads the served configuration under RCU. */
+	rcu_register_thread();
 	for (;;) {
 		struct wants w;
 		take_wants(m, &w);
@@ -916,6 +919,7 @@ static void *run(void *arg)
 		wait_for_work(m);
 	}
 	disconnect(m, "");
+	rcu_unregister_thread();
 	return NULL;
 }
 

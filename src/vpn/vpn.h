@@ -243,7 +243,8 @@ enum vpn_hint vpn_hint_target(const struct zg_addr *target,
 /*!
  * Called when a connection's tunnel goes up or down: prefixes (n of
  * them, borrowed for the call) are the destinations behind it. Runs in
- * the manager thread; must not block for long.
+ * the manager thread, which is registered with urcu; must not block
+ * for long nor call vpn_hint_set_hook().
  */
 typedef void (*vpn_hint_fn)(void *arg, const char *connection_id,
 			    const struct zg_prefix *prefixes, size_t n,

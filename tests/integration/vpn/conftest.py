@@ -7,7 +7,7 @@ charon_at(name, netns=None, starter_conf=None)
         vpnlab.CHARON_LIFETIME_S, stopped at teardown.
 charon  zonegate's charon, in the test's own namespace.
 peer_ns the data centre: a network namespace zg-vpn-<pid> joined to the
-        test's namespace by a veth pair, WAN 203.0.113.1 (ours) and
+        test's namespace by a veth pair, WAN 203.0.113.1/29 (ours) and
         203.0.113.2 (the peer's), 10.200.0.1 (in our side's subnet) and
         10.201.0.7 (the peer's) on the loopbacks. Removed at teardown,
         as are the stale ones of killed runs.
@@ -58,9 +58,9 @@ def peer_ns():
         run(["ip", "-n", ns, "link", "set", "lo", "up"])
         run(["ip", "link", "add", ours, "type", "veth", "peer", "name",
              theirs, "netns", ns])
-        run(["ip", "addr", "add", OUR_WAN + "/30", "dev", ours])
+        run(["ip", "addr", "add", OUR_WAN + "/29", "dev", ours])
         run(["ip", "link", "set", ours, "up"])
-        run(["ip", "-n", ns, "addr", "add", PEER_WAN + "/30", "dev", theirs])
+        run(["ip", "-n", ns, "addr", "add", PEER_WAN + "/29", "dev", theirs])
         run(["ip", "-n", ns, "link", "set", theirs, "up"])
         run(["ip", "addr", "add", OUR_HOST + "/32", "dev", "lo"])
         run(["ip", "-n", ns, "addr", "add", PEER_HOST + "/32", "dev", "lo"])

@@ -210,3 +210,43 @@ def udp_echo_through(peer_ns_name, timeout=5):
     finally:
         server.kill()
         server.wait(timeout=10)
+
+
+PEER_DNS_SCRIPT = r'''
+import socket, sys
+import dns.message, dns.rcode, dns.rrset
+zone = sys.argv[2]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 53))
+print("ready", flush=True)
+while True:
+    data, peer = s.recvfrom(4096)
+    try:
+        q = dns.message.from_wire(data)
+    except Exception:
+        continue
+    r = dns.message.make_response(q)
+    r.flags |= dns.flags.AA
+    name = q.question[0].name
+    if q.question[0].rdtype == 6:
+        r.answer.append(dns.rrset.from_text(
+            zone, 60, "IN", "SOA", "ns.%s admin.%s 1 60 60 600 60"
+            % (zone, zone)))
+    elif name.to_text().endswith(zone):
+        r.answer.append(dns.rrset.from_text(name, 60, "IN", "A",
+                                            "192.0.2.201"))
+    s.sendto(r.to_wire(), peer)
+'''
+
+
+def start_peer_dns(peer_ns_name, zone):
+    """A DNS server on PEER_HOST:53 in the peer's namespace: A
+    192.0.2.201 for every name under zone, and zone's SOA. The caller
+    kills it."""
+    proc = subprocess.Popen(
+        ["ip", "netns", "exec", peer_ns_name, "timeout", "-s", "KILL",
+         str(int(scaled(CHARON_LIFETIME_S))), "/usr/bin/python3", "-c",
+         PEER_DNS_SCRIPT, PEER_HOST, zone],
+        stdout=subprocess.PIPE, text=True, start_new_session=True)
+    assert proc.stdout.readline().strip() == "ready"
+    return proc
