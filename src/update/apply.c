@@ -315,6 +315,13 @@ static int add_checked(struct update_apply *a, const knot_rrset_t *rr,
 	return ret;
 }
 
+/*
+ * LIMITATION: updates add only the record types the API accepts (A AAAA
+ * CNAME MX TXT PTR SRV NS CAA, and the apex SOA); an update adding any
+ * other type, or a CNAME beside other data, is REFUSED as a whole where
+ * RFC 2136 would ignore the record, so the client learns that nothing
+ * was applied.
+ */
 static int add_rr(struct update_apply *a, const knot_rrset_t *rr)
 {
 	if (rr->type == KNOT_RRTYPE_SOA) {

@@ -313,7 +313,11 @@ enum xfr_form {
 };
 
 /* Renders the answer of the given form from the contents served now,
- * which must be at serial (else ZG_ECONFLICT: a new version came). */
+ * which must be at serial (else ZG_ECONFLICT: a new version came).
+ *
+ * LIMITATION: the whole answer is rendered before the first message is
+ * sent, so each transfer in progress holds a copy of the zone in wire
+ * form (about the zone's size) until the secondary has read it. */
 static int render(struct xfr_req *r, enum xfr_form form, uint32_t serial,
 		  const struct xfrout_diff *diff, struct xfr_answer *a)
 {
@@ -399,8 +403,11 @@ static int build_answer(struct xfr_req *r, struct xfr_answer *a,
 /*
  * A signed query that is no transfer: what a secondary sends to check
  * the SOA before it transfers. It gets the same checks as a transfer and
- * the SOA, signed; other signed queries are refused (the query path
- * cannot sign its answers).
+ * the SOA, signed.
+ *
+ * LIMITATION: other TSIG-signed queries are refused (REFUSED, EDE 21):
+ * the query path cannot sign its answers, so a client that signs all its
+ * queries gets answers only for zone SOAs.
  */
 static void serve_signed_query(struct xfr_req *r)
 {
