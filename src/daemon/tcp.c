@@ -163,6 +163,22 @@ static void conn_maybe_free(struct tcp_conn *conn)
 }
 
 /* Closes the socket. The struct lives on until conn_maybe_free(). */
+/* Messages of a multi-message answer that can no longer be written are
+ * dropped at once, so their sender stops instead of waiting for room. */
+static void drop_unwritten(struct tcp_conn *conn)
+{
+	while (conn->out_head != NULL) {
+		struct tcp_out *out = conn->out_head;
+		conn->out_head = out->next;
+		if (out->written != NULL) {
+			out->written(out->written_arg, false);
+		}
+		free(out);
+	}
+	conn->out_tail = NULL;
+	conn->n_out = 0;
+}
+
 static void conn_close(struct tcp_conn *conn, const char *why)
 {
 	if (!conn->open) {
@@ -175,6 +191,7 @@ static void conn_close(struct tcp_conn *conn, const char *why)
 	conn->io.fd = -1;
 	conn->open = false;
 	conn->srv->n_open--;
+	drop_unwritten(conn);
 }
 
 static void conn_touch(struct tcp_conn *conn)
