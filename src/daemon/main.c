@@ -19,6 +19,7 @@
 #include "daemon/log_output.h"
 #include "daemon/options.h"
 #include "daemon/process.h"
+#include "daemon/tcp.h"
 #include "daemon/worker.h"
 #include "daemon/zonesvc.h"
 #include "resolve/resolve.h"
@@ -222,6 +223,7 @@ static int create_workers(struct daemon *d)
 		n = OPTIONS_MAX_WORKERS;
 	}
 
+	tcp_set_per_client_limit(d->opts.tcp_per_client);
 	d->workers = calloc(n, sizeof(*d->workers));
 	if (d->workers == NULL) {
 		zg_log(ZG_LOG_ERROR, "daemon", NULL, "cannot create workers: out of memory; not starting");

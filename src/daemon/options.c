@@ -20,6 +20,7 @@ enum {
 	OPT_API_SOCKET,
 	OPT_STATE,
 	OPT_VICI_SOCKET,
+	OPT_TCP_PER_CLIENT,
 	OPT_CACHE_SIZE,
 	OPT_CACHE_MAX_TTL,
 	OPT_CACHE_MAX_NEG_TTL,
@@ -46,6 +47,7 @@ static const struct option long_options[] = {
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 	{ "log-file", required_argument, NULL, OPT_LOG_FILE },
 	{ "query-log", required_argument, NULL, OPT_QUERY_LOG },
+	{ "tcp-max-per-client", required_argument, NULL, OPT_TCP_PER_CLIENT },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -112,6 +114,10 @@ void options_usage(FILE *out, const char *program)
 		"                           connections exist (default\n"
 		"                           " OPTIONS_DEFAULT_VICI_SOCKET ")\n"
 		"  -w, --workers N          DNS worker threads (default: one per CPU)\n"
+		"      --tcp-max-per-client N\n"
+		"                           TCP connections one client address may\n"
+		"                           hold open in each worker (1-256, default\n"
+		"                           16)\n"
 		"  -f, --foreground         stay in the foreground\n"
 		"      --log-level LEVEL    error, warning, notice (default), info or\n"
 		"                           debug\n"
@@ -188,6 +194,22 @@ static int set_workers(struct daemon_options *opts, const char *value,
 		return ZG_EINVAL;
 	}
 	opts->workers = (unsigned)n;
+	return 0;
+}
+
+static int set_tcp_per_client(struct daemon_options *opts,
+			      const char *value, char *err, size_t errlen)
+{
+	char *end = NULL;
+	errno = 0;
+	long n = strtol(value, &end, 10);
+	if (value[0] < '0' || value[0] > '9' || *end != '\0' || errno != 0 ||
+	    n < 1 || n > OPTIONS_MAX_TCP_PER_CLIENT) {
+		snprintf(err, errlen, "'%s' is not a number from 1 to %d",
+			 value, OPTIONS_MAX_TCP_PER_CLIENT);
+		return ZG_EINVAL;
+	}
+	opts->tcp_per_client = (unsigned)n;
 	return 0;
 }
 
@@ -321,6 +343,9 @@ static int apply_setting(struct daemon_options *opts, const char *key,
 	}
 	if (strcmp(key, "workers") == 0) {
 		return set_workers(opts, value, err, errlen);
+	}
+	if (strcmp(key, "tcp-max-per-client") == 0) {
+		return set_tcp_per_client(opts, value, err, errlen);
 	}
 	if (strcmp(key, "foreground") == 0) {
 		return set_bool(&opts->foreground, value, err, errlen);

@@ -18,6 +18,7 @@
 #define OPTIONS_DEFAULT_DNS_PORT 53
 #define OPTIONS_MAX_WORKERS 256
 #define OPTIONS_MAX_DNS_LISTEN 64
+#define OPTIONS_MAX_TCP_PER_CLIENT 256	/* a worker's whole TCP limit */
 
 /* Everything the daemon was told to do. Strings and the address array
  * are owned by the struct and freed by options_free(). */
@@ -31,6 +32,9 @@ struct daemon_options {
 					 * contacted only while IPsec
 					 * connections exist */
 	unsigned workers;		/* --workers; 0: one per usable CPU */
+	unsigned tcp_per_client;	/* --tcp-max-per-client: connections
+					 * one client address may hold open
+					 * per worker; 0: the default (16) */
 	bool foreground;		/* --foreground */
 	enum zg_log_level log_level;	/* --log-level */
 	char *log_file;			/* --log-file, or NULL: stderr */

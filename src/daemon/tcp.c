@@ -20,9 +20,12 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "common/loop.h"
+#include "config/config.h"
 #include "daemon/listeners.h"
 #include "daemon/worker.h"
 #include "resolve/resolve.h"
+
+#include <urcu.h>
 
 #define TCP_ACCEPT_BATCH 16	/* accepts per wake-up */
 #define TCP_READ_ROUNDS 8	/* reads per wake-up */
@@ -32,10 +35,11 @@
 /*
  * Life of a connection:
  *
- *   accept --> OPEN --(client sends FIN)--> EOF: no more reads; answers
- *               |                            |   still computed and sent
+ *   accept --> OPEN --(client sends FIN,    --> EOF: no more reads; answers
+ *               |     or is in no VPC)           |   still computed and sent
  *               |                            | all answered and written
- *               | error, idle, bad framing   v
+ *               | error, idle, slow message, v
+ *               | bad framing
  *               +----------------------> CLOSED: fd closed; answers that
  *                                          |     come now are dropped
  *                                          | no query pending
@@ -59,7 +63,11 @@ struct tcp_conn {
 	struct tcp_conn *prev;		/* server's list */
 	struct tcp_conn *next;
 	struct loop_io io;
-	struct loop_timer timer;	/* idle timeout; then the deferred free */
+	struct loop_timer timer;	/* idle and message timeouts; then the
+					 * deferred free */
+	uint64_t active_ms;		/* last progress (loop time) */
+	uint64_t msg_start_ms;		/* first byte of the partial message
+					 * in rbuf; 0: none */
 	struct zg_addr local;		/* getsockname() */
 	struct zg_addr peer;
 	uint8_t *rbuf;			/* received bytes not yet dispatched */
@@ -71,7 +79,8 @@ struct tcp_conn {
 	unsigned n_pending;		/* queries the resolver still owes */
 	uint32_t events;		/* what io is watched for now */
 	bool open;			/* fd valid, in the loop */
-	bool eof;			/* client finished sending */
+	bool eof;			/* client finished sending, or is
+					 * in no VPC: nothing more is read */
 	bool busy;			/* inside dispatch_frames() */
 	bool free_scheduled;
 };
@@ -90,6 +99,14 @@ struct tcp_server {
 };
 
 static void conn_step(struct tcp_conn *conn);
+
+/* Set before the workers start, read-only afterwards. */
+static unsigned per_client_limit = TCP_PER_CLIENT_DEFAULT;
+
+void tcp_set_per_client_limit(unsigned limit)
+{
+	per_client_limit = limit != 0 ? limit : TCP_PER_CLIENT_DEFAULT;
+}
 
 static struct loop *conn_loop(const struct tcp_conn *conn)
 {
@@ -187,6 +204,13 @@ static void conn_close(struct tcp_conn *conn, const char *why)
 	conn_log(conn, ZG_LOG_DEBUG, why);
 	loop_io_del(conn_loop(conn), &conn->io);
 	loop_timer_stop(conn_loop(conn), &conn->timer);
+	/* Unread bytes make close() reset the connection, which can destroy
+	 * an answer still on its way (a client in no VPC that sent more
+	 * than its first query): read a bounded amount of them first. */
+	uint8_t sink[1024];
+	for (int i = 0; i < 16 && recv(conn->io.fd, sink, sizeof(sink),
+				       MSG_DONTWAIT) > 0; i++) {
+	}
 	close(conn->io.fd);
 	conn->io.fd = -1;
 	conn->open = false;
@@ -194,19 +218,48 @@ static void conn_close(struct tcp_conn *conn, const char *why)
 	drop_unwritten(conn);
 }
 
+/* Arms the timer for the earlier of the idle timeout and the deadline
+ * of a partial message. */
+static void conn_arm(struct tcp_conn *conn)
+{
+	uint64_t now = loop_now_ms(conn_loop(conn));
+	uint64_t due = conn->active_ms + TCP_IDLE_TIMEOUT_MS;
+	if (conn->msg_start_ms != 0 &&
+	    conn->msg_start_ms + TCP_MESSAGE_TIMEOUT_MS < due) {
+		due = conn->msg_start_ms + TCP_MESSAGE_TIMEOUT_MS;
+	}
+	loop_timer_start(conn_loop(conn), &conn->timer,
+			 due > now ? due - now : 0);
+}
+
 static void conn_touch(struct tcp_conn *conn)
 {
-	loop_timer_start(conn_loop(conn), &conn->timer, TCP_IDLE_TIMEOUT_MS);
+	conn->active_ms = loop_now_ms(conn_loop(conn));
+	conn_arm(conn);
 }
 
 static void idle_cb(struct loop_timer *timer)
 {
 	struct tcp_conn *conn = timer->arg;
+	uint64_t now = loop_now_ms(conn_loop(conn));
 
+	/* Any byte resets the idle timeout, so a client dribbling a byte
+	 * now and then could hold a connection for ever: a message must
+	 * arrive whole within its own deadline. */
+	if (conn->msg_start_ms != 0 &&
+	    now >= conn->msg_start_ms + TCP_MESSAGE_TIMEOUT_MS) {
+		conn_close(conn, "a query did not arrive whole within 5 s of its first byte; connection closed");
+		conn_maybe_free(conn);
+		return;
+	}
 	/* A query in progress ends within the resolver's total timeout;
 	 * the client is not idle while it waits for it. */
 	if (conn->n_pending > 0) {
 		conn_touch(conn);
+		return;
+	}
+	if (now < conn->active_ms + TCP_IDLE_TIMEOUT_MS) {
+		conn_arm(conn);
 		return;
 	}
 	conn_close(conn, "connection idle; closed");
@@ -373,6 +426,18 @@ void tcp_reply_abort(void *arg)
 	conn_step(conn);
 }
 
+/* A client in no VPC is answered REFUSED and nothing else (resolution.md
+ * section 1.4); it gets no more of the connections VPC clients need. */
+static bool client_in_no_vpc(const struct tcp_conn *conn)
+{
+	rcu_read_lock();
+	const struct config *cfg = config_current();
+	bool none = cfg == NULL ||
+		    config_classify(cfg, &conn->local, &conn->peer) == NULL;
+	rcu_read_unlock();
+	return none;
+}
+
 static void dispatch_query(struct tcp_conn *conn, const uint8_t *wire,
 			   size_t len)
 {
@@ -435,6 +500,16 @@ static void dispatch_frames(struct tcp_conn *conn)
 		}
 		const uint8_t *wire = conn->rbuf + pos + 2;
 		pos += 2 + len;
+		conn->msg_start_ms = 0;
+		if (client_in_no_vpc(conn)) {
+			/* This query gets its REFUSED; then the connection
+			 * closes, whatever else the client sent. */
+			conn->eof = true;
+			pos = conn->rlen;
+			dispatch_query(conn, wire, len);
+			conn_log(conn, ZG_LOG_DEBUG, "client in no VPC; the connection closes after the answer");
+			break;
+		}
 		dispatch_query(conn, wire, len);
 	}
 	if (!conn->open) {
@@ -498,6 +573,17 @@ static void conn_step(struct tcp_conn *conn)
 		dispatch_frames(conn);
 	}
 	conn->busy = false;
+
+	/* The deadline of a partial message runs from its first byte, and
+	 * only while it is up to the client to send the rest. */
+	bool partial = conn->rlen > 0 && !has_complete_frame(conn) &&
+		       !conn->eof && inflight(conn) < TCP_MAX_INFLIGHT;
+	if (!partial) {
+		conn->msg_start_ms = 0;
+	} else if (conn->open && conn->msg_start_ms == 0) {
+		conn->msg_start_ms = loop_now_ms(conn_loop(conn));
+		conn_arm(conn);
+	}
 
 	if (conn->open && conn->eof && conn->n_pending == 0 &&
 	    conn->out_head == NULL && !has_complete_frame(conn)) {
@@ -621,6 +707,19 @@ static void log_accept_problem(struct tcp_server *srv, const char *what)
 	zg_log(ZG_LOG_WARNING, "daemon", fields, "%s", what);
 }
 
+/* How many open connections of the worker come from peer's address. */
+static unsigned open_from(const struct tcp_server *srv,
+			  const struct zg_addr *peer)
+{
+	unsigned n = 0;
+	for (const struct tcp_conn *c = srv->conns; c != NULL; c = c->next) {
+		if (c->open && addr_equal_ip(&c->peer, peer)) {
+			n++;
+		}
+	}
+	return n;
+}
+
 /* One accept(); \retval false when nothing more is waiting now. */
 static bool accept_one(struct tcp_server *srv, struct listener_socket *sock)
 {
@@ -654,6 +753,13 @@ static bool accept_one(struct tcp_server *srv, struct listener_socket *sock)
 		return true;
 	}
 	if (addr_from_sockaddr((struct sockaddr *)&ss, sslen, &peer) != 0) {
+		close(fd);
+		return true;
+	}
+	/* One client address cannot take every connection of the worker
+	 * from the others. */
+	if (open_from(srv, &peer) >= per_client_limit) {
+		log_accept_problem(srv, "a client address holds too many TCP connections in this worker (--tcp-max-per-client); its new ones are closed at once");
 		close(fd);
 		return true;
 	}

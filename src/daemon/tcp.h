@@ -18,12 +18,24 @@ struct listener_socket;
 #define TCP_MAX_INFLIGHT 32	/* per connection: queries being answered
 				 * plus answers not yet written */
 #define TCP_IDLE_TIMEOUT_MS 10000 /* no progress in either direction */
+#define TCP_MESSAGE_TIMEOUT_MS 5000 /* a query must arrive whole within
+				     * this time of its first byte */
+#define TCP_PER_CLIENT_DEFAULT 16 /* open connections per client address
+				   * per worker, unless set otherwise */
 
 /* One worker's TCP connections. Worker thread only. */
 struct tcp_server;
 
 /*! NULL on ENOMEM. */
 struct tcp_server *tcp_server_new(struct worker *w);
+
+/*!
+ * Sets how many connections one client address may hold open in each
+ * worker (zonegated --tcp-max-per-client); 0 restores
+ * TCP_PER_CLIENT_DEFAULT. More are closed as soon as they are accepted.
+ * Call before the workers start.
+ */
+void tcp_set_per_client_limit(unsigned limit);
 
 /*!
  * Closes every connection and frees the server. Call in the worker's

@@ -211,6 +211,27 @@ static void test_workers_out_of_range_is_refused(void **state)
 	assert_int_equal(f->opts.workers, 256);
 }
 
+/* --tcp-max-per-client: 1 to a worker's whole limit (256); unset it is
+ * 0, which the daemon reads as the default of 16. */
+static void test_tcp_max_per_client_range(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(parse(f, NULL), OPTIONS_RUN);
+	assert_int_equal(f->opts.tcp_per_client, 0);
+	assert_int_equal(parse(f, "--tcp-max-per-client", "4", NULL),
+			 OPTIONS_RUN);
+	assert_int_equal(f->opts.tcp_per_client, 4);
+	assert_int_equal(parse(f, "--tcp-max-per-client", "0", NULL),
+			 ZG_EINVAL);
+	assert_string_equal(f->err,
+			    "--tcp-max-per-client: '0' is not a number from 1 to 256");
+	assert_int_equal(parse(f, "--tcp-max-per-client", "257", NULL),
+			 ZG_EINVAL);
+	assert_int_equal(parse(f, "--tcp-max-per-client", "+4", NULL),
+			 ZG_EINVAL);
+}
+
 static void test_unknown_log_level_is_refused(void **state)
 {
 	struct fixture *f = *state;
@@ -438,6 +459,7 @@ int main(void)
 		T(test_dns_listen_repeats_in_order),
 		T(test_bad_dns_listen_is_refused_naming_the_option),
 		T(test_workers_out_of_range_is_refused),
+		T(test_tcp_max_per_client_range),
 		T(test_unknown_log_level_is_refused),
 		T(test_unknown_option_is_named),
 		T(test_missing_value_is_named),
