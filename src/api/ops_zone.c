@@ -343,6 +343,12 @@ int api_zone_create(struct api_req *r, const struct api_args *a,
 					    sizeof(msg)) != 0) {
 		ret = api_fail(r, 400, "name", "%s", msg);
 	}
+	const char *kind = NULL;
+	if (ret == 0 && api_zone_name_looks_like_id(zone.meta.name, &kind)) {
+		ret = api_fail(r, 400, "name",
+			       "%s starts with a label of the form of an id (%s-<number>), which the CLI would take for that id; choose another name",
+			       zone.meta.name, kind);
+	}
 	if (ret == 0) {
 		ret = zone_defaults(r, &zone);
 	}

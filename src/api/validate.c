@@ -247,6 +247,32 @@ static bool looks_like_id(const char *in, const char *prefix)
 	return true;
 }
 
+/* The prefixes of every id the API hands out (store/store.c counters):
+ * VPCs, zones, records, endpoints, rules, inbound endpoints, VPN
+ * gateways, customer gateways, IPsec connections and VPN routes. */
+static const char *const id_prefixes[] = {
+	"vpc", "zone", "rec", "ep", "rule", "in", "vgw", "cgw", "vco", "vrt",
+};
+
+bool api_zone_name_looks_like_id(const char *name, const char **kind)
+{
+	char label[64];
+	size_t len = strcspn(name, ".");
+	if (len >= sizeof(label)) {
+		return false;
+	}
+	memcpy(label, name, len);
+	label[len] = '\0';
+	for (size_t i = 0; i < sizeof(id_prefixes) / sizeof(*id_prefixes);
+	     i++) {
+		if (looks_like_id(label, id_prefixes[i])) {
+			*kind = id_prefixes[i];
+			return true;
+		}
+	}
+	return false;
+}
+
 int api_validate_resource_name(const char *in, const char *id_prefix,
 			       char *msg, size_t msglen)
 {

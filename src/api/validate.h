@@ -65,6 +65,15 @@ int api_validate_owner(const char *zone, const char *in, char *rel,
 int api_validate_resource_name(const char *in, const char *id_prefix,
 			       char *msg, size_t msglen);
 
+/*!
+ * True when the first label of a zone name (absolute, lower case) has
+ * the form of an id the API hands out, of any kind ("zone-3",
+ * "vpc-12.example."): the CLI takes an argument of that form for an id,
+ * so such a zone could not be named by its name. *kind receives the id
+ * prefix matched.
+ */
+bool api_zone_name_looks_like_id(const char *name, const char **kind);
+
 /*! A CIDR with no host bits set; canon receives its canonical text. */
 int api_validate_cidr(const char *in, struct zg_prefix *out, char *canon,
 		      size_t canonlen, char *msg, size_t msglen);

@@ -140,6 +140,35 @@ static void test_resource_names_cannot_look_like_ids(void **state)
 						    sizeof(msg)), ZG_EINVAL);
 }
 
+/* A zone's first label may not look like an id of any kind: the CLI
+ * would take "zone-1" (or "vpc-1") for an id. */
+static void test_zone_names_cannot_start_like_ids(void **state)
+{
+	const char *kind = NULL;
+	const char *const bad[] = {
+		"zone-1.", "zone-1.example.", "vpc-12.corp.", "rec-3.",
+		"ep-4.", "rule-5.x.", "in-6.", "vgw-7.", "cgw-8.", "vco-9.",
+		"vrt-10.",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		if (!api_zone_name_looks_like_id(bad[i], &kind)) {
+			fail_msg("%s was not taken for an id", bad[i]);
+		}
+	}
+	assert_true(api_zone_name_looks_like_id("zone-1.example.", &kind));
+	assert_string_equal(kind, "zone");
+
+	const char *const good[] = {
+		"zone.example.", "zone-a.", "zone-.x.", "example.zone-1.",
+		"zone1.", "vpcs-1.", "in.", "zone-1a.", ".",
+	};
+	for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++) {
+		if (api_zone_name_looks_like_id(good[i], &kind)) {
+			fail_msg("%s was taken for an id", good[i]);
+		}
+	}
+}
+
 static void test_cidr_with_host_bits_is_refused_with_the_network(void **state)
 {
 	struct zg_prefix p;
@@ -411,6 +440,7 @@ int main(void)
 		cmocka_unit_test(test_name_fits_wire_at_255_octets),
 		cmocka_unit_test(test_record_owners_are_relative_to_the_zone),
 		cmocka_unit_test(test_resource_names_cannot_look_like_ids),
+		cmocka_unit_test(test_zone_names_cannot_start_like_ids),
 		cmocka_unit_test(test_cidr_with_host_bits_is_refused_with_the_network),
 		cmocka_unit_test(test_overlapping_cidrs_need_listeners_on_both),
 		cmocka_unit_test(test_targets_that_loop_or_cannot_answer_are_refused),
