@@ -158,7 +158,11 @@ int store_tsig_users(struct store *store, const char *name,
 {
 	sqlite3_stmt *st = NULL;
 	int ret = store_query(store, &st, "SELECT zone_id FROM zone_secondary"
-			      " WHERE tsig_key = ? ORDER BY zone_id", "t",
+			      " WHERE tsig_key = ?1 UNION"
+			      " SELECT zone_id FROM zone_transfer"
+			      " WHERE tsig_key = ?1 UNION"
+			      " SELECT zone_id FROM zone_update_grant"
+			      " WHERE key_name = ?1 ORDER BY zone_id", "t",
 			      name);
 	while (ret == 0 && (ret = store_step(store, st)) == 1) {
 		char zone_id[STORE_ID_LEN];

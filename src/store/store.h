@@ -420,7 +420,8 @@ void store_tsig_list_free(struct store_tsig_key *keys, size_t n);
 int store_tsig_create(struct store *store, struct store_tsig_key *key);
 /*! ZG_EEXIST while a secondary zone uses the key. */
 int store_tsig_delete(struct store *store, const char *name);
-/*! Appends the ids of the secondary zones that use the key. */
+/*! Appends the ids of the zones that use the key: secondary settings,
+ *  transfer settings and update grants. */
 int store_tsig_users(struct store *store, const char *name,
 		     struct store_strv *zone_ids);
 

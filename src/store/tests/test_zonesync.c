@@ -241,6 +241,32 @@ static void test_grants_replace_types_and_revoke_by_key(void **state)
 	store_tsig_key_clear(&key);
 }
 
+static void test_key_in_use_by_transfers_or_grants_stays(void **state)
+{
+	struct fixture *f = *state;
+	struct store_tsig_key key = { 0 };
+	snprintf(key.meta.name, sizeof(key.meta.name), "xfr.");
+	snprintf(key.algorithm, sizeof(key.algorithm), "hmac-sha256");
+	snprintf(key.secret, sizeof(key.secret), "c2VjcmV0");
+	struct store_transfer xfr = { 0 };
+	snprintf(xfr.zone_id, sizeof(xfr.zone_id), "%s", f->zone_id);
+	snprintf(xfr.tsig_key, sizeof(xfr.tsig_key), "xfr.");
+	assert_int_equal(store_strv_push(&xfr.allow, "192.0.2.0/24"), 0);
+
+	assert_int_equal(store_begin(f->store, &caller), 0);
+	assert_int_equal(store_tsig_create(f->store, &key), 0);
+	assert_int_equal(store_transfer_put(f->store, &xfr), 0);
+	struct store_strv users = { 0 };
+	assert_int_equal(store_tsig_users(f->store, "xfr.", &users), 0);
+	assert_int_equal(users.n, 1);
+	assert_string_equal(users.v[0], f->zone_id);
+	assert_int_equal(store_tsig_delete(f->store, "xfr."), ZG_EEXIST);
+	store_rollback(f->store);
+	store_strv_clear(&users);
+	store_transfer_clear(&xfr);
+	store_tsig_key_clear(&key);
+}
+
 static void test_inbound_round_trip(void **state)
 {
 	struct fixture *f = *state;
@@ -294,6 +320,9 @@ int main(void)
 			teardown),
 		cmocka_unit_test_setup_teardown(
 			test_grants_replace_types_and_revoke_by_key, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_key_in_use_by_transfers_or_grants_stays, setup,
 			teardown),
 		cmocka_unit_test_setup_teardown(test_inbound_round_trip, setup,
 						teardown),
