@@ -394,8 +394,12 @@ static void apply_request(struct upd_req *r)
 							      o.rcode);
 		req_log(r, ZG_LOG_NOTICE, "answered %s: %s",
 			name != NULL ? name->name : "an error", o.why);
-		answer(r, o.rcode, o.rcode == KNOT_RCODE_REFUSED ? o.ede
-				      : WIRE_EDE_NONE, NULL);
+		/* Every REFUSED zonegate decides names its reason in an
+		 * EDE (resolution.md section 6), with ids only. */
+		bool refused = o.rcode == KNOT_RCODE_REFUSED;
+		uint16_t ede = o.ede != WIRE_EDE_NONE ? o.ede : EDE_OTHER;
+		answer(r, o.rcode, refused ? ede : WIRE_EDE_NONE,
+		       refused ? r->zone_id : NULL);
 		return;
 	}
 	if (o.changes > 0) {
