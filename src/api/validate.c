@@ -347,14 +347,42 @@ static int explain_bad_cidr(const char *in, char *msg, size_t msglen)
 		      "%s has host bits set; the network is %s", in, net);
 }
 
+/* The IPv4-mapped block ::ffff:0:0/96 (RFC 4291 section 2.5.5.2). */
+static const uint8_t v4mapped_head[12] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff,
+};
+
+/*
+ * IPv4-mapped IPv6 addresses are refused everywhere: queries and
+ * answers of IPv4 clients carry IPv4 addresses, so a mapped listener,
+ * target, source or CIDR would never match what it means; the IPv4 form
+ * says it.
+ */
+static int refuse_v4mapped_prefix(const struct zg_prefix *p, const char *in,
+				  char *msg, size_t msglen)
+{
+	if (p->family != AF_INET6 || p->len < 96 ||
+	    memcmp(p->bytes, v4mapped_head, sizeof(v4mapped_head)) != 0) {
+		return 0;
+	}
+	char v4[INET_ADDRSTRLEN];
+	inet_ntop(AF_INET, p->bytes + 12, v4, sizeof(v4));
+	return refuse(msg, msglen,
+		      "'%s' is an IPv4-mapped IPv6 CIDR; write it in the IPv4 form %s/%u",
+		      in, v4, (unsigned)(p->len - 96));
+}
+
 int api_validate_cidr(const char *in, struct zg_prefix *out, char *canon,
 		      size_t canonlen, char *msg, size_t msglen)
 {
 	if (prefix_parse(in, out) != 0) {
 		return explain_bad_cidr(in, msg, msglen);
 	}
-	prefix_format(out, canon, canonlen);
-	return 0;
+	int ret = refuse_v4mapped_prefix(out, in, msg, msglen);
+	if (ret == 0) {
+		prefix_format(out, canon, canonlen);
+	}
+	return ret;
 }
 
 static bool is_loopback(const struct zg_addr *a)
@@ -379,6 +407,16 @@ static int check_usable(const struct zg_addr *a, const char *in,
 		return refuse(msg, msglen,
 			      "%s '%s' is a multicast or broadcast address",
 			      what, in);
+	}
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&a->ss;
+	if (addr_family(a) == AF_INET6 &&
+	    IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+		char v4[INET_ADDRSTRLEN];
+		inet_ntop(AF_INET, &sin6->sin6_addr.s6_addr[12], v4,
+			  sizeof(v4));
+		return refuse(msg, msglen,
+			      "%s '%s' is an IPv4-mapped IPv6 address; write it in the IPv4 form %s",
+			      what, in, v4);
 	}
 	return 0;
 }

@@ -408,6 +408,44 @@ static void test_cname_cannot_share_its_name(void **state)
 			 API_RRSET_OK);
 }
 
+/* ::ffff:a.b.c.d never matches what IPv4 clients and servers use: the
+ * IPv4 form is asked for, for every kind of address and for CIDRs of
+ * the mapped block (RFC 4291 section 2.5.5.2). */
+static void test_ipv4_mapped_addresses_are_refused(void **state)
+{
+	struct zg_addr a;
+	struct zg_prefix p;
+	char canon[ZG_ADDR_STRLEN + 8];
+	assert_int_equal(api_validate_listener("[::ffff:10.0.0.9]:53", &a,
+					       canon, sizeof(canon), msg,
+					       sizeof(msg)), ZG_EINVAL);
+	assert_non_null(strstr(msg, "IPv4 form 10.0.0.9"));
+	assert_int_equal(api_validate_source("::ffff:10.0.255.12", &a, canon,
+					     sizeof(canon), msg, sizeof(msg)),
+			 ZG_EINVAL);
+	assert_non_null(strstr(msg, "IPv4 form 10.0.255.12"));
+	assert_int_equal(api_validate_target("[::FFFF:192.0.2.53]:53", NULL, 0,
+					     &a, canon, sizeof(canon), msg,
+					     sizeof(msg)), ZG_EINVAL);
+	assert_non_null(strstr(msg, "IPv4 form 192.0.2.53"));
+	assert_int_equal(api_validate_cidr("::ffff:10.6.0.0/112", &p, canon,
+					   sizeof(canon), msg, sizeof(msg)),
+			 ZG_EINVAL);
+	assert_non_null(strstr(msg, "IPv4 form 10.6.0.0/16"));
+	assert_int_equal(api_validate_cidr("::ffff:0:0/96", &p, canon,
+					   sizeof(canon), msg, sizeof(msg)),
+			 ZG_EINVAL);
+	/* Wider prefixes merely contain the block; ::ffff:0:0:0/96 (SIIT)
+	 * and ordinary addresses are not mapped. */
+	assert_int_equal(api_validate_cidr("::/64", &p, canon, sizeof(canon),
+					   msg, sizeof(msg)), 0);
+	assert_int_equal(api_validate_cidr("::ffff:0:0:0/96", &p, canon,
+					   sizeof(canon), msg, sizeof(msg)), 0);
+	assert_int_equal(api_validate_source("fd00::ffff:a00:9", &a, canon,
+					     sizeof(canon), msg, sizeof(msg)),
+			 0);
+}
+
 static void test_listeners_and_sources(void **state)
 {
 	struct zg_addr a;
@@ -450,6 +488,7 @@ int main(void)
 		cmocka_unit_test(test_record_values_parse_for_their_type),
 		cmocka_unit_test(test_cname_cannot_share_its_name),
 		cmocka_unit_test(test_listeners_and_sources),
+		cmocka_unit_test(test_ipv4_mapped_addresses_are_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
