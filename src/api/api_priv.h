@@ -135,6 +135,10 @@ int api_load_endpoint(struct api_req *r, const char *endpoint_id,
  *  entries, malloc'ed; NULL on ENOMEM). */
 struct api_egress *api_endpoint_egress(const struct store_endpoint *ep);
 
+/*! True when ep has a source address of family (AF_INET, AF_INET6):
+ *  a target can only be asked from a source of its own family. */
+bool api_endpoint_has_family(const struct store_endpoint *ep, int family);
+
 /*! Every address zonegate listens on: each VPC's and each inbound
  *  endpoint's listeners in the store (this transaction's view) and the
  *  daemon's --dns-listen addresses. */

@@ -56,6 +56,18 @@ struct api_egress *api_endpoint_egress(const struct store_endpoint *ep)
 	return rules;
 }
 
+bool api_endpoint_has_family(const struct store_endpoint *ep, int family)
+{
+	for (size_t i = 0; i < ep->sources.n; i++) {
+		struct zg_addr source;
+		if (addr_parse_ip(ep->sources.v[i], &source) == 0 &&
+		    addr_family(&source) == family) {
+			return true;
+		}
+	}
+	return false;
+}
+
 int api_endpoint_list(struct api_req *r, const struct api_args *a,
 		      json_t **out)
 {
@@ -241,9 +253,39 @@ static int check_unique_name(struct api_req *r,
 	return ret;
 }
 
-/* An egress change must keep every target of the rules using ep. */
+/* Why target t of a rule could no longer be asked from ep: its egress
+ * rules (when egress_given) or its sources (when sources_given). */
+static int check_rule_target(struct api_req *r, const struct store_rule *rule,
+			     const char *target,
+			     const struct store_endpoint *ep,
+			     const struct api_egress *egress,
+			     bool egress_given, bool sources_given)
+{
+	struct zg_addr t;
+	if (addr_parse(target, 53, &t) != 0) {
+		return 0;
+	}
+	if (egress_given && !api_egress_allows(egress, ep->n_egress,
+					       IPPROTO_UDP, &t)) {
+		return api_fail(r, 400, "egress",
+				"rule %s (%s) forwards to %s, which no egress rule would allow over udp",
+				rule->meta.resource_id, rule->meta.name,
+				target);
+	}
+	if (sources_given && !api_endpoint_has_family(ep, addr_family(&t))) {
+		return api_fail(r, 400, "sources",
+				"rule %s (%s) forwards to %s, which needs a source address of its family (IPv%d); keep one",
+				rule->meta.resource_id, rule->meta.name,
+				target, addr_family(&t) == AF_INET6 ? 6 : 4);
+	}
+	return 0;
+}
+
+/* An egress or sources change must keep every target of the rules
+ * using ep reachable. */
 static int check_rules_still_allowed(struct api_req *r,
-				     const struct store_endpoint *ep)
+				     const struct store_endpoint *ep,
+				     bool egress_given, bool sources_given)
 {
 	struct store_rule *rules = NULL;
 	size_t n = 0;
@@ -260,16 +302,10 @@ static int check_rules_still_allowed(struct api_req *r,
 			continue;
 		}
 		for (size_t j = 0; ret == 0 && j < rules[i].targets.n; j++) {
-			struct zg_addr t;
-			if (addr_parse(rules[i].targets.v[j], 53, &t) == 0 &&
-			    !api_egress_allows(egress, ep->n_egress,
-					       IPPROTO_UDP, &t)) {
-				ret = api_fail(r, 400, "egress",
-					       "rule %s (%s) forwards to %s, which no egress rule would allow over udp",
-					       rules[i].meta.resource_id,
-					       rules[i].meta.name,
-					       rules[i].targets.v[j]);
-			}
+			ret = check_rule_target(r, &rules[i],
+						rules[i].targets.v[j], ep,
+						egress, egress_given,
+						sources_given);
 		}
 	}
 	free(egress);
@@ -386,8 +422,11 @@ int api_endpoint_update(struct api_req *r, const struct api_args *a,
 	if (ret == 0) {
 		ret = check_unique_name(r, &ep);
 	}
-	if (ret == 0 && egress_given) {
-		ret = check_rules_still_allowed(r, &ep);
+	bool sources_given = json_is_object(a->body) &&
+			     json_object_get(a->body, "sources") != NULL;
+	if (ret == 0 && (egress_given || sources_given)) {
+		ret = check_rules_still_allowed(r, &ep, egress_given,
+						sources_given);
 	}
 	if (ret == 0) {
 		ret = store_endpoint_update(r->store, &ep);

@@ -93,6 +93,14 @@ static int read_targets(struct api_req *r, json_t *list,
 				       "%s: target %s is not allowed by the security group of %s (%s): no egress rule allows udp to %s (its rules: %s)",
 				       who, canon, ep->meta.resource_id,
 				       ep->meta.name, canon, rules);
+		} else if (ep != NULL &&
+			   !api_endpoint_has_family(ep, addr_family(&addr))) {
+			ret = api_fail(r, 400, field,
+				       "%s: target %s is IPv%d but endpoint %s (%s) has no IPv%d source address; a target is asked from a source of its own family",
+				       who, canon,
+				       addr_family(&addr) == AF_INET6 ? 6 : 4,
+				       ep->meta.resource_id, ep->meta.name,
+				       addr_family(&addr) == AF_INET6 ? 6 : 4);
 		} else if (store_strv_has(targets, canon)) {
 			ret = api_fail(r, 400, field, "%s: %s is listed twice",
 				       who, canon);

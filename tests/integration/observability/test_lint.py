@@ -3,6 +3,8 @@
 finding names its resources and says what to fix, and goes away once
 the configuration is fixed."""
 
+import sqlite3
+
 import pytest
 
 from zgtest import addrs as A
@@ -78,8 +80,19 @@ def test_signed_tld_and_missing_upstream(crafted, api, cli):
         assert "REFUSED" in f["message"]
 
 
-def test_target_of_a_family_the_endpoint_cannot_send(baseline, api):
-    baseline.make_rule("r6", "v6.example.", ["[%s]:53" % A.OP1_6])
+def test_target_of_a_family_the_endpoint_cannot_send(baseline, api, cli,
+                                                     tmp_path):
+    # The API refuses such a rule; a restored backup (or a state of an
+    # older version) can still hold one.
+    baseline.make_rule("r6", "v6.example.", [A.OP1])
+    backup = str(tmp_path / "r6.db")
+    cli("backup", backup)
+    db = sqlite3.connect(backup)
+    with db:
+        db.execute("UPDATE rule_target SET addr = ? WHERE rule_id = ?",
+                   ("[%s]:53" % A.OP1_6, baseline.rule["r6"]))
+    db.close()
+    cli("restore", backup)
     f = one(api, "target-without-source",
             [baseline.rule["r6"], baseline.ep["ob-1"]])
     assert f["severity"] == "error"
