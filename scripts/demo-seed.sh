@@ -169,8 +169,12 @@ if lab_has_secondary; then
 	bind_clients | grep -q "^$LAB_ZG_SOURCE $LAB_ZONE AXFR$" ||
 		die "BIND logged no AXFR from the endpoint address $LAB_ZG_SOURCE"
 
+	echo "BIND's query log (client, name, type):"
+	bind_clients | grep " $LAB_ZONE AXFR$" | tail -n 1
+
 	lab_step "solution 3: BIND stops; the secondary keeps answering"
-	lab_show lab_stop named
+	lab_show kill -TERM "$(lab_pid named)"
+	lab_stop named
 	ecs_dig "$LAB_ZONE"
 	expect_a "solution 3 without BIND" aa
 	solution3="$LAB_ZONE -> $LAB_ZONE_A from zonegate's secondary copy, BIND stopped (AA)"

@@ -13,6 +13,7 @@
 #include "common/error.h"
 #include "config/config.h"
 #include "doctor/doctor.h"
+#include "vpn/vpn.h"
 
 static const char *const doctor_keys[] = { "rule", "vpc", "timeout_ms",
 					   NULL };
@@ -34,6 +35,27 @@ static int take_plan(const char *rule_id, const char *vpc_id,
 	rcu_read_unlock();
 	rcu_unregister_thread();
 	return ret;
+}
+
+/* The tunnel check's view of the VPN: the hint table the VPN manager
+ * publishes (lock-free; this thread is registered with urcu while
+ * doctor runs). */
+static enum doctor_tunnel_state tunnel_of(void *arg,
+					  const struct zg_addr *target,
+					  char *connection, size_t len)
+{
+	char conn[VPN_NAME_LEN] = "";
+	enum vpn_hint hint = vpn_hint_target(target, conn);
+	snprintf(connection, len, "%s", conn);
+	switch (hint) {
+	case VPN_HINT_UP:
+		return DOCTOR_TUNNEL_UP;
+	case VPN_HINT_DOWN:
+		return DOCTOR_TUNNEL_DOWN;
+	case VPN_HINT_NONE:
+		break;
+	}
+	return DOCTOR_TUNNEL_NONE;
 }
 
 static json_t *addr_json(const struct zg_addr *addr, bool port)
@@ -226,9 +248,12 @@ int api_doctor(struct api_req *r, json_t *body, json_t **out)
 
 	struct doctor_options opts = {
 		.timeout_ms = timeout_ms,
+		.tunnel = tunnel_of,
 		.health = true,
 	};
+	rcu_register_thread();
 	ret = doctor_run(&plan, &opts);
+	rcu_unregister_thread();
 	if (ret == 0) {
 		*out = report_json(r, &plan, timeout_ms);
 		ret = *out != NULL ? 0 : ZG_ENOMEM;

@@ -35,34 +35,42 @@ LABCTL = os.path.join(TOP, "scripts", "lab", "labctl")
 UP_TIMEOUT_S = 120
 
 
-def _labctl(*args, timeout):
+def _labctl(*args, timeout, env=None):
     return subprocess.run([LABCTL, *args], capture_output=True, text=True,
-                          timeout=scaled(timeout), stdin=subprocess.DEVNULL)
+                          timeout=scaled(timeout), stdin=subprocess.DEVNULL,
+                          env=dict(os.environ, **(env or {})))
 
 
 @pytest.fixture(scope="session")
 def lab_factory(tmp_path_factory):
-    """lab_factory(tag) -> a started Lab; all are removed at the end."""
+    """lab_factory(tag, env=None) -> a started Lab (env: extra
+    environment for labctl, e.g. LAB_VPN_PROFILE); all are removed at
+    the end. A tag that failed once fails again at once."""
     prefix = os.environ["ZG_LAB_PREFIX"]
     base = os.environ.get("ZG_LAB_WORK") or str(tmp_path_factory.mktemp(
         "lab"))
     started = []
+    failed = {}
 
-    def make(tag):
+    def make(tag, env=None):
+        if tag in failed:
+            pytest.fail(failed[tag])
         workdir = os.path.join(base, tag)
         try:
             p = _labctl("up", workdir, "%s-%s" % (prefix, tag),
-                        timeout=UP_TIMEOUT_S)
+                        timeout=UP_TIMEOUT_S, env=env)
         except subprocess.TimeoutExpired:
             _labctl("purge", "%s-%s" % (prefix, tag), timeout=60)
-            pytest.fail("labctl up took more than %.0fs"
-                        % scaled(UP_TIMEOUT_S))
+            failed[tag] = ("labctl up took more than %.0fs"
+                           % scaled(UP_TIMEOUT_S))
+            pytest.fail(failed[tag])
         if p.returncode != 0:
-            pytest.fail("labctl up failed (%d):\n%s\n%s\n%s"
-                        % (p.returncode, p.stderr,
-                           tail(os.path.join(workdir, "up.log")),
-                           tail(os.path.join(workdir, "vpcgw",
-                                              "zonegated.log"))))
+            failed[tag] = ("labctl up failed (%d):\n%s\n%s\n%s"
+                           % (p.returncode, p.stderr,
+                              tail(os.path.join(workdir, "up.log")),
+                              tail(os.path.join(workdir, "vpcgw",
+                                                "zonegated.log"))))
+            pytest.fail(failed[tag])
         lab = Lab(workdir)
         started.append(lab)
         return lab

@@ -35,10 +35,10 @@ def _join(ns):
         os.close(fd)
 
 
-def run_in(ns, fn, *args, timeout=30, **kwargs):
+def run_in(ns, fn, *args, run_timeout=30, **kwargs):
     """fn(*args, **kwargs) inside network namespace ns; returns its value
     or raises its exception. Bounded: a thread still running after
-    timeout seconds (scaled) is left behind as a daemon thread and
+    run_timeout seconds (scaled) is left behind as a daemon thread and
     NetnsError is raised."""
     box = {}
 
@@ -51,10 +51,10 @@ def run_in(ns, fn, *args, timeout=30, **kwargs):
 
     t = threading.Thread(target=body, name="netns-%s" % ns, daemon=True)
     t.start()
-    t.join(scaled(timeout))
+    t.join(scaled(run_timeout))
     if t.is_alive():
         raise NetnsError("%s: %r still running after %.0fs"
-                         % (ns, fn, scaled(timeout)))
+                         % (ns, fn, scaled(run_timeout)))
     if "error" in box:
         raise box["error"]
     return box["value"]

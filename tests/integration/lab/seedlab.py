@@ -11,7 +11,7 @@ import time
 
 from zgtest import dnsq
 from zgtest.cli import Cli
-from zgtest.util import scaled
+from zgtest.util import scaled, wait_until
 
 import labnet
 import labswan
@@ -27,6 +27,8 @@ IDC_DNS = "172.28.0.7"
 ZG_LISTEN = "172.17.0.53"
 ZG_SOURCE = "172.17.0.253"
 ZONE = "alidns-example.com."
+# The IPsec connection's name in zonegate (scripts/lab/lib.sh).
+CONN = "to-idc-vpn"
 # The seed's zone (shared/seed, Step 7).
 SEED_A = "alidns-example.com. %s A 15.15.15.15"
 SEED_SOA = ("alidns-example.com. %s SOA 172.28.0.7. "
@@ -111,7 +113,7 @@ class Lab:
         """dnsq.query from inside namespace ns (default: the ECS)."""
         return labnet.run_in(ns or self.ns_ecs, dnsq.query, server, qname,
                              qtype, source=source, tcp=tcp, timeout=timeout,
-                             **kw)
+                             run_timeout=timeout + 10, **kw)
 
     def dig(self, *args, timeout=15):
         """dig run in the ECS namespace (its resolv.conf applies):
@@ -169,6 +171,38 @@ class Lab:
     def vpc_packets(self):
         """(packets in, packets out) of the VPC gateway's CHILD_SAs."""
         return labswan.child_packets(self.vici_vpc)
+
+    def _swanctl(self, *args):
+        subprocess.run([labswan.SWANCTL, *args, "--uri",
+                        "unix://" + self.vici_vpc], capture_output=True,
+                       timeout=scaled(30), check=True)
+
+    def cut_tunnel(self):
+        """Takes the tunnel down and waits until no CHILD_SA is left:
+        through zonegate when it owns the connection (terminate also
+        disables it, so the peer's retries are refused), else with
+        swanctl on the VPC gateway's charon."""
+        if self.vpn_mode == "zonegate":
+            self.cli("vpn", "connection", "terminate", CONN)
+        else:
+            self._swanctl("--terminate", "--ike", self.env["LAB_VPN_CHILD"],
+                          "--timeout", "10")
+        wait_until(lambda: not labswan.installed_children(self.vici_vpc),
+                   10, what="the CHILD_SA to go")
+
+    def restore_tunnel(self):
+        """Brings the tunnel back and waits for its CHILD_SA."""
+        if self.vpn_mode == "zonegate":
+            self.cli("vpn", "connection", "initiate", CONN)
+        else:
+            self._swanctl("--initiate", "--child",
+                          self.env["LAB_VPN_CHILD"], "--timeout", "20")
+        wait_until(lambda: labswan.installed_children(self.vici_vpc), 30,
+                   what="the CHILD_SA to come back")
+        if self.vpn_mode == "zonegate":
+            wait_until(lambda: self.cli("vpn", "status", CONN)["state"] ==
+                       "up", 10, interval=0.1,
+                       what="zonegate to see the tunnel up")
 
     # ---- reports ---------------------------------------------------------
 
