@@ -49,7 +49,7 @@ die()
 # Global names the library's functions never use for locals: a trap
 # runs inside whatever function was interrupted, and bash resolves names
 # in that function's scope first.
-seed_dir=$(mktemp -d /tmp/zonegate-seed.XXXXXX)
+seed_dir=$(mktemp -d "${TMPDIR:-/tmp}/zonegate-seed.XXXXXX")
 seed_cleanup()
 {
 	local seed_rc=$?

@@ -16,6 +16,9 @@ from zgtest.util import scaled, wait_until
 import labnet
 import labswan
 
+TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..",
+                                   ".."))
+
 # The seed's addresses, as scripts/lab/lib.sh sets them.
 ECS = "172.17.0.10"
 VPC_CIDR = "172.17.0.0/16"
