@@ -220,11 +220,13 @@ static bool check_loop(struct run *run, const struct zg_addr *target)
 	int hit = doctor_find_loop(run->plan->listen, run->plan->n_listen,
 				   target, is_local);
 	if (hit >= 0) {
+		const struct doctor_plan *plan = run->plan;
 		struct doctor_check *c = add(
 			run, DOCTOR_CHECK_LOOP, DOCTOR_FAIL, target, NULL, 0,
-			"%s is zonegate itself (listener %s): the rule's queries would come back to zonegate",
-			text(target, true).s,
-			text(&run->plan->listen[hit], true).s);
+			"%s is zonegate itself (listener %s of %s): the rule's queries would come back to zonegate",
+			text(target, true).s, text(&plan->listen[hit], true).s,
+			plan->listen_owner != NULL ? plan->listen_owner[hit]
+						   : "zonegated");
 		set_fix(c, "point the rule at the on-premises DNS server: zonegate rule update %s --target IP[:PORT]",
 			run->path->rule_id);
 		return false;

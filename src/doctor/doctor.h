@@ -116,11 +116,17 @@ struct doctor_path {
 	size_t cap_checks;
 };
 
+/* Who owns one of zonegate's listener addresses, for messages. */
+#define DOCTOR_OWNER_LEN (CONFIG_ID_LEN + 24)
+
 /* What doctor checks: paths and what it must know about zonegate. */
 struct doctor_plan {
-	struct doctor_path *paths;	/* in rule id order */
+	struct doctor_path *paths;	/* in configuration order */
 	size_t n_paths;
 	struct zg_addr *listen;		/* every address zonegate listens on */
+	/* Per listen[i]: "VPC vpc-1", "inbound endpoint ib-1" or
+	 * "--dns-listen". */
+	char (*listen_owner)[DOCTOR_OWNER_LEN];
 	size_t n_listen;
 };
 

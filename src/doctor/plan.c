@@ -28,6 +28,7 @@ void doctor_plan_clear(struct doctor_plan *plan)
 	}
 	free(plan->paths);
 	free(plan->listen);
+	free(plan->listen_owner);
 	memset(plan, 0, sizeof(*plan));
 }
 
@@ -81,16 +82,55 @@ static int copy_rule(const struct config_rule *rule, struct doctor_path *path)
 	return 0;
 }
 
+static bool holds(const struct zg_addr *list, size_t n,
+		  const struct zg_addr *addr)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (addr_equal(&list[i], addr)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Names who listens on addr: a VPC, an inbound endpoint, or the
+ * daemon's own --dns-listen. */
+static void listen_owner(const struct config *cfg, const struct zg_addr *addr,
+			 char *out, size_t len)
+{
+	for (size_t i = 0; i < cfg->n_vpcs; i++) {
+		const struct config_vpc *v = &cfg->vpcs[i];
+		if (holds(v->listeners, v->n_listeners, addr)) {
+			snprintf(out, len, "VPC %s", v->vpc_id);
+			return;
+		}
+	}
+	for (size_t i = 0; i < cfg->n_inbounds; i++) {
+		const struct config_inbound *ib = &cfg->inbounds[i];
+		if (holds(ib->listeners, ib->n_listeners, addr)) {
+			snprintf(out, len, "inbound endpoint %s", ib->inbound_id);
+			return;
+		}
+	}
+	snprintf(out, len, "--dns-listen");
+}
+
 static int copy_listen(const struct config *cfg, struct doctor_plan *plan)
 {
 	if (cfg->n_listen == 0) {
 		return 0;
 	}
 	plan->listen = calloc(cfg->n_listen, sizeof(*plan->listen));
-	if (plan->listen == NULL) {
+	plan->listen_owner = calloc(cfg->n_listen,
+				    sizeof(*plan->listen_owner));
+	if (plan->listen == NULL || plan->listen_owner == NULL) {
 		return ZG_ENOMEM;
 	}
 	memcpy(plan->listen, cfg->listen, cfg->n_listen * sizeof(*cfg->listen));
+	for (size_t i = 0; i < cfg->n_listen; i++) {
+		listen_owner(cfg, &cfg->listen[i], plan->listen_owner[i],
+			     sizeof(plan->listen_owner[i]));
+	}
 	plan->n_listen = cfg->n_listen;
 	return 0;
 }

@@ -529,6 +529,8 @@ static void test_run_never_asks_a_target_that_is_zonegate(void **state)
 	char s[512];
 	summary(&plan.paths[0], s, sizeof(s));
 	assert_string_equal(s, "source ok, loop fail, soa skip");
+	assert_string_equal(plan.paths[0].checks[1].detail,
+			    "10.0.0.2:53 is zonegate itself (listener 10.0.0.2:53 of --dns-listen): the rule's queries would come back to zonegate");
 	assert_string_equal(plan.paths[0].checks[1].fix,
 			    "point the rule at the on-premises DNS server: zonegate rule update rule-1 --target IP[:PORT]");
 	doctor_plan_clear(&plan);

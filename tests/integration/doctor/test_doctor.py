@@ -217,8 +217,8 @@ def test_doctor_finds_a_loop_through_a_wildcard_listener(tmp_path, attach):
             ("soa", "skip", "10.0.0.3:5300", None, None),
         ]
         assert rule["checks"][2]["detail"] == (
-            "10.0.0.3:5300 is zonegate itself (listener 0.0.0.0:5300): the "
-            "rule's queries would come back to zonegate")
+            "10.0.0.3:5300 is zonegate itself (listener 0.0.0.0:5300 of "
+            "--dns-listen): the rule's queries would come back to zonegate")
     finally:
         assert z.stop() == 0
 
