@@ -44,6 +44,10 @@
  *   health   what the health table says of the target (warn when down)
  *   soa      the target answers an SOA query for the rule's domain,
  *            over UDP and TCP, from each source
+ *
+ * LIMITATION: only forwarding rules are checked. For a VPC, doctor
+ * checks the rules bound to it, not its default upstream nor the
+ * primaries of its secondary zones; their paths go unchecked.
  */
 
 #define DOCTOR_DETAIL_LEN 256
