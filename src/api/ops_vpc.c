@@ -482,6 +482,18 @@ static int vpc_users(struct api_req *r, const char *vpc_id, char *refs,
 		}
 	}
 	store_inbound_list_free(ibs, n_ibs);
+	struct store_vpn_gateway *gws = NULL;
+	size_t n_gws = 0;
+	if (ret == 0) {
+		ret = store_vpn_gateway_list(r->store, NULL, 0, &gws, &n_gws,
+					     &more);
+	}
+	for (size_t i = 0; ret == 0 && i < n_gws; i++) {
+		if (strcmp(gws[i].vpc_id, vpc_id) == 0) {
+			ADD_REF(gws[i].meta.resource_id);
+		}
+	}
+	store_vpn_gateway_list_free(gws, n_gws);
 	char upstream_id[STORE_ID_LEN + 16];
 	struct store_upstream up = { 0 };
 	snprintf(upstream_id, sizeof(upstream_id), "upstream-%s", vpc_id);

@@ -62,6 +62,7 @@ struct vpn_manager {
 	pthread_cond_t refreshed;	/* signalled after each status copy */
 	bool stop;
 	bool kicked;
+	struct store_strv initiate;	/* connection_ids to initiate now */
 	uint64_t refresh_wanted;	/* generations, see status() */
 	uint64_t refresh_done;
 	struct vpn_status status;	/* the published copy */
@@ -616,6 +617,46 @@ static int sync_charon(struct vpn_manager *m)
 	return ret;
 }
 
+/* Asks charon to bring up, now, the tunnels operators asked for that
+ * have no IKE_SA (charon's own retries may be minutes apart). */
+static void initiate_now(struct vpn_manager *m, const struct store_strv *ids)
+{
+	for (size_t i = 0; i < ids->n && m->cmd != NULL; i++) {
+		for (size_t j = 0; j < m->n_desired && m->cmd != NULL; j++) {
+			const struct desired *d = &m->desired[j];
+			const struct vpn_conn_status *st = &m->work[j];
+			if (strcmp(d->connection_id, ids->v[i]) != 0 ||
+			    !d->enabled || !d->usable || !st->loaded ||
+			    st->has_ike) {
+				continue;
+			}
+			struct vici_builder b;
+			char errmsg[256] = "", fields[160];
+			vici_builder_init(&b);
+			vici_add_str(&b, "child", d->spec.name);
+			vici_add_str(&b, "ike", d->spec.name);
+			/* -1: answer at once, the SAs' events tell the rest */
+			vici_add_str(&b, "timeout", "-1");
+			vici_add_str(&b, "init-limits", "no");
+			int ret = vici_builder_finish(&b);
+			if (ret == 0) {
+				ret = command(m, "initiate", &b, errmsg,
+					      sizeof(errmsg));
+			}
+			vici_builder_free(&b);
+			fields_of(&d->spec, fields, sizeof(fields));
+			if (ret == 0) {
+				zg_log(ZG_LOG_NOTICE, "vpn", fields, "asked charon to initiate the tunnel now");
+			} else if (ret == ZG_EREFUSED) {
+				zg_log(ZG_LOG_WARNING, "vpn", fields, "charon did not initiate the tunnel: %s; it keeps retrying by itself",
+				       errmsg);
+			} else {
+				connection_lost(m, ret, "initiating");
+			}
+		}
+	}
+}
+
 /*
  * Watching the SAs
  */
@@ -801,6 +842,7 @@ struct wants {
 	bool stop;
 	bool kicked;
 	uint64_t refresh;		/* generation to serve, 0: none */
+	struct store_strv initiate;	/* connection_ids, taken over */
 };
 
 static void take_wants(struct vpn_manager *m, struct wants *w)
@@ -811,6 +853,8 @@ static void take_wants(struct vpn_manager *m, struct wants *w)
 	m->kicked = false;
 	w->refresh = m->refresh_wanted > m->refresh_done ? m->refresh_wanted
 							  : 0;
+	w->initiate = m->initiate;
+	memset(&m->initiate, 0, sizeof(m->initiate));
 	pthread_mutex_unlock(&m->lock);
 }
 
@@ -832,6 +876,9 @@ static void step(struct vpn_manager *m, const struct wants *w)
 		if (ret != 0) {
 			connection_lost(m, ret, "loading the connections");
 		}
+	}
+	if (m->cmd != NULL && w->initiate.n > 0) {
+		initiate_now(m, &w->initiate);
 	}
 	if (m->cmd != NULL && (now >= m->next_refresh_ms || w->refresh)) {
 		ret = read_sas(m);
@@ -916,6 +963,7 @@ static void *run(void *arg)
 			break;
 		}
 		step(m, &w);
+		store_strv_clear(&w.initiate);
 		wait_for_work(m);
 	}
 	disconnect(m, "");
@@ -939,6 +987,7 @@ static void manager_free(struct vpn_manager *m)
 	free(m->work);
 	free(m->hints);
 	vpn_status_clear(&m->status);
+	store_strv_clear(&m->initiate);
 	pthread_cond_destroy(&m->refreshed);
 	pthread_mutex_destroy(&m->lock);
 	free(m->vici_path);
@@ -1000,6 +1049,17 @@ void vpn_manager_kick(struct vpn_manager *mgr)
 {
 	pthread_mutex_lock(&mgr->lock);
 	mgr->kicked = true;
+	pthread_mutex_unlock(&mgr->lock);
+	wake(mgr);
+}
+
+void vpn_manager_initiate(struct vpn_manager *mgr, const char *connection_id)
+{
+	pthread_mutex_lock(&mgr->lock);
+	if (!store_strv_has(&mgr->initiate, connection_id)) {
+		/* On ENOMEM charon's own retries remain. */
+		(void)store_strv_push(&mgr->initiate, connection_id);
+	}
 	pthread_mutex_unlock(&mgr->lock);
 	wake(mgr);
 }

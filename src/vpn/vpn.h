@@ -309,6 +309,14 @@ void vpn_manager_stop(struct vpn_manager *mgr);
  *  transaction making the change (the manager's read waits for it). */
 void vpn_manager_kick(struct vpn_manager *mgr);
 
+/*!
+ * Asks the manager to have charon initiate connection_id's tunnel now,
+ * if it is enabled, loaded and has no IKE_SA (an operator's "initiate";
+ * charon otherwise retries by itself with growing pauses). Cheap,
+ * thread-safe, never blocks.
+ */
+void vpn_manager_initiate(struct vpn_manager *mgr, const char *connection_id);
+
 /* The state of a connection's tunnel. */
 enum vpn_tunnel_state {
 	VPN_TUNNEL_UNKNOWN = 0,	/* not looked at yet */

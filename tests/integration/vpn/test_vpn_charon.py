@@ -27,7 +27,8 @@ def loaded(cli, conn="toMyIdc"):
     return st if st["loaded"] else None
 
 
-def test_connection_loaded_disabled_and_deleted(vcli, charon):
+def test_connection_loaded_disabled_and_deleted(vcli, charon,
+                                                vpn_zonegated):
     make_connection(vcli)
     st = wait_until(lambda: loaded(vcli), 15, what="the connection loaded")
     assert st["id"] == "vco-1" and st["name"] == "toMyIdc"
@@ -53,6 +54,19 @@ def test_connection_loaded_disabled_and_deleted(vcli, charon):
     vcli("vpn", "connection", "initiate", "toMyIdc")
     wait_until(lambda: charon.conns() == ["zonegate-vco-1"], 15,
                what="the connection back in charon")
+
+    # With no IKE_SA left (ended here by hand), "initiate" has charon
+    # initiate it now rather than at its next retry.
+    wait_until(lambda: loaded(vcli), 15, what="the connection loaded")
+    charon.swanctl("--terminate", "--ike", "zonegate-vco-1", "--force",
+                   "--timeout", "2", check=False)
+    wait_until(lambda: vcli("vpn", "status", "toMyIdc")["ike_sa"] is None,
+               15, what="no IKE_SA")
+    vcli("vpn", "connection", "initiate", "toMyIdc")
+    wait_until(lambda: "asked charon to initiate the tunnel now" in
+               vpn_zonegated.log_text(), 15, what="the initiate request")
+    with open(charon.dir + "/charon.log") as f:
+        assert "vici initiate CHILD_SA 'zonegate-vco-1'" in f.read()
 
     vcli("vpn", "connection", "delete", "toMyIdc")
     wait_until(lambda: charon.conns() == [], 15,

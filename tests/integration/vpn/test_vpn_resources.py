@@ -89,6 +89,8 @@ def test_routes_and_refused_deletes(vcli):
     assert rc == 1 and "vco-1" in err
     rc, err = vcli.fails("vpn", "customer-gateway", "delete", "idc")
     assert rc == 1 and "vco-1" in err
+    rc, err = vcli.fails("vpc", "delete", "prod")
+    assert rc == 1 and "vgw-1" in err
 
     # The peer's configuration carries the route as its local selector.
     files = vcli("vpn", "download", "c1")["files"]
