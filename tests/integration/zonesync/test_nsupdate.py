@@ -4,10 +4,13 @@ served at once, one serial bump per update, prerequisites give their
 RCODEs, the update policy limits each key, and the API's validation
 applies."""
 
+import dns.name
+import dns.query
 import dns.rcode
+import dns.update
 
-from conftest import (ACME_KEY, ACME_SECRET, KEY, WRONG_SECRET, ZONE,
-                      answer, nsupdate)
+from conftest import (ACME_KEY, ACME_SECRET, ALGORITHM, IN_A, KEY, ONPREM,
+                      WRONG_SECRET, ZONE, answer, keyring, nsupdate)
 
 
 def grant(cli, zid, key=KEY, *opts):
@@ -175,3 +178,30 @@ def test_ttl_of_an_added_rr_becomes_the_rrsets(zs, cli):
     ttls = {r["ttl"] for r in cli("record", "list", zid)["items"]
             if r["name"] == "www"}
     assert ttls == {60}
+
+
+def test_answers_are_signed_and_refusals_carry_an_ede(zs, cli):
+    zid = zs.zone(records=["www 300 A 10.1.2.3"])
+    grant(cli, zid, KEY, "--subtree", "dyn")
+
+    def send(add):
+        u = dns.update.UpdateMessage(ZONE, keyring=keyring(),
+                                     keyname=dns.name.from_text(KEY),
+                                     keyalgorithm=ALGORITHM)
+        u.use_edns(0)
+        u.add(*add)
+        # dnspython checks the answer's TSIG against the request's MAC.
+        return dns.query.tcp(u, IN_A, source=ONPREM, timeout=10)
+
+    ok = send(("h.dyn", 60, "A", "10.0.0.1"))
+    assert ok.rcode() == dns.rcode.NOERROR and ok.had_tsig
+
+    refused = send(("www", 60, "A", "10.0.0.1"))
+    assert refused.rcode() == dns.rcode.REFUSED and refused.had_tsig
+    assert [o.code for o in refused.options if o.otype == 15] == [18]
+
+    invalid = send(("bad.dyn", 60, "CNAME", "www"))
+    assert invalid.rcode() == dns.rcode.NOERROR
+    invalid = send(("bad.dyn", 60, "A", "10.0.0.2"))
+    assert invalid.rcode() == dns.rcode.REFUSED
+    assert [o.code for o in invalid.options if o.otype == 15] == [0]
