@@ -117,8 +117,7 @@ struct resolve_stream_ops {
 	 * messages follow (only when multi). After a call with more false
 	 * the stream is gone. Blocks while the messages sent before are not
 	 * yet written to the client, at most RESOLVE_STREAM_WAIT_MS.
-	 * 
-etval 0; ZG_ETIMEOUT (the client does not read) or
+	 * \retval 0; ZG_ETIMEOUT (the client does not read) or
 	 *         ZG_EREFUSED (the client or the daemon went away): the
 	 *         message is not sent and the stream must be ended.
 	 */

@@ -575,8 +575,7 @@ struct store_journal_entry {
  * The entries that lead from the version with serial from_serial to the
  * newest version with serial to_serial, both closing groups included:
  * out starts with from's "soa" entry and ends with to's last "ns" entry.
- * 
-etval 0, ZG_ENOENT (either version is no longer or was never in the
+ * \retval 0, ZG_ENOENT (either version is no longer or was never in the
  *         journal, or from does not come before to), ZG_ENOMEM,
  *         ZG_ESTORE.
  */

@@ -223,8 +223,7 @@ typedef int (*zone_file_rr_cb)(void *arg, const struct zone_file_rr *rr);
  *
  * \param err_line  receives the line of an error (0 when none).
  * \param err       receives "line N: what is wrong" (may be NULL).
- * 
-etval 0, cb's non-zero value, ZG_EINVAL (syntax error, directive or
+ * \retval 0, cb's non-zero value, ZG_EINVAL (syntax error, directive or
  *         class refused), ZG_ENOMEM.
  */
 int zone_file_parse(const char *text, size_t len,
@@ -238,8 +237,7 @@ int zone_file_parse(const char *text, size_t len,
  * Unknown types come out in RFC 3597 form.
  *
  * \param out  receives the NUL-terminated text (malloc'd, caller frees).
- * 
-etval 0, ZG_ENOMEM, ZG_EINVAL (a record that cannot be written).
+ * \retval 0, ZG_ENOMEM, ZG_EINVAL (a record that cannot be written).
  */
 int zone_file_export(const struct zone_contents *z, char **out, size_t *len);
 
