@@ -180,6 +180,33 @@ int api_record_get(struct api_req *r, const struct api_args *a,
 	return ret;
 }
 
+/* The RRset with the new value must still fit a DNS message. Stored
+ * values are canonical (names absolute), so no origin is needed. */
+static int check_rrset_size(struct api_req *r, const struct record_input *in,
+			    const struct api_rr *rrs, size_t n_rrs)
+{
+	const char **values = calloc(n_rrs + 1, sizeof(*values));
+	if (values == NULL) {
+		return api_fail_at(r, 500, NULL, "out of memory");
+	}
+	size_t n = 0;
+	for (size_t i = 0; i < n_rrs; i++) {
+		if (strcmp(rrs[i].type, in->type) == 0) {
+			values[n++] = rrs[i].value;
+		}
+	}
+	values[n++] = in->value;
+
+	char msg[512];
+	int ret = api_check_rrset_size(".", in->fqdn, in->type_code, values,
+				       n, msg, sizeof(msg));
+	free(values);
+	if (ret == ZG_ELIMIT || ret == ZG_EINVAL) {
+		return api_fail(r, 400, "value", "%s", msg);
+	}
+	return ret == 0 ? 0 : api_fail_at(r, 500, NULL, "out of memory");
+}
+
 /*
  * Checks the new record against the others at its name (skipping
  * record_id, the one being changed) and keeps the RRset's TTL single:
@@ -223,6 +250,9 @@ static int fit_into_rrset(struct api_req *r, const char *zone_id,
 		ret = api_fail(r, 409, "value", "%s", msg);
 	} else if (verdict == API_RRSET_CNAME_CONFLICT) {
 		ret = api_fail(r, 400, "name", "%s", msg);
+	}
+	if (ret == 0) {
+		ret = check_rrset_size(r, in, rrs, n_rrs);
 	}
 
 	size_t changed = 0;

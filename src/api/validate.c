@@ -666,6 +666,102 @@ int api_validate_rdata(const char *zone, const char *fqdn, uint16_t type,
 	return ret;
 }
 
+/* The wire length of value's rdata (type_name at fqdn, names relative
+ * to zone), parsed as api_validate_rdata() does. */
+static int rdata_wire_len(const char *zone, const char *fqdn,
+			  const char *type_name, const char *value,
+			  size_t *len)
+{
+	char *line = NULL;
+	if (asprintf(&line, "%s 0 IN %s %s\n", fqdn, type_name, value) < 0) {
+		return ZG_ENOMEM;
+	}
+	zs_scanner_t *sc = malloc(sizeof(*sc));
+	if (sc == NULL || zs_init(sc, zone, KNOT_CLASS_IN, 0) != 0) {
+		free(sc);
+		free(line);
+		return ZG_ENOMEM;
+	}
+	int ret = ZG_EINVAL;
+	if (zs_set_input_string(sc, line, strlen(line)) == 0 &&
+	    zs_parse_record(sc) == 0 && sc->state == ZS_STATE_DATA) {
+		*len = sc->r_data_length;
+		ret = 0;
+	}
+	zs_deinit(sc);
+	free(sc);
+	free(line);
+	return ret;
+}
+
+/* An upper bound of the wire length of a canonical value, from its text:
+ * a name takes at most one octet more than its text, every other field
+ * no more than its text; only an AAAA address ("::") can be shorter
+ * than its 16 octets. */
+static size_t rdata_len_bound(uint16_t type, const char *value)
+{
+	return type == KNOT_RRTYPE_AAAA ? 16 : strlen(value) + 1;
+}
+
+/* The records' size on the wire and the size of an answer holding them
+ * (owner compressed after the question), for rdata lengths rdlen. */
+static void rrset_sizes(size_t owner_len, const size_t *rdlen, size_t n,
+			size_t *records, size_t *answer)
+{
+	/* Header, question, and an OPT record with no options. */
+	*answer = KNOT_WIRE_HEADER_SIZE + owner_len + 4 + 11;
+	*records = 0;
+	for (size_t i = 0; i < n; i++) {
+		*records += owner_len + 10 + rdlen[i];
+		*answer += 2 + 10 + rdlen[i];
+	}
+}
+
+int api_check_rrset_size(const char *zone, const char *fqdn, uint16_t type,
+			 const char *const *values, size_t n, char *msg,
+			 size_t msglen)
+{
+	uint8_t owner[KNOT_DNAME_MAXLEN];
+	char type_name[16];
+	if (knot_dname_from_str(owner, fqdn, sizeof(owner)) == NULL ||
+	    knot_rrtype_to_string(type, type_name, sizeof(type_name)) < 0) {
+		return refuse(msg, msglen, "%s is not a valid name", fqdn);
+	}
+	size_t owner_len = knot_dname_size(owner);
+	size_t *rdlen = calloc(n + 1, sizeof(*rdlen));
+	if (rdlen == NULL) {
+		return ZG_ENOMEM;
+	}
+
+	/* The bound settles nearly every RRset without parsing. */
+	for (size_t i = 0; i < n; i++) {
+		rdlen[i] = rdata_len_bound(type, values[i]);
+	}
+	size_t records = 0, answer = 0;
+	rrset_sizes(owner_len, rdlen, n, &records, &answer);
+	int ret = 0;
+	for (size_t i = 0; (records > API_MSG_MAX || answer > API_MSG_MAX) &&
+	     ret == 0 && i < n; i++) {
+		ret = rdata_wire_len(zone, fqdn, type_name, values[i],
+				     &rdlen[i]);
+	}
+	if (ret == 0) {
+		rrset_sizes(owner_len, rdlen, n, &records, &answer);
+	}
+	free(rdlen);
+	if (ret == ZG_EINVAL) {
+		return refuse(msg, msglen, "a value of the RRset %s %s does not parse",
+			      fqdn, type_name);
+	}
+	if (ret == 0 && (records > API_MSG_MAX || answer > API_MSG_MAX)) {
+		refuse(msg, msglen,
+		       "the RRset %s %s would take %zu octets on the wire (%zu in an answer), more than the 65535 a DNS message can hold",
+		       fqdn, type_name, records, answer);
+		return ZG_ELIMIT;
+	}
+	return ret;
+}
+
 /* Types whose data are names compare without case (RFC 4034 6.2). */
 static bool same_value(const char *type, const char *a, const char *b)
 {

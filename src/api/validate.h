@@ -167,6 +167,21 @@ int api_validate_rdata(const char *zone, const char *fqdn, uint16_t type,
 		       const char *value, char **canon, char *msg,
 		       size_t msglen);
 
+/* The largest DNS message: a two-octet length (RFC 1035 section 4.2.2). */
+#define API_MSG_MAX 65535
+
+/*!
+ * Checks that an RRset of type at fqdn holding values (canonical, names
+ * absolute, of zone) can be served: its records must fit 65535 octets on
+ * the wire, and so must an answer holding them (header, question, the
+ * records with the owner compressed, an OPT record).
+ * \retval 0, ZG_ELIMIT (msg gives the size), ZG_EINVAL (a value does not
+ *         parse), ZG_ENOMEM.
+ */
+int api_check_rrset_size(const char *zone, const char *fqdn, uint16_t type,
+			 const char *const *values, size_t n, char *msg,
+			 size_t msglen);
+
 /* A record already at the owner name, for the exclusivity rules. */
 struct api_rr {
 	const char *type;	/* upper-case mnemonic */

@@ -446,6 +446,52 @@ static void test_ipv4_mapped_addresses_are_refused(void **state)
 			 0);
 }
 
+/* An RRset must fit a DNS message (65535 octets, RFC 1035 4.2.2): the
+ * sum of its records on the wire, and an answer holding it. */
+static void test_rrset_must_fit_a_dns_message(void **state)
+{
+	/* 200 strings of 255 octets: 51200 octets of rdata per value. */
+	size_t len = 200 * 258;
+	char *big = malloc(len + 1);
+	assert_non_null(big);
+	for (size_t i = 0; i < 200; i++) {
+		char *s = big + i * 258;
+		s[0] = '"';
+		memset(s + 1, 'y', 255);
+		s[256] = '"';
+		s[257] = ' ';
+	}
+	big[len - 1] = '\0';
+	const char *one[] = { big };
+	const char *two[] = { big, big };
+	assert_int_equal(api_check_rrset_size(".", "www.corp.example.",
+					      KNOT_RRTYPE_TXT, one, 1, msg,
+					      sizeof(msg)), 0);
+	assert_int_equal(api_check_rrset_size(".", "www.corp.example.",
+					      KNOT_RRTYPE_TXT, two, 2, msg,
+					      sizeof(msg)), ZG_ELIMIT);
+	assert_non_null(strstr(msg, "65535"));
+	free(big);
+
+	/* "\"a\"" is 2 octets of rdata; owner www.corp.example. is 18:
+	 * 30 octets a record. 2184 records: 65520, and the answer (45 +
+	 * 14 a record) fits too; 2185: 65550, too many. */
+	enum { N = 2185 };
+	const char **small = calloc(N, sizeof(*small));
+	assert_non_null(small);
+	for (size_t i = 0; i < N; i++) {
+		small[i] = "\"a\"";
+	}
+	assert_int_equal(api_check_rrset_size(".", "www.corp.example.",
+					      KNOT_RRTYPE_TXT, small, N - 1,
+					      msg, sizeof(msg)), 0);
+	assert_int_equal(api_check_rrset_size(".", "www.corp.example.",
+					      KNOT_RRTYPE_TXT, small, N, msg,
+					      sizeof(msg)), ZG_ELIMIT);
+	assert_non_null(strstr(msg, "65550"));
+	free(small);
+}
+
 static void test_listeners_and_sources(void **state)
 {
 	struct zg_addr a;
@@ -488,6 +534,7 @@ int main(void)
 		cmocka_unit_test(test_record_values_parse_for_their_type),
 		cmocka_unit_test(test_cname_cannot_share_its_name),
 		cmocka_unit_test(test_listeners_and_sources),
+		cmocka_unit_test(test_rrset_must_fit_a_dns_message),
 		cmocka_unit_test(test_ipv4_mapped_addresses_are_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
