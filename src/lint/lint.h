@@ -42,6 +42,8 @@ enum lint_severity {
  *                             (a heuristic from a built-in list)
  *   target-without-source     a rule target whose address family the
  *                             rule's endpoint has no source address of
+ *                             (the API refuses to make one; a state
+ *                             database from before may hold one)
  */
 struct lint_finding {
 	enum lint_severity severity;
