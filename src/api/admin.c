@@ -105,6 +105,8 @@ static void add_forward_state(json_t *obj, const struct resolve_step *step)
 				    json_null());
 	json_object_set_new(obj, "all_targets_down",
 			    json_boolean(step->first_target < 0));
+	json_object_set_new(obj, "quarantined",
+			    json_boolean(step->quarantined));
 }
 
 static json_t *step_json(const struct resolve_step *step)

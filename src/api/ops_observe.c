@@ -12,6 +12,7 @@
 #include <urcu.h>
 
 #include "common/error.h"
+#include "common/loop.h"
 #include "config/config.h"
 #include "config/publish.h"
 #include "health/health.h"
@@ -304,6 +305,10 @@ int api_rule_stats(struct api_req *r, const struct api_args *a, json_t **out)
 		json_decref(targets);
 		return api_fail_at(r, 500, NULL, "out of memory");
 	}
+	struct health_quarantine_view q;
+	health_quarantine_get(a->id, loop_clock_ms(), &q);
+	json_object_set_new(counters, "quarantined",
+			    json_boolean(q.quarantined));
 	*out = json_pack("{so so}", "rule", counters, "targets", targets);
 	return *out != NULL ? 0 : api_fail_at(r, 500, NULL, "out of memory");
 }

@@ -246,6 +246,8 @@ static void print_rule_stats(FILE *f, const json_t *reply)
 {
 	const json_t *rule = json_object_get(reply, "rule");
 	json_t *row = counter_row(rule, "id");
+	json_object_set(row, "quarantined",
+			json_object_get(rule, "quarantined"));
 	output_show(f, row);
 	json_decref(row);
 

@@ -329,7 +329,9 @@ static void explain_forward_state(FILE *f, const json_t *step)
 		return;
 	}
 	fprintf(f, "     %-9s ", "asks:");
-	if (json_is_true(json_object_get(step, "all_targets_down"))) {
+	if (json_is_true(json_object_get(step, "quarantined"))) {
+		fputs("nobody: the rule is quarantined after a forwarding loop, SERVFAIL (EDE 0)", f);
+	} else if (json_is_true(json_object_get(step, "all_targets_down"))) {
 		fputs("nobody: every target is down, SERVFAIL (EDE 22)", f);
 	} else {
 		explain_target(f, json_object_get(step, "target"));

@@ -1185,6 +1185,12 @@ static void explain_targets(const struct decision *d, uint64_t now_ms,
 	step->has_health = true;
 	step->first_target = choice.n_order > 0 ? (int)choice.order[0] : -1;
 	step->explore_target = choice.explore;
+
+	if (d->kind == DECISION_RULE) {
+		struct health_quarantine_view q;
+		health_quarantine_get(d->resource_id, now_ms, &q);
+		step->quarantined = q.quarantined;
+	}
 }
 
 /* Explain follows local CNAMEs the way run_steps() does, but stops where

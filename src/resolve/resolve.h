@@ -194,6 +194,9 @@ struct resolve_step {
 	bool has_health;
 	int first_target;
 	int explore_target;
+	/* A rule quarantined after a forwarding loop: its queries get
+	 * SERVFAIL with EDE 0 and nothing is asked. */
+	bool quarantined;
 };
 
 struct resolve_explanation {

@@ -3,10 +3,15 @@
 (absent, fresh with the TTL left, a failure cached) and which target
 would be asked, with each target's health."""
 
+import socket
+
+import dns.exception
+import dns.message
 import pytest
 
 from zgtest import addrs as A
 from zgtest.check import expect
+from zgtest.util import scaled
 
 
 @pytest.fixture
@@ -99,3 +104,43 @@ def test_cli_explain_prints_cache_and_target(world, cli, query):
                for ln in lines), text
     assert any(ln.startswith("     health:   192.0.2.53:53 up")
                for ln in lines), text
+
+
+def test_quarantined_rule_is_explained_and_counted(baseline, api, cli,
+                                                  fake_upstream, query):
+    """BC-11 B's set-up: a target that sends every question back to
+    zonegate. Once the loop is found, explain says that the rule asks
+    nobody, and its counters say it is quarantined."""
+    def reflect(q, entry):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.bind((A.REFLECTOR, 0))
+            s.settimeout(scaled(3))
+            s.sendto(q.to_wire(), (A.ZG, 53))
+            try:
+                reply = dns.message.from_wire(s.recv(4096))
+            except (socket.timeout, OSError, dns.exception.DNSException):
+                return "drop"
+        reply.id = q.id
+        return reply
+    refl = fake_upstream("REFLECTOR", [A.REFLECTOR])
+    refl.set_handler(reflect)
+    cli("vpc", "update", baseline.vpc["a"], "--add-cidr",
+        A.REFLECTOR + "/32")
+    rule = baseline.make_rule("rrefl", "loop.example.", [A.REFLECTOR])["id"]
+    vpc = baseline.vpc["a"]
+    last = explain(api, vpc, "y.loop.example.")["steps"][-1]
+    assert last["quarantined"] is False
+
+    # EDE 0 when the loop is found before the reflector relays our own
+    # SERVFAIL back to the leader's exchange, else 22; the quarantine
+    # starts either way.
+    expect(query("x.loop.example.", timeout=10), "SERVFAIL")
+    last = explain(api, vpc, "y.loop.example.")["steps"][-1]
+    assert last["quarantined"] is True
+    assert api.ok("GET", "/v1/rules/%s/stats" % rule)["rule"][
+        "quarantined"] is True
+    rc, text, err = cli.raw("explain", "--vpc", vpc, "y.loop.example",
+                            json_out=False)
+    assert rc == 0, err
+    assert "     asks:     nobody: the rule is quarantined after a " \
+        "forwarding loop, SERVFAIL (EDE 0)\n" in text
