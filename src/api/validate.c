@@ -773,6 +773,58 @@ static bool same_value(const char *type, const char *a, const char *b)
 	return strcmp(a, b) == 0;
 }
 
+static bool is_address_type(const char *type)
+{
+	return strcmp(type, "A") == 0 || strcmp(type, "AAAA") == 0;
+}
+
+/* True when one of the NS values (existing, or the one added) names the
+ * cut itself: then A and AAAA at the cut are its glue. */
+static bool ns_named_like_cut(const char *owner, const char *type,
+			      const char *value, const struct api_rr *existing,
+			      size_t n)
+{
+	if (strcmp(type, "NS") == 0 && strcasecmp(value, owner) == 0) {
+		return true;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(existing[i].type, "NS") == 0 &&
+		    strcasecmp(existing[i].value, owner) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+int api_check_delegation(const char *owner, bool at_apex, const char *type,
+			 const char *value, const struct api_rr *existing,
+			 size_t n_existing, char *msg, size_t msglen)
+{
+	if (at_apex) {
+		return 0;
+	}
+	bool glue_ok = ns_named_like_cut(owner, type, value, existing,
+					 n_existing);
+	bool adding_ns = strcmp(type, "NS") == 0;
+	for (size_t i = 0; i < n_existing; i++) {
+		const char *other = existing[i].type;
+		bool other_ns = strcmp(other, "NS") == 0;
+		if (adding_ns && !other_ns &&
+		    !(glue_ok && is_address_type(other))) {
+			return refuse(msg, msglen,
+				      "%s already has %s data, which NS there would hide: below the apex a name with NS is a delegation, answered by the delegated servers (RFC 1034 section 4.2.1); delegate another name or remove that data",
+				      owner, other);
+		}
+		if (!adding_ns && other_ns &&
+		    !(glue_ok && is_address_type(type))) {
+			return refuse(msg, msglen,
+				      "%s is a delegation (NS %s): %s data there would be hidden by the delegation (RFC 1034 section 4.2.1); put it at another name",
+				      owner, existing[i].value, type);
+		}
+	}
+	return 0;
+}
+
 enum api_rrset_verdict api_check_rrset(const char *owner, bool at_apex,
 				       const char *type, const char *value,
 				       const struct api_rr *existing,

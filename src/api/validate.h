@@ -188,6 +188,18 @@ struct api_rr {
 	const char *value;	/* canonical */
 };
 
+/*!
+ * The delegation rule: below the apex, a name with NS is a zone cut and
+ * every other record there would be hidden by the delegation (RFC 1034
+ * section 4.2.1), except A and AAAA glue for a name server named like
+ * the cut itself. Checks adding type/value at owner (absolute, lower
+ * case; at_apex: the zone apex) that already holds existing.
+ * \retval 0, or ZG_EINVAL with msg saying what would be hidden.
+ */
+int api_check_delegation(const char *owner, bool at_apex, const char *type,
+			 const char *value, const struct api_rr *existing,
+			 size_t n_existing, char *msg, size_t msglen);
+
 /* What api_check_rrset() found. */
 enum api_rrset_verdict {
 	API_RRSET_OK = 0,

@@ -492,6 +492,51 @@ static void test_rrset_must_fit_a_dns_message(void **state)
 	free(small);
 }
 
+/* RFC 1034 section 4.2.1: below the apex a name with NS is a zone cut;
+ * other data there is hidden by the delegation, except A/AAAA glue for
+ * a server named like the cut. */
+static void test_data_at_a_delegation_is_refused(void **state)
+{
+	const struct api_rr a_www[] = { { "A", "10.1.2.3" },
+					{ "TXT", "\"x\"" } };
+	assert_int_equal(api_check_delegation("sub.corp.example.", false, "NS",
+					      "ns.other.example.", a_www, 2,
+					      msg, sizeof(msg)), ZG_EINVAL);
+	assert_non_null(strstr(msg, "hide"));
+	const struct api_rr ns[] = { { "NS", "ns.other.example." } };
+	const char *const hidden[] = { "A", "AAAA", "MX", "TXT", "SRV",
+				       "CAA", "PTR" };
+	for (size_t i = 0; i < sizeof(hidden) / sizeof(*hidden); i++) {
+		assert_int_equal(api_check_delegation("sub.corp.example.",
+						      false, hidden[i], "x",
+						      ns, 1, msg, sizeof(msg)),
+				 ZG_EINVAL);
+		assert_non_null(strstr(msg, "hidden by the delegation"));
+	}
+	/* More NS at the cut, glue for a server named like the cut, any
+	 * data at the apex, and names below the cut (glue) are fine. */
+	assert_int_equal(api_check_delegation("sub.corp.example.", false, "NS",
+					      "ns2.other.example.", ns, 1, msg,
+					      sizeof(msg)), 0);
+	const struct api_rr self_ns[] = { { "NS", "sub.corp.example." } };
+	assert_int_equal(api_check_delegation("sub.corp.example.", false, "A",
+					      "10.9.9.9", self_ns, 1, msg,
+					      sizeof(msg)), 0);
+	const struct api_rr glue[] = { { "AAAA", "fd00::53" } };
+	assert_int_equal(api_check_delegation("sub.corp.example.", false, "NS",
+					      "sub.corp.example.", glue, 1,
+					      msg, sizeof(msg)), 0);
+	assert_int_equal(api_check_delegation("sub.corp.example.", false, "MX",
+					      "10 mx.", self_ns, 1, msg,
+					      sizeof(msg)), ZG_EINVAL);
+	assert_int_equal(api_check_delegation("corp.example.", true, "MX",
+					      "10 mx.", ns, 1, msg,
+					      sizeof(msg)), 0);
+	assert_int_equal(api_check_delegation("www.corp.example.", false, "A",
+					      "10.1.1.1", a_www, 2, msg,
+					      sizeof(msg)), 0);
+}
+
 static void test_listeners_and_sources(void **state)
 {
 	struct zg_addr a;
@@ -534,6 +579,7 @@ int main(void)
 		cmocka_unit_test(test_record_values_parse_for_their_type),
 		cmocka_unit_test(test_cname_cannot_share_its_name),
 		cmocka_unit_test(test_listeners_and_sources),
+		cmocka_unit_test(test_data_at_a_delegation_is_refused),
 		cmocka_unit_test(test_rrset_must_fit_a_dns_message),
 		cmocka_unit_test(test_ipv4_mapped_addresses_are_refused),
 	};
