@@ -207,6 +207,21 @@ static int read_egress(struct api_req *r, json_t *body,
 			break;
 		}
 		ret = read_egress_rule(r, obj, &rules[i]);
+		for (size_t j = 0; ret == 0 && j < i; j++) {
+			if (strcmp(rules[j].protocol, rules[i].protocol) == 0 &&
+			    rules[j].port == rules[i].port &&
+			    strcmp(rules[j].prefix, rules[i].prefix) == 0) {
+				memcpy(r->prefix, saved, sizeof(saved));
+				char field[32];
+				snprintf(field, sizeof(field), "egress[%zu]",
+					 i);
+				ret = api_fail(r, 400, field,
+					       "egress[%zu] repeats egress[%zu] (%s port %u to %s); give each rule once",
+					       i, j, rules[i].protocol,
+					       (unsigned)rules[i].port,
+					       rules[i].prefix);
+			}
+		}
 	}
 	memcpy(r->prefix, saved, sizeof(saved));
 	if (ret != 0) {

@@ -65,19 +65,30 @@ int api_vpc_get(struct api_req *r, const struct api_args *a, json_t **out)
 static int read_cidrs(struct api_req *r, json_t *array,
 		      struct store_strv *list)
 {
+	struct zg_prefix prefixes[VPC_MAX_CIDRS];
 	store_strv_clear(list);
-	for (size_t i = 0; i < json_array_size(array); i++) {
+	for (size_t i = 0; i < json_array_size(array) && i < VPC_MAX_CIDRS;
+	     i++) {
 		const char *text = json_string_value(json_array_get(array, i));
 		char field[32], canon[STORE_ADDR_LEN], msg[256];
-		struct zg_prefix prefix;
+		struct zg_prefix *prefix = &prefixes[i];
 		snprintf(field, sizeof(field), "cidrs[%zu]", i);
-		if (api_validate_cidr(text, &prefix, canon, sizeof(canon), msg,
+		if (api_validate_cidr(text, prefix, canon, sizeof(canon), msg,
 				      sizeof(msg)) != 0) {
 			return api_fail(r, 400, field, "%s", msg);
 		}
 		if (store_strv_has(list, canon)) {
 			return api_fail(r, 400, field, "%s is listed twice",
 					canon);
+		}
+		/* Nested CIDRs of one VPC say nothing the wider one does
+		 * not, and make the longest-prefix rule harder to read. */
+		for (size_t j = 0; j < i; j++) {
+			if (prefix_overlaps(prefix, &prefixes[j])) {
+				return api_fail(r, 400, field,
+						"%s overlaps %s (cidrs[%zu]) of the same VPC; list only the wider one",
+						canon, list->v[j], j);
+			}
 		}
 		if (store_strv_push(list, canon) != 0) {
 			return api_fail_at(r, 500, NULL, "out of memory");
