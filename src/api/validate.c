@@ -283,6 +283,11 @@ int api_validate_resource_name(const char *in, const char *id_prefix,
 	if (in[0] == '-') {
 		return refuse(msg, msglen, "a name cannot start with '-'");
 	}
+	/* "." and ".." are path steps, not names (/v1/vpcs/..). */
+	if (strspn(in, ".") == len) {
+		return refuse(msg, msglen,
+			      "a name cannot be only dots ('.', '..')");
+	}
 	for (size_t i = 0; i < len; i++) {
 		if (!label_char(in[i]) && in[i] != '.') {
 			return refuse(msg, msglen,

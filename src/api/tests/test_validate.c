@@ -138,6 +138,23 @@ static void test_resource_names_cannot_look_like_ids(void **state)
 						    sizeof(msg)), ZG_EINVAL);
 	assert_int_equal(api_validate_resource_name("-x", "vpc", msg,
 						    sizeof(msg)), ZG_EINVAL);
+	/* Path steps and control characters are no names. */
+	assert_int_equal(api_validate_resource_name(".", "vpc", msg,
+						    sizeof(msg)), ZG_EINVAL);
+	assert_int_equal(api_validate_resource_name("..", "vpc", msg,
+						    sizeof(msg)), ZG_EINVAL);
+	assert_int_equal(api_validate_resource_name("...", "ep", msg,
+						    sizeof(msg)), ZG_EINVAL);
+	assert_int_equal(api_validate_resource_name("a\tb", "vpc", msg,
+						    sizeof(msg)), ZG_EINVAL);
+	assert_int_equal(api_validate_resource_name("a\x7f", "vpc", msg,
+						    sizeof(msg)), ZG_EINVAL);
+	assert_int_equal(api_validate_resource_name("a\nb", "rule", msg,
+						    sizeof(msg)), ZG_EINVAL);
+	assert_int_equal(api_validate_resource_name("a.b", "vpc", msg,
+						    sizeof(msg)), 0);
+	assert_int_equal(api_validate_resource_name(".a", "vpc", msg,
+						    sizeof(msg)), 0);
 }
 
 /* A zone's first label may not look like an id of any kind: the CLI
