@@ -630,6 +630,19 @@ int api_validate_rdata(const char *zone, const char *fqdn, uint16_t type,
 				      "the value holds a control character; write it on one line");
 		}
 	}
+	/* Outside quotes ';' starts a master-file comment: the rest of the
+	 * value would be dropped without a word. */
+	bool quoted = false;
+	for (const char *p = value; *p != '\0'; p++) {
+		if (*p == '\\' && p[1] != '\0') {
+			p++;
+		} else if (*p == '"') {
+			quoted = !quoted;
+		} else if (*p == ';' && !quoted) {
+			return refuse(msg, msglen,
+				      "the value holds ';' outside quotes, which starts a comment in a zone file and would cut the value; quote it (\"a;b\") or escape it (a\\;b)");
+		}
+	}
 
 	char *line = NULL;
 	if (asprintf(&line, "%s 0 IN %s %s\n", fqdn, type_name, value) < 0) {

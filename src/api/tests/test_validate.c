@@ -554,6 +554,41 @@ static void test_data_at_a_delegation_is_refused(void **state)
 					      sizeof(msg)), 0);
 }
 
+/* ';' outside quotes starts a comment in master files: such a value
+ * would lose its tail, so it is refused; quoted or escaped it is data. */
+static void test_unquoted_semicolon_in_a_value_is_refused(void **state)
+{
+	char *canon = NULL;
+	const char *const bad[] = { "a ; comment", "1.2.3.4 ; x", "a;b",
+				    "\"a\" ;\"b\"" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		uint16_t type = i == 1 ? KNOT_RRTYPE_A : KNOT_RRTYPE_TXT;
+		assert_int_equal(api_validate_rdata("corp.example.",
+						    "www.corp.example.", type,
+						    bad[i], &canon, msg,
+						    sizeof(msg)), ZG_EINVAL);
+		assert_null(canon);
+		assert_non_null(strstr(msg, "';'"));
+	}
+	assert_int_equal(api_validate_rdata("corp.example.",
+					    "www.corp.example.",
+					    KNOT_RRTYPE_TXT, "\"a;b\"", &canon,
+					    msg, sizeof(msg)), 0);
+	assert_string_equal(canon, "\"a;b\"");
+	free(canon);
+	assert_int_equal(api_validate_rdata("corp.example.",
+					    "www.corp.example.",
+					    KNOT_RRTYPE_TXT, "a\\;b", &canon,
+					    msg, sizeof(msg)), 0);
+	assert_string_equal(canon, "\"a;b\"");
+	free(canon);
+	assert_int_equal(api_validate_rdata("corp.example.",
+					    "www.corp.example.",
+					    KNOT_RRTYPE_TXT, "\"q\\\";\"", &canon,
+					    msg, sizeof(msg)), 0);
+	free(canon);
+}
+
 static void test_listeners_and_sources(void **state)
 {
 	struct zg_addr a;
@@ -596,6 +631,7 @@ int main(void)
 		cmocka_unit_test(test_record_values_parse_for_their_type),
 		cmocka_unit_test(test_cname_cannot_share_its_name),
 		cmocka_unit_test(test_listeners_and_sources),
+		cmocka_unit_test(test_unquoted_semicolon_in_a_value_is_refused),
 		cmocka_unit_test(test_data_at_a_delegation_is_refused),
 		cmocka_unit_test(test_rrset_must_fit_a_dns_message),
 		cmocka_unit_test(test_ipv4_mapped_addresses_are_refused),
