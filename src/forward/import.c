@@ -58,6 +58,13 @@ static bool rr_at(const struct import *im, const knot_rrset_t *rr,
 	       knot_dname_is_case_equal(rr->owner, owner);
 }
 
+/* RFC 2181 section 8: a TTL with the most significant bit set is read as
+ * zero; passed on, clients would take it for 68 years or for negative. */
+static uint32_t sane_ttl(uint32_t ttl)
+{
+	return ttl > 0x7fffffffu ? 0 : ttl;
+}
+
 /*
  * Adds to a section of the answer, as one RRset, every record of the
  * reply section sec with this owner and type (the parser gives one entry
@@ -97,7 +104,7 @@ static int add_rrset(struct import *im, const knot_pktsection_t *sec,
 				knot_rrset_free(merged, NULL);
 				return ZG_ENOMEM;
 			}
-			ttl = rr->ttl < ttl ? rr->ttl : ttl;
+			ttl = sane_ttl(rr->ttl) < ttl ? sane_ttl(rr->ttl) : ttl;
 		}
 	}
 	if (merged == NULL) {
@@ -381,8 +388,10 @@ static int import_negative(struct import *im, const knot_dname_t *last)
 		return 0;
 	}
 
-	uint32_t minimum = knot_soa_minimum(soa->rrs.rdata);
-	uint32_t neg_ttl = soa->ttl < minimum ? soa->ttl : minimum;
+	/* MINIMUM is a TTL here (RFC 2308 section 4): the same rule. */
+	uint32_t minimum = sane_ttl(knot_soa_minimum(soa->rrs.rdata));
+	uint32_t soa_ttl = sane_ttl(soa->ttl);
+	uint32_t neg_ttl = soa_ttl < minimum ? soa_ttl : minimum;
 	struct type_set soa_type = { .types = { KNOT_RRTYPE_SOA }, .count = 1 };
 	int ret = add_types(im, im->authority, KNOT_AUTHORITY, soa->owner,
 			    &soa_type, neg_ttl);

@@ -284,6 +284,56 @@ static void test_negative_soa_is_kept_and_trimmed_to_minimum(void **state)
 	assert_int_equal(f->ans.rcode, KNOT_RCODE_NOERROR);
 }
 
+/* Empties the answer and drops the replies, for another import. */
+static void start_again(struct fixture *f)
+{
+	wire_answer_clear(&f->ans);
+	wire_answer_init(&f->ans);
+	knot_pkt_free(f->built);
+	knot_pkt_free(f->reply);
+	f->built = NULL;
+	f->reply = NULL;
+}
+
+/* RFC 2181 section 8: a TTL with the top bit set is read as 0, for data
+ * and for the SOA TTL and MINIMUM of a negative answer. */
+static void test_ttl_with_the_top_bit_set_is_zero(void **state)
+{
+	struct fixture *f = *state;
+	knot_pkt_t *p = reply_new(f, "www.onprem.example.", KNOT_RRTYPE_A, 0);
+	tmsg_a(p, KNOT_ANSWER, "www.onprem.example.", 0x80000000u,
+	       "192.0.2.81");
+	assert_int_equal(import(f, "www.onprem.example.", KNOT_RRTYPE_A,
+				"onprem.example.", outside_zone), 0);
+	assert_int_equal(item(f, KNOT_ANSWER, 0)->ttl, 0);
+	start_again(f);
+
+	p = reply_new(f, "www.onprem.example.", KNOT_RRTYPE_A, 0);
+	tmsg_a(p, KNOT_ANSWER, "www.onprem.example.", 0x7fffffffu,
+	       "192.0.2.81");
+	assert_int_equal(import(f, "www.onprem.example.", KNOT_RRTYPE_A,
+				"onprem.example.", outside_zone), 0);
+	assert_int_equal(item(f, KNOT_ANSWER, 0)->ttl, 0x7fffffffu);
+	start_again(f);
+
+	p = reply_new(f, "v4.onprem.example.", KNOT_RRTYPE_AAAA, 3);
+	tmsg_soa(p, KNOT_AUTHORITY, "onprem.example.", 600,
+		 "ns.onprem.example.", "h.onprem.example.", 9, 3600, 600,
+		 86400, 0xffffffffu);
+	assert_int_equal(import(f, "v4.onprem.example.", KNOT_RRTYPE_AAAA,
+				"onprem.example.", outside_zone), 0);
+	assert_int_equal(item(f, KNOT_AUTHORITY, 0)->ttl, 0);
+	start_again(f);
+
+	p = reply_new(f, "v4.onprem.example.", KNOT_RRTYPE_AAAA, 3);
+	tmsg_soa(p, KNOT_AUTHORITY, "onprem.example.", 0xfffffff0u,
+		 "ns.onprem.example.", "h.onprem.example.", 9, 3600, 600,
+		 86400, 120);
+	assert_int_equal(import(f, "v4.onprem.example.", KNOT_RRTYPE_AAAA,
+				"onprem.example.", outside_zone), 0);
+	assert_int_equal(item(f, KNOT_AUTHORITY, 0)->ttl, 0);
+}
+
 /* The one exception to bailiwick: an SOA above the rule's domain that
  * is an ancestor of the name, for the negative TTL. */
 static void test_negative_soa_of_an_ancestor_above_the_domain_is_kept(
@@ -592,6 +642,7 @@ int main(void)
 		T(test_cname_leaving_the_rule_domain_is_resolved_again),
 		T(test_upstream_cname_into_a_local_zone_stops_there),
 		T(test_negative_soa_is_kept_and_trimmed_to_minimum),
+		T(test_ttl_with_the_top_bit_set_is_zero),
 		T(test_negative_soa_of_an_ancestor_above_the_domain_is_kept),
 		T(test_soa_of_an_unrelated_zone_is_dropped),
 		T(test_nxdomain_at_the_end_of_a_chain),
