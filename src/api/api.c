@@ -560,12 +560,14 @@ static int read_query(struct api_req *r, struct MHD_Connection *conn,
 	args->q_value = query(conn, "value");
 	args->q_secret = query(conn, "secret");
 
-	/* If-Match: 3, "3" or W/"3". */
+	/* If-Match: 3, "3" or W/"3"; "*" matches any current version (RFC
+	 * 9110 section 13.1.1), as no If-Match does once the resource is
+	 * found. */
 	const char *match = MHD_lookup_connection_value(conn,
 							MHD_HEADER_KIND,
 							"If-Match");
 	args->if_match = -1;
-	if (match != NULL) {
+	if (match != NULL && strcmp(match, "*") != 0) {
 		const char *p = match;
 		p += strncmp(p, "W/", 2) == 0 ? 2 : 0;
 		p += *p == '"' ? 1 : 0;

@@ -104,6 +104,11 @@ int api_fail_missing(struct api_req *r, const char *kind, const char *id);
 int api_check_version(struct api_req *r, const struct api_args *a,
 		      int64_t version);
 
+/*! The same for a resource below the one the path names first (a
+ *  record of a zone): the message names resource_id. */
+int api_check_version_of(struct api_req *r, const struct api_args *a,
+			 const char *resource_id, int64_t version);
+
 /*
  * Body fields. Each checks the JSON type and names the field on error.
  * present (may be NULL) says whether the key was there; absent optional

@@ -111,16 +111,22 @@ int api_fail_missing(struct api_req *r, const char *kind, const char *id)
 			   "no %s %s", kind, id);
 }
 
-int api_check_version(struct api_req *r, const struct api_args *a,
-		      int64_t version)
+int api_check_version_of(struct api_req *r, const struct api_args *a,
+			 const char *resource_id, int64_t version)
 {
 	if (a->if_match < 0 || a->if_match == version) {
 		return 0;
 	}
 	return api_fail_at(r, 409, NULL,
 			   "%s is at version %lld, not %lld: it changed since you read it; read it again and retry",
-			   a->id != NULL ? a->id : "the resource",
+			   resource_id != NULL ? resource_id : "the resource",
 			   (long long)version, (long long)a->if_match);
+}
+
+int api_check_version(struct api_req *r, const struct api_args *a,
+		      int64_t version)
+{
+	return api_check_version_of(r, a, a->id, version);
 }
 
 int api_check_keys(struct api_req *r, json_t *obj,

@@ -417,7 +417,7 @@ int api_record_update(struct api_req *r, const struct api_args *a,
 		ret = load_record(r, a->id, a->sub_id, &rec);
 	}
 	if (ret == 0) {
-		ret = api_check_version(r, a, rec.meta.version);
+		ret = api_check_version_of(r, a, a->sub_id, rec.meta.version);
 	}
 	if (ret == 0) {
 		ret = api_check_keys(r, body, record_update_keys);
@@ -481,7 +481,7 @@ int api_record_delete(struct api_req *r, const struct api_args *a,
 		ret = load_record(r, a->id, a->sub_id, &rec);
 	}
 	if (ret == 0) {
-		ret = api_check_version(r, a, rec.meta.version);
+		ret = api_check_version_of(r, a, a->sub_id, rec.meta.version);
 	}
 	if (ret == 0) {
 		ret = store_record_delete(r->store, a->sub_id);
