@@ -59,6 +59,8 @@ struct route {
 	bool change_set;	/* the reply gets the version */
 	bool single;		/* one resource: the reply gets an ETag */
 	int ok_status;
+	api_op read_op;		/* PATCH: the GET of the same resource,
+				 * for a body that changes nothing */
 };
 
 /*
@@ -247,6 +249,7 @@ static int route_sub(const char *m, char **seg, size_t n,
 		set_op(rt, api_record_get, false, 200);
 	} else if (is(m, "PATCH")) {
 		set_op(rt, api_record_update, true, 200);
+		rt->read_op = api_record_get;
 	} else if (is(m, "DELETE")) {
 		set_op(rt, api_record_delete, true, 200);
 	} else {
@@ -319,6 +322,7 @@ static int route_collection(const char *m, char **seg, size_t n,
 			set_op(rt, c->get, false, 200);
 		} else if (is(m, "PATCH")) {
 			set_op(rt, c->update, true, 200);
+			rt->read_op = c->get;
 		} else if (is(m, "DELETE")) {
 			set_op(rt, c->remove, true, 200);
 		} else {
@@ -639,6 +643,33 @@ static int publish(struct api_req *r, const struct store_commit *commit)
 	return 0;
 }
 
+/*
+ * PATCH {} changes nothing: the update ran (so a stale If-Match, a
+ * missing resource or a kind that takes no PATCH still answer as they
+ * would), but its transaction is rolled back, so the version does not
+ * move and the change log gets no entry; the reply is the resource as
+ * stored.
+ */
+static int patch_nothing(struct api_req *r, const struct route *rt,
+			 const struct api_args *args, json_t **out)
+{
+	store_rollback(r->store);
+	store_strv_clear(&r->notes);
+	json_decref(*out);
+	*out = NULL;
+	json_decref(r->warning);
+	r->warning = NULL;
+	int ret = store_begin(r->store, NULL);
+	if (ret != 0) {
+		return api_fail_at(r, 500, NULL,
+				   "cannot open a transaction on the state database: %s",
+				   store_last_error(r->store));
+	}
+	ret = rt->read_op(r, args, out);
+	store_rollback(r->store);
+	return ret;
+}
+
 /* Runs an operation in a transaction; commits and publishes writes. */
 static int run_op(struct api_req *r, const struct route *rt,
 		  const struct api_args *args, json_t **out)
@@ -653,6 +684,10 @@ static int run_op(struct api_req *r, const struct route *rt,
 	if (ret != 0 || !rt->write) {
 		store_rollback(r->store);
 		return ret;
+	}
+	if (rt->read_op != NULL && json_is_object(args->body) &&
+	    json_object_size(args->body) == 0) {
+		return patch_nothing(r, rt, args, out);
 	}
 
 	struct store_commit commit = { 0 };
