@@ -541,10 +541,39 @@ static const char *query(struct MHD_Connection *conn, const char *key)
 	return MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, key);
 }
 
-/* Reads limit, after, name/type/value and If-Match into args. */
+/* The query parameters the API takes (each where it applies). */
+static const char *const query_keys[] = {
+	"limit", "after", "name", "type", "value", "secret", NULL,
+};
+
+static enum MHD_Result find_unknown_key(void *cls, enum MHD_ValueKind kind,
+					const char *key, const char *value)
+{
+	const char **unknown = cls;
+	for (size_t i = 0; query_keys[i] != NULL; i++) {
+		if (strcmp(key, query_keys[i]) == 0) {
+			return MHD_YES;
+		}
+	}
+	*unknown = key;
+	return MHD_NO;
+}
+
+/* Reads limit, after, name/type/value and If-Match into args. An
+ * unknown query parameter is refused like an unknown body field, so a
+ * typo ("?nmae=www") never widens a listing or a deletion silently. */
 static int read_query(struct api_req *r, struct MHD_Connection *conn,
 		      struct api_args *args)
 {
+	const char *unknown = NULL;
+	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND,
+				  find_unknown_key, &unknown);
+	if (unknown != NULL) {
+		return api_fail_at(r, 400, unknown,
+				   "unknown query parameter '%s'; the API takes limit, after, name, type, value and secret where they apply",
+				   unknown);
+	}
+
 	const char *limit = query(conn, "limit");
 	args->limit = DEFAULT_LIMIT;
 	if (limit != NULL) {
@@ -797,12 +826,31 @@ static enum MHD_Result handle_request(struct api_server *srv,
 	return sent;
 }
 
+/* True when Content-Length says the body passes MAX_BODY. */
+static bool body_announced_too_large(struct MHD_Connection *conn)
+{
+	const char *text = MHD_lookup_connection_value(
+		conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (text == NULL || text[0] < '0' || text[0] > '9') {
+		return false;
+	}
+	errno = 0;
+	char *end = NULL;
+	unsigned long long len = strtoull(text, &end, 10);
+	return errno == ERANGE || len > MAX_BODY;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 				  const char *url, const char *method,
 				  const char *version, const char *upload_data,
 				  size_t *upload_data_size, void **con_cls)
 {
 	struct conn_ctx *ctx = *con_cls;
+	if (ctx == NULL && body_announced_too_large(conn)) {
+		/* Refused before a byte of it is read. */
+		return send_simple_error(conn, 413, "invalid",
+					 "the body is larger than 4 MiB; split the change set");
+	}
 	if (ctx == NULL) {
 		ctx = calloc(1, sizeof(*ctx));
 		*con_cls = ctx;
