@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <libgen.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,8 @@
 #include "store/store.h"
 
 #define MAX_BODY (4 * 1024 * 1024)
+#define API_CONNECTION_LIMIT 64	/* open at once; more are refused */
+#define API_CONNECTION_TIMEOUT_S 60 /* a connection idle this long closes */
 #define MAX_SEGMENTS 6
 #define DEFAULT_LIMIT 100
 #define MAX_LIMIT 1000
@@ -890,6 +893,40 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
 	}
 }
 
+/*
+ * Connections refused at the connection limit are logged at most once
+ * a minute, with how many were refused since: a client opening
+ * connections in a loop must not flood the log. libmicrohttpd's threads
+ * log concurrently, hence the lock.
+ */
+#define REFUSED_LOG_INTERVAL_S 60
+
+static pthread_mutex_t refused_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool refused_logged;		/* under refused_lock */
+static time_t refused_logged_s;		/* CLOCK_MONOTONIC */
+static unsigned long refused_held;	/* refusals not logged since */
+
+/* True when a refusal is to be logged now; *held gets the refusals
+ * held back since the last line. */
+static bool refused_log_due(unsigned long *held)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	pthread_mutex_lock(&refused_lock);
+	bool due = !refused_logged ||
+		   now.tv_sec - refused_logged_s >= REFUSED_LOG_INTERVAL_S;
+	if (due) {
+		*held = refused_held;
+		refused_held = 0;
+		refused_logged = true;
+		refused_logged_s = now.tv_sec;
+	} else {
+		refused_held++;
+	}
+	pthread_mutex_unlock(&refused_lock);
+	return due;
+}
+
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char line[512];
@@ -898,7 +935,13 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	while (len > 0 && line[len - 1] == '\n') {
 		line[--len] = '\0';
 	}
-	zg_log(ZG_LOG_WARNING, "api", NULL, "http server: %s", line);
+	unsigned long held = 0;
+	if (strstr(line, "reached connection limit") == NULL) {
+		zg_log(ZG_LOG_WARNING, "api", NULL, "http server: %s", line);
+	} else if (refused_log_due(&held)) {
+		zg_log(ZG_LOG_WARNING, "api", NULL, "a connection was refused: %d API connections are open, the limit (%lu more refused since the last such line; logged at most once a minute)",
+		       API_CONNECTION_LIMIT, held);
+	}
 }
 
 /*
@@ -1025,8 +1068,9 @@ struct api_server *api_start(const char *path, struct store *store,
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
 		MHD_OPTION_LISTEN_SOCKET, (MHD_socket)srv->fd,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)64,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)API_CONNECTION_LIMIT,
+		MHD_OPTION_CONNECTION_TIMEOUT,
+		(unsigned int)API_CONNECTION_TIMEOUT_S,
 		MHD_OPTION_END);
 	if (srv->mhd == NULL) {
 		zg_log(ZG_LOG_ERROR, "api", fields,
