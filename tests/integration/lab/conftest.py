@@ -33,6 +33,9 @@ TOP = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
 LABCTL = os.path.join(TOP, "scripts", "lab", "labctl")
 # How long `labctl up` may take (it takes about 2 s here).
 UP_TIMEOUT_S = 120
+# What ASan, LSan and UBSan write when they find something.
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                   "runtime error:")
 
 
 def _labctl(*args, timeout, env=None):
@@ -76,8 +79,17 @@ def lab_factory(tmp_path_factory):
         return lab
 
     yield make
+    reports = []
     for lab in started:
+        # zonegated is stopped first, so that a sanitizer build writes
+        # its report (leaks at exit) before the files go.
+        if lab.running("zonegated"):
+            lab.stop("zonegated")
+        text = lab.zonegated_log()
+        if any(m in text for m in SANITIZER_MARKS):
+            reports.append("%s:\n%s" % (lab.dir, text[-4000:]))
         _labctl("down", lab.dir, timeout=120)
+    assert not reports, "sanitizer reports:\n" + "\n".join(reports)
 
 
 @pytest.fixture(scope="session")

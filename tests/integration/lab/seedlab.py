@@ -209,6 +209,14 @@ class Lab:
 
     # ---- reports ---------------------------------------------------------
 
+    def zonegated_log(self):
+        try:
+            with open(os.path.join(self.dir, "vpcgw", "zonegated.log"),
+                      errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
     def logs(self):
         parts = []
         for rel in ("up.log", "vpcgw/zonegated.log", "vpcgw/charon.log",
