@@ -649,6 +649,13 @@ static void rq_deliver(void *arg, const struct cache_outcome *out)
 		answer_stale(rq);
 		return;
 	}
+	/* The looped copy of this question may have been caught on another
+	 * worker before this exchange joined it; the target then relayed
+	 * our own SERVFAIL back. The failure is the loop's, so say so. */
+	if (rq->fwd_is_rule &&
+	    rule_quarantined(rq, loop_now_ms(rq->ctx->loop))) {
+		return;
+	}
 	zg_log(ZG_LOG_DEBUG, "resolve", NULL, "%s: no target answered, SERVFAIL",
 	       rq->fwd_src.source_id);
 	/* The text names the rule or upstream id only: on-premises
