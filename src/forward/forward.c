@@ -549,13 +549,14 @@ static void finish(struct forward_query *q, enum forward_status status,
 }
 
 /* The next target to ask: first every target once in order, then a
- * second try to those that timed out. -1: none. */
+ * second try to those that timed out (a probe gets one try). -1: none. */
 static int pick_next(const struct forward_query *q)
 {
 	if (q->n_open >= FWD_MAX_OPEN_TRIES) {
 		return -1;
 	}
-	for (unsigned round = 1; round <= FWD_TRIES_PER_TARGET; round++) {
+	unsigned rounds = q->probe ? 1 : FWD_TRIES_PER_TARGET;
+	for (unsigned round = 1; round <= rounds; round++) {
 		for (size_t r = 0; r < q->n_order; r++) {
 			const struct fwd_target *tg = &q->targets[q->order[r]];
 			if (!tg->done && tg->waiting == 0 && tg->tries < round) {

@@ -87,6 +87,7 @@ struct responder {
 	uint16_t last_opt_len;		/* OPT RDATA length: options sent */
 	uint16_t last_id;
 	struct zg_addr sources[128];	/* senders of every query */
+	uint64_t times_ms[128];		/* loop_clock_ms() of each */
 	int n_sources;
 	uint16_t last_qtype;
 	char last_qname[KNOT_DNAME_TXT_MAXLEN];	/* case as received */
@@ -158,6 +159,7 @@ static void record_query(struct responder *r, const knot_pkt_t *query,
 		addr_from_sockaddr((const struct sockaddr *)from, len,
 				   &r->last_source);
 		if (r->n_sources < 128) {
+			r->times_ms[r->n_sources] = loop_clock_ms();
 			r->sources[r->n_sources++] = r->last_source;
 		}
 	}
@@ -1636,6 +1638,40 @@ static void test_down_target_is_probed_back_up(void **state)
 	responder_stop(r);
 }
 
+static void test_probe_of_a_silent_target_is_one_query(void **state)
+{
+	struct harness *h = *state;
+	struct responder *r = responder_start("127.0.0.1", DROP);
+	struct health_key key;
+	struct health_probe probe;
+	target_key(&key, &r->addr);
+	memset(&probe, 0, sizeof(probe));
+	probe.key = key;
+	probe.recursive = true;
+	memcpy(probe.name, tmsg_dname("corp.example.", 4),
+	       knot_dname_size(tmsg_dname("corp.example.", 4)));
+	for (int i = 0; i < HEALTH_DOWN_AFTER; i++) {
+		health_note_failure(&key, loop_clock_ms(), &probe, "rule-test");
+	}
+
+	run_for(h, 2 * HEALTH_PROBE_INTERVAL_MS + HEALTH_PROBE_TIMEOUT_MS);
+
+	/* Each probe is one query, no second try after its timeout: they
+	 * come HEALTH_PROBE_INTERVAL_MS apart (the prober ticks every
+	 * 500 ms), and the target stays down. */
+	pthread_mutex_lock(&r->lock);
+	int n = r->n_sources;
+	assert_true(n >= 1 && n <= 2);
+	for (int i = 1; i < n; i++) {
+		assert_true(r->times_ms[i] - r->times_ms[i - 1] >=
+			    HEALTH_PROBE_INTERVAL_MS - 50);
+	}
+	pthread_mutex_unlock(&r->lock);
+	assert_int_equal(r->last_qtype, KNOT_RRTYPE_SOA);
+	assert_false(target_is_up(&r->addr));
+	responder_stop(r);
+}
+
 static void test_tcp_only_sends_no_udp(void **state)
 {
 	struct harness *h = *state;
@@ -1921,6 +1957,7 @@ int main(void)
 		T(test_target_that_timed_out_is_asked_after_the_others),
 		T(test_late_reply_teaches_the_rtt),
 		T(test_down_target_is_probed_back_up),
+		T(test_probe_of_a_silent_target_is_one_query),
 		T(test_tcp_only_sends_no_udp),
 		T(test_tcp_connection_is_reused_and_pipelined),
 		T(test_server_cookie_is_learnt_and_sent_back),
