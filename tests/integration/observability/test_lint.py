@@ -3,8 +3,6 @@
 finding names its resources and says what to fix, and goes away once
 the configuration is fixed."""
 
-import sqlite3
-
 import pytest
 
 from zgtest import addrs as A
