@@ -3,6 +3,8 @@
 finding names its resources and says what to fix, and goes away once
 the configuration is fixed."""
 
+import sqlite3
+
 import pytest
 
 from zgtest import addrs as A
@@ -76,6 +78,28 @@ def test_signed_tld_and_missing_upstream(crafted, api, cli):
     for key in ("a", "b", "c"):
         f = one(api, "no-default-upstream", [crafted.vpc[key]])
         assert "REFUSED" in f["message"]
+
+
+def test_target_of_a_family_the_endpoint_cannot_send(baseline, api, cli,
+                                                     tmp_path):
+    # The API refuses such a rule; a restored backup (or a state of an
+    # older version) can still hold one.
+    baseline.make_rule("r6", "v6.example.", [A.OP1])
+    backup = str(tmp_path / "r6.db")
+    cli("backup", backup)
+    db = sqlite3.connect(backup)
+    with db:
+        db.execute("UPDATE rule_target SET addr = ? WHERE rule_id = ?",
+                   ("[%s]:53" % A.OP1_6, baseline.rule["r6"]))
+    db.close()
+    cli("restore", backup)
+    f = one(api, "target-without-source",
+            [baseline.rule["r6"], baseline.ep["ob-1"]])
+    assert f["severity"] == "error"
+    out = api.ok("GET", "/v1/lint")
+    # Errors come first.
+    assert out["findings"][0]["severity"] == "error"
+    assert out["counts"]["error"] == 1
 
 
 def test_cli_prints_findings_with_their_fix(crafted, cli):
