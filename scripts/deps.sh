@@ -27,9 +27,9 @@ liburcu-dev libsqlite3-dev libmicrohttpd-dev libjansson-dev libcmocka-dev
 bind9 bind9-dnsutils knot-dnsutils python3-dnspython python3-pytest
 iproute2 sqlite3 util-linux strongswan-swanctl strongswan-charon
 charon-systemd strongswan-starter libcharon-extra-plugins
-libstrongswan-extra-plugins"
+libstrongswan-extra-plugins unbound"
 # Only with --bench: the references of bench/run.sh.
-BENCH_PACKAGES="dnsperf dnsdist unbound knot"
+BENCH_PACKAGES="dnsperf dnsdist knot"
 
 POLICY=/usr/sbin/policy-rc.d
 POLICY_BACKUP=/usr/sbin/policy-rc.d.zonegate-deps
