@@ -11,10 +11,6 @@
 #include "common/error.h"
 #include "store/store_priv.h"
 
-#define META_COLS(idcol) idcol ", seq, name, account, version, created_at," \
-	" updated_at"
-#define FIRST_OWN_COL 7
-
 /*
  * Clearing
  */
@@ -68,16 +64,6 @@ void store_change_clear(struct store_change *change)
 /*
  * Shared row helpers
  */
-
-static void read_meta(sqlite3_stmt *st, struct store_meta *meta)
-{
-	store_col_text(st, 0, meta->resource_id, sizeof(meta->resource_id));
-	store_col_text(st, 2, meta->name, sizeof(meta->name));
-	store_col_text(st, 3, meta->account, sizeof(meta->account));
-	meta->version = sqlite3_column_int64(st, 4);
-	store_col_text(st, 5, meta->created_at, sizeof(meta->created_at));
-	store_col_text(st, 6, meta->updated_at, sizeof(meta->updated_at));
-}
 
 /* Fills meta for a new resource. */
 static void new_meta(struct store_meta *meta, const char *resource_id)
@@ -136,7 +122,7 @@ static int touch_row(struct store *s, const char *table, const char *idcol,
 	}
 	ret = store_step(s, st);
 	if (ret == 1 && meta != NULL) {
-		read_meta(st, meta);
+		store_read_meta(st, meta);
 	}
 	sqlite3_finalize(st);
 	return ret == 1 ? 0 : ret == 0 ? ZG_ENOENT : ret;
@@ -156,126 +142,6 @@ static int delete_row(struct store *s, const char *table, const char *idcol,
 	return ret;
 }
 
-/* The seq of a paging cursor: the number after the last '-', 0 for
- * "upstream-global", -1 for no cursor. */
-static int parse_after(const char *after, int64_t *seq)
-{
-	if (after == NULL) {
-		*seq = -1;
-		return 0;
-	}
-	if (strcmp(after, "upstream-global") == 0) {
-		*seq = 0;
-		return 0;
-	}
-	const char *digits = strrchr(after, '-');
-	digits = digits != NULL ? digits + 1 : after;
-	if (*digits == '\0' || strlen(digits) > 18) {
-		return ZG_EINVAL;
-	}
-	int64_t value = 0;
-	for (const char *p = digits; *p != '\0'; p++) {
-		if (*p < '0' || *p > '9') {
-			return ZG_EINVAL;
-		}
-		value = value * 10 + (*p - '0');
-	}
-	*seq = value;
-	return 0;
-}
-
-typedef int (*row_loader)(struct store *s, sqlite3_stmt *st, void *elem);
-typedef void (*elem_clear)(void *elem);
-
-/* A paged query: select ends in a WHERE clause that may use the text
- * parameters ?1..?3 (params[i], NULL allowed); rows come in seq order. */
-struct page_query {
-	const char *select;
-	const char *params[3];
-	size_t elem_size;
-	row_loader load;
-	elem_clear clear;
-};
-
-static void free_elems(const struct page_query *q, void *elems, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		q->clear((char *)elems + i * q->elem_size);
-	}
-	free(elems);
-}
-
-static int list_page(struct store *s, const struct page_query *q,
-		     const char *after, size_t limit, void **out,
-		     size_t *n_out, bool *more)
-{
-	*out = NULL;
-	*n_out = 0;
-	*more = false;
-
-	int64_t after_seq = -1;
-	if (parse_after(after, &after_seq) != 0) {
-		snprintf(s->errmsg, sizeof(s->errmsg), "bad cursor");
-		return ZG_EINVAL;
-	}
-
-	char sql[1024];
-	snprintf(sql, sizeof(sql), "%s AND seq > ?4 ORDER BY seq LIMIT ?5",
-		 q->select);
-	sqlite3_stmt *st = NULL;
-	int64_t sql_limit = limit == 0 ? -1 : (int64_t)limit + 1;
-	int ret = store_query(s, &st, sql, "tttii", q->params[0],
-			      q->params[1], q->params[2], after_seq,
-			      sql_limit);
-
-	char *elems = NULL;
-	size_t n = 0;
-	while (ret == 0 && (ret = store_step(s, st)) == 1) {
-		if (limit != 0 && n == limit) {
-			*more = true;
-			ret = 0;
-			break;
-		}
-		char *grown = realloc(elems, (n + 1) * q->elem_size);
-		if (grown == NULL) {
-			ret = ZG_ENOMEM;
-			break;
-		}
-		elems = grown;
-		memset(elems + n * q->elem_size, 0, q->elem_size);
-		n++;
-		ret = q->load(s, st, elems + (n - 1) * q->elem_size);
-	}
-	sqlite3_finalize(st);
-
-	if (ret != 0) {
-		free_elems(q, elems, n);
-		return ret;
-	}
-	*out = elems;
-	*n_out = n;
-	return 0;
-}
-
-/* Reads the one row of q whose id column is ?1 = resource_id. */
-static int get_one(struct store *s, const struct page_query *q, void *out)
-{
-	void *elems = NULL;
-	size_t n = 0;
-	bool more = false;
-	int ret = list_page(s, q, NULL, 1, &elems, &n, &more);
-	if (ret != 0) {
-		return ret;
-	}
-	if (n == 0) {
-		free(elems);
-		return ZG_ENOENT;
-	}
-	memcpy(out, elems, q->elem_size);
-	free(elems);
-	return 0;
-}
-
 /*
  * VPCs
  */
@@ -285,7 +151,7 @@ static int get_one(struct store *s, const struct page_query *q, void *out)
 static int load_vpc(struct store *s, sqlite3_stmt *st, void *elem)
 {
 	struct store_vpc *vpc = elem;
-	read_meta(st, &vpc->meta);
+	store_read_meta(st, &vpc->meta);
 	vpc->builtin_zones = sqlite3_column_int(st, FIRST_OWN_COL) != 0;
 
 	int ret = load_strv(s, "SELECT cidr FROM vpc_cidr WHERE vpc_id = ?"
@@ -307,24 +173,24 @@ static void clear_vpc(void *elem)
 int store_vpc_get(struct store *store, const char *vpc_id,
 		  struct store_vpc *out)
 {
-	struct page_query q = {
+	struct store_page_query q = {
 		.select = VPC_SELECT " WHERE vpc_id = ?1",
 		.params = { vpc_id },
 		.elem_size = sizeof(*out), .load = load_vpc,
 		.clear = clear_vpc,
 	};
-	return get_one(store, &q, out);
+	return store_get_one(store, &q, out);
 }
 
 int store_vpc_list(struct store *store, const char *after, size_t limit,
 		   struct store_vpc **out, size_t *n_out, bool *more)
 {
-	struct page_query q = {
+	struct store_page_query q = {
 		.select = VPC_SELECT " WHERE 1",
 		.elem_size = sizeof(**out), .load = load_vpc,
 		.clear = clear_vpc,
 	};
-	return list_page(store, &q, after, limit, (void **)out, n_out, more);
+	return store_list_page(store, &q, after, limit, (void **)out, n_out, more);
 }
 
 void store_vpc_list_free(struct store_vpc *vpcs, size_t n)
@@ -434,7 +300,7 @@ static int load_zone(struct store *s, sqlite3_stmt *st, void *elem)
 {
 	struct store_zone *zone = elem;
 	int c = FIRST_OWN_COL;
-	read_meta(st, &zone->meta);
+	store_read_meta(st, &zone->meta);
 	store_col_text(st, c++, zone->kind, sizeof(zone->kind));
 	store_col_text(st, c++, zone->proxy_pattern,
 		       sizeof(zone->proxy_pattern));
@@ -466,24 +332,24 @@ static void clear_zone(void *elem)
 int store_zone_get(struct store *store, const char *zone_id,
 		   struct store_zone *out)
 {
-	struct page_query q = {
+	struct store_page_query q = {
 		.select = ZONE_SELECT " WHERE zone_id = ?1",
 		.params = { zone_id },
 		.elem_size = sizeof(*out), .load = load_zone,
 		.clear = clear_zone,
 	};
-	return get_one(store, &q, out);
+	return store_get_one(store, &q, out);
 }
 
 int store_zone_list(struct store *store, const char *after, size_t limit,
 		    struct store_zone **out, size_t *n_out, bool *more)
 {
-	struct page_query q = {
+	struct store_page_query q = {
 		.select = ZONE_SELECT " WHERE 1",
 		.elem_size = sizeof(**out), .load = load_zone,
 		.clear = clear_zone,
 	};
-	return list_page(store, &q, after, limit, (void **)out, n_out, more);
+	return store_list_page(store, &q, after, limit, (void **)out, n_out, more);
 }
 
 void store_zone_list_free(struct store_zone *zones, size_t n)
@@ -672,7 +538,7 @@ int store_zone_unbind(struct store *store, const char *zone_id,
 static int load_record(struct store *s, sqlite3_stmt *st, void *elem)
 {
 	struct store_record *rec = elem;
-	read_meta(st, &rec->meta);
+	store_read_meta(st, &rec->meta);
 	store_col_text(st, FIRST_OWN_COL, rec->zone_id, sizeof(rec->zone_id));
 	store_col_text(st, FIRST_OWN_COL + 1, rec->type, sizeof(rec->type));
 	rec->ttl = (uint32_t)sqlite3_column_int64(st, FIRST_OWN_COL + 2);
@@ -689,13 +555,13 @@ static void clear_record(void *elem)
 int store_record_get(struct store *store, const char *record_id,
 		     struct store_record *out)
 {
-	struct page_query q = {
+	struct store_page_query q = {
 		.select = RECORD_SELECT " WHERE record_id = ?1",
 		.params = { record_id },
 		.elem_size = sizeof(*out), .load = load_record,
 		.clear = clear_record,
 	};
-	return get_one(store, &q, out);
+	return store_get_one(store, &q, out);
 }
 
 int store_record_list(struct store *store, const char *zone_id,
@@ -703,7 +569,7 @@ int store_record_list(struct store *store, const char *zone_id,
 		      size_t limit, struct store_record **out, size_t *n_out,
 		      bool *more)
 {
-	struct page_query q = {
+	struct store_page_query q = {
 		.select = RECORD_SELECT " WHERE zone_id = ?1"
 			  " AND (?2 IS NULL OR name = ?2)"
 			  " AND (?3 IS NULL OR type = ?3)",
@@ -711,7 +577,7 @@ int store_record_list(struct store *store, const char *zone_id,
 		.elem_size = sizeof(**out), .load = load_record,
 		.clear = clear_record,
 	};
-	return list_page(store, &q, after, limit, (void **)out, n_out, more);
+	return store_list_page(store, &q, after, limit, (void **)out, n_out, more);
 }
 
 void store_record_list_free(struct store_record *recs, size_t n)
@@ -886,7 +752,7 @@ static int load_egress(struct store *s, struct store_endpoint *ep)
 static int load_endpoint(struct store *s, sqlite3_stmt *st, void *elem)
 {
 	struct store_endpoint *ep = elem;
-	read_meta(st, &ep->meta);
+	store_read_meta(st, &ep->meta);
 	store_col_text(st, FIRST_OWN_COL, ep->vpc_id, sizeof(ep->vpc_id));
 	int ret = load_strv(s, "SELECT addr FROM endpoint_source"
 			    " WHERE endpoint_id = ? ORDER BY pos",
@@ -905,25 +771,25 @@ static void clear_endpoint(void *elem)
 int store_endpoint_get(struct store *store, const char *endpoint_id,
 		       struct store_endpoint *out)
 {
-	struct page_query q = {
+	struct store_page_query q = {
 		.select = ENDPOINT_SELECT " WHERE endpoint_id = ?1",
 		.params = { endpoint_id },
 		.elem_size = sizeof(*out), .load = load_endpoint,
 		.clear = clear_endpoint,
 	};
-	return get_one(store, &q, out);
+	return store_get_one(store, &q, out);
 }
 
 int store_endpoint_list(struct store *store, const char *after, size_t limit,
 			struct store_endpoint **out, size_t *n_out,
 			bool *more)
 {
-	struct page_query q = {
+	struct store_page_query q = {
 		.select = ENDPOINT_SELECT " WHERE 1",
 		.elem_size = sizeof(**out), .load = load_endpoint,
 		.clear = clear_endpoint,
 	};
-	return list_page(store, &q, after, limit, (void **)out, n_out, more);
+	return store_list_page(store, &q, after, limit, (void **)out, n_out, more);
 }
 
 void store_endpoint_list_free(struct store_endpoint *eps, size_t n)
@@ -1056,7 +922,7 @@ static void read_rule_forwarding(sqlite3_stmt *st, int col,
 static int load_rule(struct store *s, sqlite3_stmt *st, void *elem)
 {
 	struct store_rule *rule = elem;
-	read_meta(st, &rule->meta);
+	store_read_meta(st, &rule->meta);
 	store_col_text(st, FIRST_OWN_COL, rule->domain, sizeof(rule->domain));
 	store_col_text(st, FIRST_OWN_COL + 1, rule->endpoint_id,
 		       sizeof(rule->endpoint_id));
@@ -1083,24 +949,24 @@ static void clear_rule(void *elem)
 int store_rule_get(struct store *store, const char *rule_id,
 		   struct store_rule *out)
 {
-	struct page_query q = {
+	struct store_page_query q = {
 		.select = RULE_SELECT " WHERE rule_id = ?1",
 		.params = { rule_id },
 		.elem_size = sizeof(*out), .load = load_rule,
 		.clear = clear_rule,
 	};
-	return get_one(store, &q, out);
+	return store_get_one(store, &q, out);
 }
 
 int store_rule_list(struct store *store, const char *after, size_t limit,
 		    struct store_rule **out, size_t *n_out, bool *more)
 {
-	struct page_query q = {
+	struct store_page_query q = {
 		.select = RULE_SELECT " WHERE 1",
 		.elem_size = sizeof(**out), .load = load_rule,
 		.clear = clear_rule,
 	};
-	return list_page(store, &q, after, limit, (void **)out, n_out, more);
+	return store_list_page(store, &q, after, limit, (void **)out, n_out, more);
 }
 
 void store_rule_list_free(struct store_rule *rules, size_t n)
@@ -1248,7 +1114,7 @@ int store_rule_unbind(struct store *store, const char *rule_id,
 static int load_upstream(struct store *s, sqlite3_stmt *st, void *elem)
 {
 	struct store_upstream *up = elem;
-	read_meta(st, &up->meta);
+	store_read_meta(st, &up->meta);
 	store_col_text(st, FIRST_OWN_COL, up->vpc_id, sizeof(up->vpc_id));
 	store_col_text(st, FIRST_OWN_COL + 1, up->source, sizeof(up->source));
 	return load_strv(s, "SELECT addr FROM upstream_target"
@@ -1264,25 +1130,25 @@ static void clear_upstream(void *elem)
 int store_upstream_get(struct store *store, const char *upstream_id,
 		       struct store_upstream *out)
 {
-	struct page_query q = {
+	struct store_page_query q = {
 		.select = UPSTREAM_SELECT " WHERE upstream_id = ?1",
 		.params = { upstream_id },
 		.elem_size = sizeof(*out), .load = load_upstream,
 		.clear = clear_upstream,
 	};
-	return get_one(store, &q, out);
+	return store_get_one(store, &q, out);
 }
 
 int store_upstream_list(struct store *store, const char *after, size_t limit,
 			struct store_upstream **out, size_t *n_out,
 			bool *more)
 {
-	struct page_query q = {
+	struct store_page_query q = {
 		.select = UPSTREAM_SELECT " WHERE 1",
 		.elem_size = sizeof(**out), .load = load_upstream,
 		.clear = clear_upstream,
 	};
-	return list_page(store, &q, after, limit, (void **)out, n_out, more);
+	return store_list_page(store, &q, after, limit, (void **)out, n_out, more);
 }
 
 void store_upstream_list_free(struct store_upstream *ups, size_t n)
@@ -1414,12 +1280,12 @@ static void clear_change(void *elem)
 int store_change_list(struct store *store, const char *after, size_t limit,
 		      struct store_change **out, size_t *n_out, bool *more)
 {
-	struct page_query q = {
+	struct store_page_query q = {
 		.select = CHANGE_SELECT " WHERE 1",
 		.elem_size = sizeof(**out), .load = load_change,
 		.clear = clear_change,
 	};
-	return list_page(store, &q, after, limit, (void **)out, n_out, more);
+	return store_list_page(store, &q, after, limit, (void **)out, n_out, more);
 }
 
 void store_change_list_free(struct store_change *changes, size_t n)

@@ -57,6 +57,43 @@ int store_fail(struct store *s, int sqlite_rc);
 /*! Copies column col as text (NULL becomes ""). */
 void store_col_text(sqlite3_stmt *st, int col, char *out, size_t outlen);
 
+/*
+ * Resource rows (rows.c). Every resource table starts with the columns
+ * META_COLS(id column); a kind's own columns follow at FIRST_OWN_COL.
+ */
+#define META_COLS(idcol) idcol ", seq, name, account, version, created_at," \
+	" updated_at"
+#define FIRST_OWN_COL 7
+
+/*! Reads the META_COLS columns of the current row into meta. */
+void store_read_meta(sqlite3_stmt *st, struct store_meta *meta);
+
+/* A paged query: select ends in a WHERE clause that may use the text
+ * parameters ?1..?3 (params[i], NULL allowed); rows come in seq order.
+ * load fills one zeroed element from a row; clear frees what it holds. */
+struct store_page_query {
+	const char *select;
+	const char *params[3];
+	size_t elem_size;
+	int (*load)(struct store *s, sqlite3_stmt *st, void *elem);
+	void (*clear)(void *elem);
+};
+
+/*!
+ * Reads at most limit rows (0: all) after the cursor (an id, NULL for
+ * the start) into a new array *out (caller frees with q->clear on each
+ * and free). *more tells whether rows remain.
+ * \retval 0, ZG_EINVAL (bad cursor), ZG_ENOMEM, a store error.
+ */
+int store_list_page(struct store *s, const struct store_page_query *q,
+		    const char *after, size_t limit, void **out,
+		    size_t *n_out, bool *more);
+
+/*! Reads the one row of q (select filtered by id) into out;
+ *  ZG_ENOENT when there is none. */
+int store_get_one(struct store *s, const struct store_page_query *q,
+		  void *out);
+
 /*! Writes now as RFC 3339 UTC. */
 void store_now(char out[STORE_TIME_LEN]);
 

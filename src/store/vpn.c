@@ -11,10 +11,6 @@
 #include "common/error.h"
 #include "store/store_priv.h"
 
-#define META_COLS(idcol) idcol ", seq, name, account, version, created_at," \
-	" updated_at"
-#define FIRST_OWN_COL 7
-
 /*
  * Clearing
  */
@@ -46,16 +42,6 @@ void store_vpn_route_clear(struct store_vpn_route *route)
 /*
  * Row helpers
  */
-
-static void read_meta(sqlite3_stmt *st, struct store_meta *meta)
-{
-	store_col_text(st, 0, meta->resource_id, sizeof(meta->resource_id));
-	store_col_text(st, 2, meta->name, sizeof(meta->name));
-	store_col_text(st, 3, meta->account, sizeof(meta->account));
-	meta->version = sqlite3_column_int64(st, 4);
-	store_col_text(st, 5, meta->created_at, sizeof(meta->created_at));
-	store_col_text(st, 6, meta->updated_at, sizeof(meta->updated_at));
-}
 
 /* Takes the next id of kind and fills meta for a new resource. */
 static int new_meta(struct store *s, const char *kind,
@@ -138,7 +124,7 @@ static int touch_row(struct store *s, const char *table, const char *idcol,
 	}
 	ret = store_step(s, st);
 	if (ret == 1) {
-		read_meta(st, meta);
+		store_read_meta(st, meta);
 	}
 	sqlite3_finalize(st);
 	return ret == 1 ? 0 : ret == 0 ? ZG_ENOENT : ret;
@@ -164,119 +150,6 @@ static int delete_row(struct store *s, const char *kind, const char *table,
 	return ret;
 }
 
-/* The seq of a paging cursor "<prefix>-N"; -1 for no cursor. */
-static int parse_after(const char *after, int64_t *seq)
-{
-	*seq = -1;
-	if (after == NULL) {
-		return 0;
-	}
-	const char *dash = strrchr(after, '-');
-	const char *digits = dash != NULL ? dash + 1 : after;
-	if (*digits == '\0' || strlen(digits) > 18) {
-		return ZG_EINVAL;
-	}
-	int64_t value = 0;
-	for (const char *p = digits; *p != '\0'; p++) {
-		if (*p < '0' || *p > '9') {
-			return ZG_EINVAL;
-		}
-		value = value * 10 + (*p - '0');
-	}
-	*seq = value;
-	return 0;
-}
-
-typedef int (*row_loader)(struct store *s, sqlite3_stmt *st, void *elem);
-typedef void (*elem_clear)(void *elem);
-
-/* A paged query: select ends in a WHERE clause that may use ?1 and ?2
- * (params, NULL allowed); rows come in seq order. */
-struct page_query {
-	const char *select;
-	const char *params[2];
-	size_t elem_size;
-	row_loader load;
-	elem_clear clear;
-};
-
-static void free_elems(const struct page_query *q, void *elems, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		q->clear((char *)elems + i * q->elem_size);
-	}
-	free(elems);
-}
-
-static int list_page(struct store *s, const struct page_query *q,
-		     const char *after, size_t limit, void **out,
-		     size_t *n_out, bool *more)
-{
-	*out = NULL;
-	*n_out = 0;
-	*more = false;
-
-	int64_t after_seq = -1;
-	if (parse_after(after, &after_seq) != 0) {
-		snprintf(s->errmsg, sizeof(s->errmsg), "bad cursor");
-		return ZG_EINVAL;
-	}
-
-	char sql[1024];
-	snprintf(sql, sizeof(sql), "%s AND seq > ?3 ORDER BY seq LIMIT ?4",
-		 q->select);
-	sqlite3_stmt *st = NULL;
-	int64_t sql_limit = limit == 0 ? -1 : (int64_t)limit + 1;
-	int ret = store_query(s, &st, sql, "ttii", q->params[0],
-			      q->params[1], after_seq, sql_limit);
-
-	char *elems = NULL;
-	size_t n = 0;
-	while (ret == 0 && (ret = store_step(s, st)) == 1) {
-		if (limit != 0 && n == limit) {
-			*more = true;
-			ret = 0;
-			break;
-		}
-		char *grown = realloc(elems, (n + 1) * q->elem_size);
-		if (grown == NULL) {
-			ret = ZG_ENOMEM;
-			break;
-		}
-		elems = grown;
-		memset(elems + n * q->elem_size, 0, q->elem_size);
-		n++;
-		ret = q->load(s, st, elems + (n - 1) * q->elem_size);
-	}
-	sqlite3_finalize(st);
-
-	if (ret != 0) {
-		free_elems(q, elems, n);
-		return ret;
-	}
-	*out = elems;
-	*n_out = n;
-	return 0;
-}
-
-static int get_one(struct store *s, const struct page_query *q, void *out)
-{
-	void *elems = NULL;
-	size_t n = 0;
-	bool more = false;
-	int ret = list_page(s, q, NULL, 1, &elems, &n, &more);
-	if (ret != 0) {
-		return ret;
-	}
-	if (n == 0) {
-		free(elems);
-		return ZG_ENOENT;
-	}
-	memcpy(out, elems, q->elem_size);
-	free(elems);
-	return 0;
-}
-
 /*
  * VPN gateways
  */
@@ -287,7 +160,7 @@ static int get_one(struct store *s, const struct page_query *q, void *out)
 static int load_gateway(struct store *s, sqlite3_stmt *st, void *elem)
 {
 	struct store_vpn_gateway *gw = elem;
-	read_meta(st, &gw->meta);
+	store_read_meta(st, &gw->meta);
 	store_col_text(st, FIRST_OWN_COL, gw->vpc_id, sizeof(gw->vpc_id));
 	store_col_text(st, FIRST_OWN_COL + 1, gw->public_ip,
 		       sizeof(gw->public_ip));
@@ -304,25 +177,25 @@ static void clear_gateway(void *elem)
 int store_vpn_gateway_get(struct store *store, const char *gateway_id,
 			  struct store_vpn_gateway *out)
 {
-	struct page_query q = {
+	struct store_page_query q = {
 		.select = GATEWAY_SELECT " WHERE gateway_id = ?1",
 		.params = { gateway_id },
 		.elem_size = sizeof(*out), .load = load_gateway,
 		.clear = clear_gateway,
 	};
-	return get_one(store, &q, out);
+	return store_get_one(store, &q, out);
 }
 
 int store_vpn_gateway_list(struct store *store, const char *after,
 			   size_t limit, struct store_vpn_gateway **out,
 			   size_t *n_out, bool *more)
 {
-	struct page_query q = {
+	struct store_page_query q = {
 		.select = GATEWAY_SELECT " WHERE 1",
 		.elem_size = sizeof(**out), .load = load_gateway,
 		.clear = clear_gateway,
 	};
-	return list_page(store, &q, after, limit, (void **)out, n_out, more);
+	return store_list_page(store, &q, after, limit, (void **)out, n_out, more);
 }
 
 void store_vpn_gateway_list_free(struct store_vpn_gateway *gws, size_t n)
@@ -411,7 +284,7 @@ int store_vpn_gateway_delete(struct store *store, const char *gateway_id)
 static int load_cgw(struct store *s, sqlite3_stmt *st, void *elem)
 {
 	struct store_customer_gateway *cgw = elem;
-	read_meta(st, &cgw->meta);
+	store_read_meta(st, &cgw->meta);
 	store_col_text(st, FIRST_OWN_COL, cgw->ip, sizeof(cgw->ip));
 	return 0;
 }
@@ -424,13 +297,13 @@ static void clear_cgw(void *elem)
 int store_customer_gateway_get(struct store *store, const char *cgw_id,
 			       struct store_customer_gateway *out)
 {
-	struct page_query q = {
+	struct store_page_query q = {
 		.select = CGW_SELECT " WHERE cgw_id = ?1",
 		.params = { cgw_id },
 		.elem_size = sizeof(*out), .load = load_cgw,
 		.clear = clear_cgw,
 	};
-	return get_one(store, &q, out);
+	return store_get_one(store, &q, out);
 }
 
 int store_customer_gateway_list(struct store *store, const char *after,
@@ -438,12 +311,12 @@ int store_customer_gateway_list(struct store *store, const char *after,
 				struct store_customer_gateway **out,
 				size_t *n_out, bool *more)
 {
-	struct page_query q = {
+	struct store_page_query q = {
 		.select = CGW_SELECT " WHERE 1",
 		.elem_size = sizeof(**out), .load = load_cgw,
 		.clear = clear_cgw,
 	};
-	return list_page(store, &q, after, limit, (void **)out, n_out, more);
+	return store_list_page(store, &q, after, limit, (void **)out, n_out, more);
 }
 
 void store_customer_gateway_list_free(struct store_customer_gateway *cgws,
@@ -531,7 +404,7 @@ static int load_conn(struct store *s, sqlite3_stmt *st, void *elem)
 {
 	struct store_ipsec_connection *c = elem;
 	int col = FIRST_OWN_COL;
-	read_meta(st, &c->meta);
+	store_read_meta(st, &c->meta);
 	store_col_text(st, col++, c->gateway_id, sizeof(c->gateway_id));
 	store_col_text(st, col++, c->cgw_id, sizeof(c->cgw_id));
 	store_col_text(st, col++, c->psk, sizeof(c->psk));
@@ -568,13 +441,13 @@ static void clear_conn(void *elem)
 int store_ipsec_connection_get(struct store *store, const char *connection_id,
 			       struct store_ipsec_connection *out)
 {
-	struct page_query q = {
+	struct store_page_query q = {
 		.select = CONN_SELECT " WHERE connection_id = ?1",
 		.params = { connection_id },
 		.elem_size = sizeof(*out), .load = load_conn,
 		.clear = clear_conn,
 	};
-	return get_one(store, &q, out);
+	return store_get_one(store, &q, out);
 }
 
 int store_ipsec_connection_list(struct store *store, const char *after,
@@ -582,12 +455,12 @@ int store_ipsec_connection_list(struct store *store, const char *after,
 				struct store_ipsec_connection **out,
 				size_t *n_out, bool *more)
 {
-	struct page_query q = {
+	struct store_page_query q = {
 		.select = CONN_SELECT " WHERE 1",
 		.elem_size = sizeof(**out), .load = load_conn,
 		.clear = clear_conn,
 	};
-	return list_page(store, &q, after, limit, (void **)out, n_out, more);
+	return store_list_page(store, &q, after, limit, (void **)out, n_out, more);
 }
 
 void store_ipsec_connection_list_free(struct store_ipsec_connection *conns,
@@ -718,7 +591,7 @@ int store_ipsec_connection_delete(struct store *store,
 static int load_route(struct store *s, sqlite3_stmt *st, void *elem)
 {
 	struct store_vpn_route *route = elem;
-	read_meta(st, &route->meta);
+	store_read_meta(st, &route->meta);
 	store_col_text(st, FIRST_OWN_COL, route->connection_id,
 		       sizeof(route->connection_id));
 	store_col_text(st, FIRST_OWN_COL + 1, route->destination,
@@ -734,13 +607,13 @@ static void clear_route(void *elem)
 int store_vpn_route_get(struct store *store, const char *route_id,
 			struct store_vpn_route *out)
 {
-	struct page_query q = {
+	struct store_page_query q = {
 		.select = ROUTE_SELECT " WHERE route_id = ?1",
 		.params = { route_id },
 		.elem_size = sizeof(*out), .load = load_route,
 		.clear = clear_route,
 	};
-	return get_one(store, &q, out);
+	return store_get_one(store, &q, out);
 }
 
 int store_vpn_route_list(struct store *store, const char *connection_id,
@@ -748,14 +621,14 @@ int store_vpn_route_list(struct store *store, const char *connection_id,
 			 struct store_vpn_route **out, size_t *n_out,
 			 bool *more)
 {
-	struct page_query q = {
+	struct store_page_query q = {
 		.select = ROUTE_SELECT
 			  " WHERE (?1 IS NULL OR connection_id = ?1)",
 		.params = { connection_id },
 		.elem_size = sizeof(**out), .load = load_route,
 		.clear = clear_route,
 	};
-	return list_page(store, &q, after, limit, (void **)out, n_out, more);
+	return store_list_page(store, &q, after, limit, (void **)out, n_out, more);
 }
 
 void store_vpn_route_list_free(struct store_vpn_route *routes, size_t n)

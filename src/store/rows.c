@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Reading resource rows: the common columns and paged listings that
+ * every kind of resource shares. */
+#include "store/store_priv.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/error.h"
+
+void store_read_meta(sqlite3_stmt *st, struct store_meta *meta)
+{
+	store_col_text(st, 0, meta->resource_id, sizeof(meta->resource_id));
+	store_col_text(st, 2, meta->name, sizeof(meta->name));
+	store_col_text(st, 3, meta->account, sizeof(meta->account));
+	meta->version = sqlite3_column_int64(st, 4);
+	store_col_text(st, 5, meta->created_at, sizeof(meta->created_at));
+	store_col_text(st, 6, meta->updated_at, sizeof(meta->updated_at));
+}
+
+/* The seq of a paging cursor: the number after the last '-', 0 for
+ * "upstream-global", -1 for no cursor. */
+static int parse_after(const char *after, int64_t *seq)
+{
+	if (after == NULL) {
+		*seq = -1;
+		return 0;
+	}
+	if (strcmp(after, "upstream-global") == 0) {
+		*seq = 0;
+		return 0;
+	}
+	const char *digits = strrchr(after, '-');
+	digits = digits != NULL ? digits + 1 : after;
+	if (*digits == '\0' || strlen(digits) > 18) {
+		return ZG_EINVAL;
+	}
+	int64_t value = 0;
+	for (const char *p = digits; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9') {
+			return ZG_EINVAL;
+		}
+		value = value * 10 + (*p - '0');
+	}
+	*seq = value;
+	return 0;
+}
+
+static void free_elems(const struct store_page_query *q, void *elems, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		q->clear((char *)elems + i * q->elem_size);
+	}
+	free(elems);
+}
+
+int store_list_page(struct store *s, const struct store_page_query *q,
+		    const char *after, size_t limit, void **out,
+		    size_t *n_out, bool *more)
+{
+	*out = NULL;
+	*n_out = 0;
+	*more = false;
+
+	int64_t after_seq = -1;
+	if (parse_after(after, &after_seq) != 0) {
+		snprintf(s->errmsg, sizeof(s->errmsg), "bad cursor");
+		return ZG_EINVAL;
+	}
+
+	char sql[1024];
+	snprintf(sql, sizeof(sql), "%s AND seq > ?4 ORDER BY seq LIMIT ?5",
+		 q->select);
+	sqlite3_stmt *st = NULL;
+	int64_t sql_limit = limit == 0 ? -1 : (int64_t)limit + 1;
+	int ret = store_query(s, &st, sql, "tttii", q->params[0],
+			      q->params[1], q->params[2], after_seq,
+			      sql_limit);
+
+	char *elems = NULL;
+	size_t n = 0;
+	while (ret == 0 && (ret = store_step(s, st)) == 1) {
+		if (limit != 0 && n == limit) {
+			*more = true;
+			ret = 0;
+			break;
+		}
+		char *grown = realloc(elems, (n + 1) * q->elem_size);
+		if (grown == NULL) {
+			ret = ZG_ENOMEM;
+			break;
+		}
+		elems = grown;
+		memset(elems + n * q->elem_size, 0, q->elem_size);
+		n++;
+		ret = q->load(s, st, elems + (n - 1) * q->elem_size);
+	}
+	sqlite3_finalize(st);
+
+	if (ret != 0) {
+		free_elems(q, elems, n);
+		return ret;
+	}
+	*out = elems;
+	*n_out = n;
+	return 0;
+}
+
+/* Reads the one row of q whose id column is ?1 = resource_id. */
+int store_get_one(struct store *s, const struct store_page_query *q, void *out)
+{
+	void *elems = NULL;
+	size_t n = 0;
+	bool more = false;
+	int ret = store_list_page(s, q, NULL, 1, &elems, &n, &more);
+	if (ret != 0) {
+		return ret;
+	}
+	if (n == 0) {
+		free(elems);
+		return ZG_ENOENT;
+	}
+	memcpy(out, elems, q->elem_size);
+	free(elems);
+	return 0;
+}
