@@ -279,6 +279,7 @@ static void on_publish(void *arg, const struct config *cfg)
 	struct daemon *d = arg;
 	listeners_hook(d->listeners, cfg);
 	xfr_service_config_changed(d->xfr);
+	vpn_health_published(cfg);
 }
 
 /* The secondary-zone service exists before the publisher (whose hook

@@ -10,6 +10,21 @@
 #include "common/loop.h"
 #include "config/config.h"
 #include "health/health.h"
+#include "vpn/vpn.h"
+
+/*
+ * One pass over the configured targets. Pushed by a tunnel's change of
+ * state (prefixes set: the targets behind that tunnel go down or up), or
+ * pulled after a publication (prefixes NULL: the targets health has not
+ * seen yet whose every tunnel is down start out down).
+ */
+struct hint_pass {
+	const struct zg_prefix *prefixes;
+	size_t n_prefixes;
+	const char *connection_id;	/* pushed by this connection */
+	bool up;
+	uint64_t now_ms;
+};
 
 static bool behind(const struct zg_addr *target,
 		   const struct zg_prefix *prefixes, size_t n)
@@ -22,14 +37,39 @@ static bool behind(const struct zg_addr *target,
 	return false;
 }
 
-static void hint(const struct health_key *key,
-		 const struct health_probe *probe, const char *owner_id,
-		 const char *why, bool up, uint64_t now_ms)
+/* Whether the pass concerns target; fills why for a down hint. */
+static bool pass_applies(const struct hint_pass *pass,
+			 const struct zg_addr *target,
+			 const struct health_key *key, char *why, size_t len)
 {
-	if (up) {
-		health_hint_up(key, now_ms);
+	const char *connection_id = pass->connection_id;
+	char decider[VPN_NAME_LEN];
+	if (pass->prefixes != NULL) {
+		if (!behind(target, pass->prefixes, pass->n_prefixes)) {
+			return false;
+		}
 	} else {
-		health_hint_down(key, probe, now_ms, owner_id, why);
+		struct health_view view;
+		health_view_get(key, &view);
+		if (view.known ||
+		    vpn_hint_target(target, decider) != VPN_HINT_DOWN) {
+			return false;
+		}
+		connection_id = decider;
+	}
+	snprintf(why, len, "the IPsec tunnel %s to it is down",
+		 connection_id);
+	return true;
+}
+
+static void hint(const struct hint_pass *pass, const struct health_key *key,
+		 const struct health_probe *probe, const char *owner_id,
+		 const char *why)
+{
+	if (pass->up) {
+		health_hint_up(key, pass->now_ms);
+	} else {
+		health_hint_down(key, probe, pass->now_ms, owner_id, why);
 	}
 }
 
@@ -49,9 +89,7 @@ static void rule_probe(const struct config_rule *rule,
 	}
 }
 
-static void hint_rules(const struct config *cfg,
-		       const struct zg_prefix *prefixes, size_t n,
-		       const char *why, bool up, uint64_t now_ms)
+static void hint_rules(const struct config *cfg, const struct hint_pass *pass)
 {
 	for (size_t i = 0; i < cfg->n_rules; i++) {
 		const struct config_rule *rule = &cfg->rules[i];
@@ -59,31 +97,34 @@ static void hint_rules(const struct config *cfg,
 		const char *path = rule->endpoint != NULL
 			? rule->endpoint->endpoint_id : rule->rule_id;
 		for (size_t j = 0; j < rule->n_targets; j++) {
-			if (!behind(&rule->targets[j], prefixes, n)) {
+			struct health_key key;
+			char why[128];
+			health_key_init(&key, &rule->targets[j], path);
+			if (!pass_applies(pass, &rule->targets[j], &key, why,
+					  sizeof(why))) {
 				continue;
 			}
-			struct health_key key;
 			struct health_probe probe;
-			health_key_init(&key, &rule->targets[j], path);
 			rule_probe(rule, &key, &probe);
-			hint(&key, &probe, rule->rule_id, why, up, now_ms);
+			hint(pass, &key, &probe, rule->rule_id, why);
 		}
 	}
 }
 
 static void hint_upstreams(const struct config *cfg,
-			   const struct zg_prefix *prefixes, size_t n,
-			   const char *why, bool up, uint64_t now_ms)
+			   const struct hint_pass *pass)
 {
 	for (size_t i = 0; i < cfg->n_upstreams; i++) {
 		const struct config_upstream *ups = &cfg->upstreams[i];
 		for (size_t j = 0; j < ups->n_targets; j++) {
-			if (!behind(&ups->targets[j], prefixes, n)) {
+			struct health_key key;
+			char why[128];
+			health_key_init(&key, &ups->targets[j], ups->upstream_id);
+			if (!pass_applies(pass, &ups->targets[j], &key, why,
+					  sizeof(why))) {
 				continue;
 			}
-			struct health_key key;
 			struct health_probe probe;
-			health_key_init(&key, &ups->targets[j], ups->upstream_id);
 			memset(&probe, 0, sizeof(probe));
 			probe.key = key;
 			probe.name[0] = 0;	/* the root, recursively */
@@ -92,7 +133,7 @@ static void hint_upstreams(const struct config *cfg,
 				probe.sources[0] = ups->source;
 				probe.n_sources = 1;
 			}
-			hint(&key, &probe, ups->upstream_id, why, up, now_ms);
+			hint(pass, &key, &probe, ups->upstream_id, why);
 		}
 	}
 }
@@ -100,16 +141,29 @@ static void hint_upstreams(const struct config *cfg,
 void vpn_health_hint(void *arg, const char *connection_id,
 		     const struct zg_prefix *prefixes, size_t n, bool up)
 {
-	char why[128];
-	snprintf(why, sizeof(why), "the IPsec tunnel %s to it is down",
-		 connection_id);
-	uint64_t now_ms = loop_clock_ms();
-
+	(void)arg;
+	struct hint_pass pass = {
+		.prefixes = prefixes,
+		.n_prefixes = n,
+		.connection_id = connection_id,
+		.up = up,
+		.now_ms = loop_clock_ms(),
+	};
 	rcu_read_lock();
 	const struct config *cfg = config_current();
 	if (cfg != NULL) {
-		hint_rules(cfg, prefixes, n, why, up, now_ms);
-		hint_upstreams(cfg, prefixes, n, why, up, now_ms);
+		hint_rules(cfg, &pass);
+		hint_upstreams(cfg, &pass);
 	}
 	rcu_read_unlock();
+}
+
+void vpn_health_published(const struct config *cfg)
+{
+	struct hint_pass pass = {
+		.up = false,
+		.now_ms = loop_clock_ms(),
+	};
+	hint_rules(cfg, &pass);
+	hint_upstreams(cfg, &pass);
 }

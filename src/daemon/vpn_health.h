@@ -20,11 +20,23 @@
  * or the root for an upstream, from the endpoint's sources); up makes
  * that probe due now.
  *
- * LIMITATION: targets are found in the configuration served when the
- * tunnel changes state. A rule created while its tunnel is already down
- * finds its targets down only after the usual failures in a row.
+ * The push covers the targets of the configuration served when the
+ * tunnel changes state; vpn_health_published() covers those that come
+ * later.
  */
 void vpn_health_hint(void *arg, const char *connection_id,
 		     const struct zg_prefix *prefixes, size_t n, bool up);
+
+struct config;
+
+/*!
+ * Called for every published configuration (cfg, current until the call
+ * returns; the caller is registered with urcu): a target of a rule or
+ * default upstream that health does not know yet and whose every tunnel
+ * is down (vpn_hint_target()) starts out down, as if the tunnel had
+ * gone down after it was configured. Targets health already knows keep
+ * their state: their tunnel's changes reach them through the push.
+ */
+void vpn_health_published(const struct config *cfg);
 
 #endif

@@ -91,6 +91,43 @@ def test_rule_behind_a_tunnel_follows_its_state(vcli, charon, peer_ns,
         dns.wait(timeout=10)
 
 
+@pytest.mark.slow
+def test_rule_created_while_its_tunnel_is_down_starts_down(
+        vcli, charon, peer_ns, vpn_zonegated):
+    """The tunnel never came up (the data centre's charon is not running)
+    when the rule is created: its target starts out down, so the first
+    question already fails fast instead of waiting for timeouts."""
+    vcli("vpc", "create", "prod", "--cidr", addrs.CIDR_A)
+    vcli("vpn", "gateway", "create", "vpcgw", "--vpc", "prod",
+         "--public-ip", OUR_WAN, "--local-subnet", OUR_NET)
+    vcli("vpn", "customer-gateway", "create", "idc", "--ip", PEER_WAN)
+    vcli("vpn", "connection", "create", "toMyIdc", "--gateway", "vpcgw",
+         "--customer-gateway", "idc", "--remote-subnet", PEER_NET)
+    wait_state(vcli, "toMyIdc", ("down", "connecting"), timeout=60)
+
+    subprocess.run(["ip", "route", "add", PEER_NET, "via", NOWHERE],
+                   check=True)
+    try:
+        vcli("endpoint", "create", "ob", "--vpc", "prod", "--source",
+             OUR_HOST)
+        vcli("rule", "create", "idc", "--domain", ZONE, "--endpoint", "ob",
+             "--target", PEER_HOST)
+        vcli("rule", "bind", "idc", "--vpc", "prod")
+        marked = "target=%s:53 path=ep-1 rule_id=rule-1: target marked " \
+            "down at once: the IPsec tunnel vco-1 to it is down" % PEER_HOST
+        wait_until(lambda: marked in vpn_zonegated.log_text(), 10,
+                   what="the new rule's target marked down")
+        start = time.monotonic()
+        r = query(addrs.ZG, "first." + ZONE)
+        elapsed = time.monotonic() - start
+        # Without the hint this waits for the rule's whole timeout.
+        expect(r, "SERVFAIL", ede=22)
+        assert elapsed < 0.5, "SERVFAIL after %.2f s" % elapsed
+    finally:
+        subprocess.run(["ip", "route", "del", PEER_NET, "via", NOWHERE],
+                       check=False, stderr=subprocess.DEVNULL)
+
+
 def _answer(reply):
     """The reply when it carries the data centre's address."""
     if reply.msg is not None and reply.msg.rcode() == 0 and \
