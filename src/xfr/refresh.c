@@ -308,6 +308,7 @@ static void op_free(struct xfr_op *op)
 {
 	xfr_conn_close(op->conn);
 	xfr_reply_clear(&op->reply);
+	xfr_tsig_ctx_clear(&op->tsig);
 	free(op->buf);
 	free(op);
 }
@@ -665,6 +666,11 @@ static bool on_transfer_reply(struct xfr_op *op, knot_pkt_t *pkt,
 	/* Done: the connection closes at once (BC-28 c: nothing more is
 	 * waited for after a single SOA). */
 	op->conn = NULL;
+	char why[256] = "";
+	if (xfr_tsig_check_end(&op->tsig, why, sizeof(why)) != 0) {
+		primary_failed(op, why);
+		return false;
+	}
 	transfer_done(op);
 	return false;
 }
@@ -752,6 +758,7 @@ static int build_query(struct xfr_op *op, uint16_t qtype, uint8_t *wire,
 	if (ret != KNOT_EOK) {
 		return ZG_EINVAL;
 	}
+	xfr_tsig_ctx_clear(&op->tsig);
 	op->tsig = (struct xfr_tsig_ctx){ .key = z->has_key ? &z->key : NULL };
 	return xfr_tsig_sign_request(&op->tsig, wire, len, max);
 }

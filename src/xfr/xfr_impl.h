@@ -143,33 +143,64 @@ struct zone_contents *xfr_snapshot_decode(const knot_dname_t *apex,
 int xfr_tsig_key_from_store(const struct store_tsig_key *stored,
 			    knot_tsig_key_t *key);
 
-/* What a requester keeps to verify the replies to one signed request
- * (RFC 8945 sections 5.3.1 and 5.4). */
+/* Unsigned messages a signed transfer may have in a row (RFC 8945
+ * section 5.3.1: a signed message at least every 100). */
+#define XFR_TSIG_MAX_UNSIGNED 99
+
+struct dnssec_tsig_ctx;
+
+/*
+ * What a requester keeps to verify the replies to one signed request
+ * (RFC 8945 sections 5.3.1 and 5.4). The first reply must be signed;
+ * after it, up to XFR_TSIG_MAX_UNSIGNED messages in a row may come
+ * unsigned: they go into a running HMAC as they arrive (nothing is kept
+ * but the HMAC state), and the next signed message's MAC covers the
+ * prior MAC, all of them, itself and its timers. Owned by one operation
+ * (the service thread); xfr_tsig_ctx_clear() frees what it holds.
+ */
 struct xfr_tsig_ctx {
-	const knot_tsig_key_t *key;	/* NULL: unsigned exchange */
+	const knot_tsig_key_t *key;	/* NULL: unsigned exchange; borrowed */
 	uint8_t mac[64];		/* the request's, then the last reply's */
 	size_t mac_len;
 	uint64_t time_signed;		/* of the last verified message */
-	size_t verified;		/* messages verified so far */
+	size_t verified;		/* signed messages verified so far */
+	size_t unsigned_run;		/* unsigned ones since the last */
+	struct dnssec_tsig_ctx *running; /* HMAC of what follows the last
+					  * verified message; owned */
 };
 
+/*! Frees the running HMAC and forgets the exchange (key kept). Accepts a
+ *  zeroed context; call before dropping or overwriting one. */
+void xfr_tsig_ctx_clear(struct xfr_tsig_ctx *ctx);
+
 /*! Signs the request in wire[0..*len) (room up to max) with ctx->key
- *  and remembers its MAC. No-op when ctx->key is NULL.
+ *  and remembers its MAC; forgets any earlier exchange of ctx. Only
+ *  clears ctx when ctx->key is NULL.
  *  \retval 0 or ZG_ELIMIT (no room), ZG_EINVAL. */
 int xfr_tsig_sign_request(struct xfr_tsig_ctx *ctx, uint8_t *wire,
 			  size_t *len, size_t max);
 
 /*!
- * Verifies one parsed reply of the exchange. With a key, every message
- * must be signed with it.
- * LIMITATION: RFC 8945 section 5.3.1 lets a server leave up to 99
- * messages of a transfer unsigned between signed ones; such transfers
- * are refused (BIND and Knot sign every message).
- * \retval 0, ZG_EREFUSED with why filled (unsigned, wrong key, bad MAC,
- *         TSIG error from the server).
+ * Verifies one parsed reply of the exchange (pkt parsed with its TSIG
+ * stripped, knot_pkt_parse flags 0). With a key: the first reply must be
+ * signed with it; then unsigned messages are taken (at most
+ * XFR_TSIG_MAX_UNSIGNED in a row) and each signed one must verify over
+ * everything since the previous signed one. Without a key: no-op.
+ * \retval 0, ZG_EREFUSED with why filled (first reply unsigned, too many
+ *         unsigned in a row, wrong key, bad MAC, time outside the
+ *         fudge, TSIG error from the server), ZG_ENOMEM.
  */
 int xfr_tsig_check_reply(struct xfr_tsig_ctx *ctx, const knot_pkt_t *pkt,
 			 char *why, size_t whylen);
+
+/*!
+ * Called when the reply is complete (the transfer's final SOA came):
+ * RFC 8945 section 5.3.1 requires the last message to be signed.
+ * \retval 0, or ZG_EREFUSED with why filled when the messages since
+ *         the last signed one are unsigned.
+ */
+int xfr_tsig_check_end(const struct xfr_tsig_ctx *ctx, char *why,
+		       size_t whylen);
 
 /*
  * NOTIFY (notify.c)

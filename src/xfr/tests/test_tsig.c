@@ -267,6 +267,7 @@ static void test_signed_replies_of_a_stream_verify(void **state)
 	knot_pkt_t *r2 = signed_reply(&f->key, mac1, l1, false, mac2, &l2);
 	assert_int_equal(xfr_tsig_check_reply(&ctx, r2, why, sizeof(why)), 0);
 	assert_int_equal(ctx.verified, 2);
+	xfr_tsig_ctx_clear(&ctx);
 	knot_pkt_free(r1);
 	knot_pkt_free(r2);
 }
@@ -291,6 +292,7 @@ static void test_bc31g_unsigned_reply_to_signed_request_is_refused(void **state)
 	assert_int_equal(xfr_tsig_check_reply(&ctx, r, why, sizeof(why)),
 			 ZG_EREFUSED);
 	assert_non_null(strstr(why, "not signed"));
+	xfr_tsig_ctx_clear(&ctx);
 	knot_pkt_free(r);
 }
 
@@ -312,6 +314,7 @@ static void test_reply_signed_with_other_secret_is_refused(void **state)
 	char why[256] = "";
 	assert_int_equal(xfr_tsig_check_reply(&ctx, r, why, sizeof(why)),
 			 ZG_EREFUSED);
+	xfr_tsig_ctx_clear(&ctx);
 	knot_pkt_free(r);
 }
 
