@@ -109,6 +109,16 @@ void cache_key_init(struct cache_key *key, const char *producer_id,
 		    const knot_dname_t *name, uint16_t qtype, bool do_bit,
 		    bool cd_bit);
 
+/*!
+ * Folds into key's route an option of the producer that changes what its
+ * targets answer (a rule whose targets are authoritative is asked with
+ * RD=0 and its referrals are followed): an entry made under one setting
+ * is not used under the other. Options that change only how the targets
+ * are reached (TCP, cookies, 0x20, hedging, timeouts) stay out of the
+ * key. Call after cache_key_init().
+ */
+void cache_key_set_authoritative(struct cache_key *key, bool authoritative);
+
 /*
  * Entries
  */
@@ -191,6 +201,14 @@ struct cache_lookup {
  */
 void cache_lookup(struct cache *cache, const struct cache_key *key,
 		  uint64_t now_ms, struct cache_lookup *out);
+
+/*!
+ * As cache_lookup() for a reader that only reports what the cache holds
+ * (explain): counts neither hit nor miss and does not mark the entry as
+ * used, so looking does not change what is counted or evicted.
+ */
+void cache_peek(struct cache *cache, const struct cache_key *key,
+		uint64_t now_ms, struct cache_lookup *out);
 
 /*!
  * Records that every target failed for key (RFC 9520 section 3.2): for

@@ -81,6 +81,13 @@ void cache_key_init(struct cache_key *key, const char *producer_id,
 	key->cd_bit = cd_bit;
 }
 
+void cache_key_set_authoritative(struct cache_key *key, bool authoritative)
+{
+	if (authoritative) {
+		key->route = fnv(key->route, "|authoritative", 14);
+	}
+}
+
 uint64_t cache_key_hash(const struct cache_key *key)
 {
 	uint64_t h = FNV_OFFSET;

@@ -222,8 +222,10 @@ bool cache_insert(struct cache *cache, struct cache_entry *entry,
 	return node != NULL;
 }
 
-void cache_lookup(struct cache *cache, const struct cache_key *key,
-		  uint64_t now_ms, struct cache_lookup *out)
+/* Finds key for a query (use: marks the entry referenced for the
+ * eviction clock) or for a look that must change nothing. */
+static void lookup(struct cache *cache, const struct cache_key *key,
+		   uint64_t now_ms, bool use, struct cache_lookup *out)
 {
 	uint64_t hash = cache_key_hash(key);
 	struct cache_shard *shard = shard_of(cache, hash);
@@ -236,7 +238,7 @@ void cache_lookup(struct cache *cache, const struct cache_key *key,
 		node = NULL;
 	}
 	if (node != NULL) {
-		node->referenced = true;
+		node->referenced = node->referenced || use;
 		out->failed = now_ms < node->fail_until_ms;
 		if (node->entry != NULL && now_ms < node->keep_until_ms) {
 			out->state = now_ms < node->expire_ms ? CACHE_FRESH :
@@ -246,10 +248,21 @@ void cache_lookup(struct cache *cache, const struct cache_key *key,
 		}
 	}
 	pthread_mutex_unlock(&shard->lock);
+}
 
+void cache_lookup(struct cache *cache, const struct cache_key *key,
+		  uint64_t now_ms, struct cache_lookup *out)
+{
+	lookup(cache, key, now_ms, true, out);
 	atomic_fetch_add_explicit(out->state == CACHE_FRESH ? &cache->hits :
 							      &cache->misses,
 				  1, memory_order_relaxed);
+}
+
+void cache_peek(struct cache *cache, const struct cache_key *key,
+		uint64_t now_ms, struct cache_lookup *out)
+{
+	lookup(cache, key, now_ms, false, out);
 }
 
 uint32_t cache_fail(struct cache *cache, const struct cache_key *key,

@@ -863,6 +863,7 @@ static bool start_forward(struct rq *rq, const struct decision *d)
 	cache_key_init(&rq->key, d->resource_id, req.targets, req.n_targets,
 		       req.sources, req.n_sources, rq->name, rq->info.qtype,
 		       rq->info.do_bit, rq->info.cd_bit);
+	cache_key_set_authoritative(&rq->key, req.authoritative);
 	struct cache_lookup look;
 	cache_lookup(ctx->cache, &rq->key, now, &look);
 	if (look.state == CACHE_FRESH) {
@@ -1129,6 +1130,7 @@ static void explain_cache(const struct decision *d, const knot_dname_t *qname,
 	if (d->kind == DECISION_RULE) {
 		const struct config_rule *rule = d->rule;
 		copy_targets(&req, rule->targets, rule->n_targets);
+		req.authoritative = rule->fwd.authoritative;
 		if (rule->endpoint != NULL) {
 			size_t n = rule->endpoint->n_sources;
 			req.n_sources = n < FORWARD_MAX_SOURCES ? n :
@@ -1146,7 +1148,8 @@ static void explain_cache(const struct decision *d, const knot_dname_t *qname,
 	}
 	cache_key_init(&key, d->resource_id, req.targets, req.n_targets,
 		       req.sources, req.n_sources, qname, qtype, false, false);
-	cache_lookup(shared_cache, &key, now_ms, &look);
+	cache_key_set_authoritative(&key, req.authoritative);
+	cache_peek(shared_cache, &key, now_ms, &look);
 
 	struct resolve_cache_view *cv = &step->cache;
 	cv->known = true;

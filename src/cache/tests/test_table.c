@@ -243,6 +243,38 @@ static void test_key_is_producer_name_type_bits_never_vpc(void **state)
 	cache_free(cache);
 }
 
+static void test_authoritative_asking_is_another_key_and_peek_counts_nothing(
+	void **state)
+{
+	struct cache *cache = cache_new(NULL);
+	struct cache_key recursive, authoritative;
+	key_for(&recursive, "rule-1", "db.onprem.example.", KNOT_RRTYPE_A);
+	key_for(&authoritative, "rule-1", "db.onprem.example.",
+		KNOT_RRTYPE_A);
+	cache_key_set_authoritative(&recursive, false);
+	cache_key_set_authoritative(&authoritative, true);
+	assert_false(cache_key_equal(&recursive, &authoritative));
+
+	struct cache_entry *e = a_entry(cache, &recursive,
+					"db.onprem.example.", 60, T0);
+	assert_true(cache_insert(cache, e, 0, T0));
+	struct cache_lookup look;
+	cache_peek(cache, &recursive, T0 + 1000, &look);
+	assert_int_equal(look.state, CACHE_FRESH);
+	assert_ptr_equal(look.entry, e);
+	cache_entry_unref(look.entry);
+	cache_peek(cache, &authoritative, T0 + 1000, &look);
+	assert_int_equal(look.state, CACHE_MISS);
+	assert_null(look.entry);
+
+	struct cache_stats st;
+	cache_get_stats(cache, T0, &st);
+	assert_int_equal(st.hits, 0);
+	assert_int_equal(st.misses, 0);
+	cache_entry_unref(e);
+	cache_free(cache);
+}
+
 static void test_memory_cap_evicts(void **state)
 {
 	struct cache_limits lim;
@@ -464,6 +496,8 @@ int main(void)
 		cmocka_unit_test(test_ttls_are_capped_and_floored),
 		cmocka_unit_test(test_nxdomain_without_soa_is_not_kept),
 		cmocka_unit_test(test_key_is_producer_name_type_bits_never_vpc),
+		cmocka_unit_test(
+		test_authoritative_asking_is_another_key_and_peek_counts_nothing),
 		cmocka_unit_test(test_memory_cap_evicts),
 		cmocka_unit_test(test_read_entry_survives_a_clock_round),
 		cmocka_unit_test(test_busy_shard_skips_insert),

@@ -273,6 +273,36 @@ def test_flush_errors(rop, api):
     assert r.status == 405, r
 
 
+def test_authoritative_option_is_part_of_the_key(rop, cli, op1, query):
+    """A rule's targets asked as authoritative servers (RD=0) may answer
+    otherwise than when asked to recurse: an entry made under one setting
+    is not served under the other, with no flush and no TTL to wait."""
+    rule = rop.rule["rop"]
+    expect(query("auth.onprem.example."), aa=False,
+           answer=["auth.onprem.example. 60 A 192.0.2.81"])
+    cli("rule", "update", rule, "--authoritative", "yes")
+    expect(query("auth.onprem.example."), aa=False,
+           answer=["auth.onprem.example. 60 A 192.0.2.81"])
+    # Options that change only how targets are reached keep the entry.
+    cli("rule", "update", rule, "--tcp-only", "yes")
+    expect(query("auth.onprem.example."), aa=False,
+           answer=["auth.onprem.example. <=60 A 192.0.2.81"])
+    got = op1.queries(name="auth.onprem.example.")
+    assert [e.rd for e in got] == [True, False], op1.summary()
+
+
+def test_explain_does_not_count_as_hit_or_miss(rop, api, query):
+    vpc = rop.vpc["a"]
+    expect(query("x.onprem.example."), aa=False)
+    before = api.ok("GET", "/v1/cache/stats")
+    for name in ("x.onprem.example.", "absent.onprem.example."):
+        api.ok("POST", "/v1/explain", {"vpc": vpc, "name": name,
+                                       "type": "A"})
+    after = api.ok("GET", "/v1/cache/stats")
+    assert (after["hits"], after["misses"]) == \
+        (before["hits"], before["misses"]), (before, after)
+
+
 def test_stats_count_hits_and_misses(rop, api, cli, query):
     before = cli("cache", "stats")
     for key in ("entries", "bytes", "max_bytes", "hits", "misses",
