@@ -283,14 +283,39 @@ int store_secondary_put(struct store *store,
 }
 
 /*
- * Transfer state and snapshot. Written by the transfer service without
- * a change log entry: a transfer changes what is served, not what an
- * operator configured.
+ * Transfer state, snapshot and journal. Written by the transfer service
+ * without a change log entry: a transfer changes what is served, not
+ * what an operator configured.
  */
 
 #define STATE_SELECT "SELECT loaded, serial, refresh_at, expire_at," \
 	" last_success, last_attempt, synced_at, primary_serial," \
-	" coalesce(last_error, ''), records, snapshot_bytes FROM xfr_state"
+	" coalesce(last_error, ''), records, snapshot_bytes," \
+	" snapshot_serial, (SELECT count(*) FROM xfr_journal j" \
+	" WHERE j.zone_id = s.zone_id), (SELECT coalesce(sum(bytes), 0)" \
+	" FROM xfr_journal j WHERE j.zone_id = s.zone_id) FROM xfr_state s"
+
+static void load_state_row(sqlite3_stmt *st, const char *zone_id,
+			   struct store_xfr_state *out)
+{
+	int c = 0;
+	memset(out, 0, sizeof(*out));
+	snprintf(out->zone_id, sizeof(out->zone_id), "%s", zone_id);
+	out->loaded = sqlite3_column_int64(st, c++) != 0;
+	out->serial = (uint32_t)sqlite3_column_int64(st, c++);
+	out->refresh_at = sqlite3_column_int64(st, c++);
+	out->expire_at = sqlite3_column_int64(st, c++);
+	out->last_success = sqlite3_column_int64(st, c++);
+	out->last_attempt = sqlite3_column_int64(st, c++);
+	out->synced_at = sqlite3_column_int64(st, c++);
+	out->primary_serial = sqlite3_column_int64(st, c++);
+	store_col_text(st, c++, out->last_error, sizeof(out->last_error));
+	out->records = (uint64_t)sqlite3_column_int64(st, c++);
+	out->snapshot_bytes = (uint64_t)sqlite3_column_int64(st, c++);
+	out->snapshot_serial = (uint32_t)sqlite3_column_int64(st, c++);
+	out->journal_entries = (uint64_t)sqlite3_column_int64(st, c++);
+	out->journal_bytes = (uint64_t)sqlite3_column_int64(st, c++);
+}
 
 int store_xfr_state_get(struct store *store, const char *zone_id,
 			struct store_xfr_state *out)
@@ -303,21 +328,7 @@ int store_xfr_state_get(struct store *store, const char *zone_id,
 	}
 	ret = store_step(store, st);
 	if (ret == 1) {
-		int c = 0;
-		memset(out, 0, sizeof(*out));
-		snprintf(out->zone_id, sizeof(out->zone_id), "%s", zone_id);
-		out->loaded = sqlite3_column_int64(st, c++) != 0;
-		out->serial = (uint32_t)sqlite3_column_int64(st, c++);
-		out->refresh_at = sqlite3_column_int64(st, c++);
-		out->expire_at = sqlite3_column_int64(st, c++);
-		out->last_success = sqlite3_column_int64(st, c++);
-		out->last_attempt = sqlite3_column_int64(st, c++);
-		out->synced_at = sqlite3_column_int64(st, c++);
-		out->primary_serial = sqlite3_column_int64(st, c++);
-		store_col_text(st, c++, out->last_error,
-			       sizeof(out->last_error));
-		out->records = (uint64_t)sqlite3_column_int64(st, c++);
-		out->snapshot_bytes = (uint64_t)sqlite3_column_int64(st, c++);
+		load_state_row(st, zone_id, out);
 		ret = 0;
 	} else if (ret == 0) {
 		ret = ZG_ENOENT;
@@ -360,32 +371,55 @@ int store_xfr_state_put(struct store *store,
 	return ret;
 }
 
+/* Binds data[0..len) to parameter col of st (prepared by the caller
+ * with the other parameters bound), runs it and finalizes it. */
+static int run_with_blob(struct store *s, sqlite3_stmt *st, int col,
+			 const uint8_t *data, size_t len)
+{
+	int rc = sqlite3_bind_blob64(st, col, data, len, SQLITE_STATIC);
+	int ret = rc == SQLITE_OK ? store_step(s, st) : store_fail(s, rc);
+	sqlite3_finalize(st);
+	return ret < 0 ? ret : 0;
+}
+
+/* Copies the blob in column col of the current row (malloc'd). */
+static int copy_blob(sqlite3_stmt *st, int col, uint8_t **out, size_t *len)
+{
+	const void *blob = sqlite3_column_blob(st, col);
+	size_t n = (size_t)sqlite3_column_bytes(st, col);
+	*out = malloc(n + 1);
+	if (*out == NULL) {
+		return ZG_ENOMEM;
+	}
+	if (n > 0) {
+		memcpy(*out, blob, n);
+	}
+	*len = n;
+	return 0;
+}
+
 int store_xfr_snapshot_put(struct store *store,
 			   const struct store_xfr_state *state,
 			   const uint8_t *snapshot, size_t len)
 {
 	int ret = store_xfr_state_put(store, state);
-	if (ret != 0) {
-		return ret;
-	}
 	sqlite3_stmt *st = NULL;
-	ret = store_query(store, &st,
-			  "UPDATE xfr_state SET snapshot = ?1,"
-			  " snapshot_bytes = ?2 WHERE zone_id = ?3", NULL);
-	if (ret != 0) {
-		return ret;
+	if (ret == 0) {
+		ret = store_query(store, &st, "UPDATE xfr_state SET"
+				  " snapshot_bytes = ?1, snapshot_serial = ?2,"
+				  " snapshot = ?4 WHERE zone_id = ?3", "iit",
+				  (int64_t)len, (int64_t)state->serial,
+				  state->zone_id);
 	}
-	int rc = sqlite3_bind_blob64(st, 1, snapshot, len, SQLITE_STATIC);
-	if (rc == SQLITE_OK) {
-		rc = sqlite3_bind_int64(st, 2, (int64_t)len);
+	if (ret == 0) {
+		ret = run_with_blob(store, st, 4, snapshot, len);
 	}
-	if (rc == SQLITE_OK) {
-		rc = sqlite3_bind_text(st, 3, state->zone_id, -1,
-				       SQLITE_TRANSIENT);
+	/* The new snapshot holds every diff the journal had. */
+	if (ret == 0) {
+		ret = store_run(store, NULL, "DELETE FROM xfr_journal"
+				" WHERE zone_id = ?", "t", state->zone_id);
 	}
-	ret = rc == SQLITE_OK ? store_step(store, st) : store_fail(store, rc);
-	sqlite3_finalize(st);
-	return ret < 0 ? ret : 0;
+	return ret;
 }
 
 int store_xfr_snapshot_get(struct store *store, const char *zone_id,
@@ -402,21 +436,127 @@ int store_xfr_snapshot_get(struct store *store, const char *zone_id,
 	}
 	ret = store_step(store, st);
 	if (ret == 1) {
-		const void *blob = sqlite3_column_blob(st, 0);
-		size_t n = (size_t)sqlite3_column_bytes(st, 0);
-		*snapshot = malloc(n + 1);
-		if (*snapshot == NULL) {
-			ret = ZG_ENOMEM;
-		} else {
-			if (n > 0) {
-				memcpy(*snapshot, blob, n);
-			}
-			*len = n;
-			ret = 0;
-		}
+		ret = copy_blob(st, 0, snapshot, len);
 	} else if (ret == 0) {
 		ret = ZG_ENOENT;
 	}
 	sqlite3_finalize(st);
+	return ret;
+}
+
+/* Where the stored version ends: *exists false for a zone without a
+ * state row, *loaded false without a snapshot. */
+static int journal_tail(struct store *s, const char *zone_id, bool *exists,
+			bool *loaded, uint32_t *tail, int64_t *last_seq)
+{
+	sqlite3_stmt *st = NULL;
+	int ret = store_query(s, &st,
+			      "SELECT snapshot IS NOT NULL AND loaded,"
+			      " coalesce((SELECT to_serial FROM xfr_journal j"
+			      " WHERE j.zone_id = x.zone_id ORDER BY seq DESC"
+			      " LIMIT 1), snapshot_serial),"
+			      " coalesce((SELECT max(seq) FROM xfr_journal j"
+			      " WHERE j.zone_id = x.zone_id), 0)"
+			      " FROM xfr_state x WHERE zone_id = ?", "t",
+			      zone_id);
+	if (ret != 0) {
+		return ret;
+	}
+	ret = store_step(s, st);
+	*exists = ret == 1;
+	if (ret == 1) {
+		*loaded = sqlite3_column_int64(st, 0) != 0;
+		*tail = (uint32_t)sqlite3_column_int64(st, 1);
+		*last_seq = sqlite3_column_int64(st, 2);
+		ret = 0;
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int store_xfr_journal_append(struct store *store, const char *zone_id,
+			     uint32_t from_serial, uint32_t to_serial,
+			     const uint8_t *diff, size_t len)
+{
+	if (!store_writable(store)) {
+		return ZG_EINTERNAL;
+	}
+	bool exists = false, loaded = false;
+	uint32_t tail = 0;
+	int64_t last_seq = 0;
+	int ret = journal_tail(store, zone_id, &exists, &loaded, &tail,
+			       &last_seq);
+	if (ret != 0 || !exists) {
+		return ret;
+	}
+	/* A diff that does not continue the stored version could never be
+	 * replayed: refuse it rather than store a journal with a gap. */
+	if (!loaded || tail != from_serial) {
+		snprintf(store->errmsg, sizeof(store->errmsg),
+			 "the journal of %s ends at serial %" PRIu32
+			 ", not at %" PRIu32, zone_id, tail, from_serial);
+		return ZG_EINVAL;
+	}
+	sqlite3_stmt *st = NULL;
+	ret = store_query(store, &st, "INSERT INTO xfr_journal (zone_id, seq,"
+			  " from_serial, to_serial, bytes, diff)"
+			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6)", "tiiii", zone_id,
+			  last_seq + 1, (int64_t)from_serial,
+			  (int64_t)to_serial, (int64_t)len);
+	return ret == 0 ? run_with_blob(store, st, 6, diff, len) : ret;
+}
+
+static int load_entry(struct store *s, sqlite3_stmt *st, void *elem)
+{
+	(void)s;
+	struct store_xfr_journal_entry *e = elem;
+	e->seq = (uint64_t)sqlite3_column_int64(st, 0);
+	e->from_serial = (uint32_t)sqlite3_column_int64(st, 1);
+	e->to_serial = (uint32_t)sqlite3_column_int64(st, 2);
+	return copy_blob(st, 3, &e->diff, &e->len);
+}
+
+static void clear_entry(void *elem)
+{
+	struct store_xfr_journal_entry *e = elem;
+	free(e->diff);
+	e->diff = NULL;
+}
+
+int store_xfr_journal_get(struct store *store, const char *zone_id,
+			  struct store_xfr_journal_entry **out, size_t *n_out)
+{
+	const struct store_page_query q = {
+		.select = "SELECT seq, from_serial, to_serial, diff"
+			  " FROM xfr_journal WHERE zone_id = ?1",
+		.params = { zone_id },
+		.elem_size = sizeof(**out),
+		.load = load_entry,
+		.clear = clear_entry,
+	};
+	void *entries = NULL;
+	bool more = false;
+	int ret = store_list_page(store, &q, NULL, 0, &entries, n_out, &more);
+	*out = entries;
+	return ret;
+}
+
+void store_xfr_journal_free(struct store_xfr_journal_entry *entries,
+			    size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(entries[i].diff);
+	}
+	free(entries);
+}
+
+int store_xfr_journal_drop(struct store *store,
+			   const struct store_xfr_state *state)
+{
+	int ret = store_xfr_state_put(store, state);
+	if (ret == 0) {
+		ret = store_run(store, NULL, "DELETE FROM xfr_journal"
+				" WHERE zone_id = ?", "t", state->zone_id);
+	}
 	return ret;
 }

@@ -257,6 +257,19 @@ static const char *const migrations[] = {
 	"ALTER TABLE rule ADD COLUMN case_randomization INTEGER NOT NULL"
 	"  DEFAULT 0;"
 	"ALTER TABLE rule ADD COLUMN hedging INTEGER NOT NULL DEFAULT 1;",
+
+	/* 7 -> 8: secondary zones stored as a snapshot plus a journal of
+	 * the IXFR diffs applied since it was written (issue 4): the serial
+	 * the snapshot holds, and the journal, which goes with its zone. A
+	 * stored snapshot so far held the served version. */
+	"ALTER TABLE xfr_state ADD COLUMN snapshot_serial INTEGER NOT NULL"
+	"  DEFAULT 0;"
+	"UPDATE xfr_state SET snapshot_serial = serial;"
+	"CREATE TABLE xfr_journal (zone_id TEXT NOT NULL"
+	"  REFERENCES zone (zone_id) ON DELETE CASCADE,"
+	"  seq INTEGER NOT NULL, from_serial INTEGER NOT NULL,"
+	"  to_serial INTEGER NOT NULL, bytes INTEGER NOT NULL,"
+	"  diff BLOB NOT NULL, PRIMARY KEY (zone_id, seq));",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==

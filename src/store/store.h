@@ -44,7 +44,7 @@
  * matching *_clear(), which leaves the struct zeroed and reusable.
  */
 
-#define STORE_SCHEMA_VERSION 7	/* the newest schema this build knows */
+#define STORE_SCHEMA_VERSION 8	/* the newest schema this build knows */
 #define STORE_ID_LEN 48		/* "vpc-12", "upstream-vpc-3" plus NUL */
 #define STORE_NAME_LEN 256	/* a presentation DNS name plus NUL */
 #define STORE_TIME_LEN 24	/* "2024-05-01T12:00:00Z" plus NUL */
@@ -446,11 +446,13 @@ int store_secondary_put(struct store *store,
 			const struct store_secondary *sec);
 
 /* What the transfers of a secondary zone left. Times are Unix seconds,
- * 0 for never. */
+ * 0 for never. The version served is the snapshot with the journal's
+ * diffs applied in seq order: an AXFR writes a new snapshot and empties
+ * the journal, an IXFR appends its diffs to the journal. */
 struct store_xfr_state {
 	char zone_id[STORE_ID_LEN];
 	bool loaded;			/* a snapshot is stored */
-	uint32_t serial;		/* of the snapshot */
+	uint32_t serial;		/* of the version served */
 	int64_t refresh_at;		/* next SOA check due */
 	int64_t expire_at;		/* served until then without contact */
 	int64_t last_success;		/* last transfer or SOA check that worked */
@@ -458,8 +460,21 @@ struct store_xfr_state {
 	int64_t synced_at;		/* last time known equal to a primary */
 	int64_t primary_serial;		/* last serial a primary showed, -1 */
 	char last_error[256];		/* "" after a success */
-	uint64_t records;		/* in the snapshot */
+	uint64_t records;		/* in the version served */
 	uint64_t snapshot_bytes;	/* read only: size of the snapshot */
+	uint32_t snapshot_serial;	/* read only: serial of the snapshot */
+	uint64_t journal_entries;	/* read only: diffs in the journal */
+	uint64_t journal_bytes;		/* read only: their encoded size */
+};
+
+/* One journal entry: the diff that took the zone from from_serial to
+ * to_serial, encoded by the xfr module. */
+struct store_xfr_journal_entry {
+	uint64_t seq;			/* 1, 2, ... since the snapshot */
+	uint32_t from_serial;
+	uint32_t to_serial;
+	uint8_t *diff;			/* owned */
+	size_t len;
 };
 
 /*! ZG_ENOENT when the zone never had transfer state. */
@@ -470,14 +485,38 @@ int store_xfr_state_get(struct store *store, const char *zone_id,
  *  A zone deleted meanwhile is ignored. */
 int store_xfr_state_put(struct store *store,
 			const struct store_xfr_state *state);
-/*! Writes the state and replaces the snapshot, in the caller's
- *  transaction, so a crash leaves either the old pair or the new. */
+/*! Writes the state, replaces the snapshot (of the version at
+ *  state->serial) and empties the journal, in the caller's transaction,
+ *  so a crash leaves either the old snapshot and journal or the new. */
 int store_xfr_snapshot_put(struct store *store,
 			   const struct store_xfr_state *state,
 			   const uint8_t *snapshot, size_t len);
 /*! The stored snapshot (malloc'd, the caller frees). ZG_ENOENT: none. */
 int store_xfr_snapshot_get(struct store *store, const char *zone_id,
 			   uint8_t **snapshot, size_t *len);
+/*!
+ * Appends one diff to the zone's journal in the caller's write
+ * transaction; write the state (store_xfr_state_put) in the same one.
+ * from_serial must be where the stored version ends: the last entry's
+ * to_serial, or the snapshot's serial when the journal is empty.
+ * \retval 0 (also when the zone was deleted meanwhile: nothing is
+ *         written), ZG_EINVAL (no snapshot, or from_serial does not
+ *         continue the journal; nothing is written), ZG_ESTORE.
+ */
+int store_xfr_journal_append(struct store *store, const char *zone_id,
+			     uint32_t from_serial, uint32_t to_serial,
+			     const uint8_t *diff, size_t len);
+/*! The journal in seq order (an array the caller frees with
+ *  store_xfr_journal_free(); NULL and 0 when empty). */
+int store_xfr_journal_get(struct store *store, const char *zone_id,
+			  struct store_xfr_journal_entry **out, size_t *n_out);
+void store_xfr_journal_free(struct store_xfr_journal_entry *entries,
+			    size_t n);
+/*! Empties the journal and writes the state (whose serial is then the
+ *  snapshot's), in the caller's write transaction: for a journal that
+ *  cannot be replayed. */
+int store_xfr_journal_drop(struct store *store,
+			   const struct store_xfr_state *state);
 
 /*
  * Zone sync outwards (zonesync.c): inbound endpoints, the transfer
