@@ -87,6 +87,17 @@ static void add_header(struct text *t, const struct vpn_spec *s,
  * swanctl.conf
  */
 
+/*
+ * Both ends start the tunnel and restart it (as the seed's data centre
+ * does with auto=start), so either side brings it back by itself.
+ * LIMITATION: when both start at once, each charon keeps two IKE_SAs
+ * with a CHILD_SA each; traffic flows, but DPD and rekeying run twice.
+ * charon's "unique = replace" does not catch it (the check runs before
+ * the end's own SA is established), and closing the extra SA from our
+ * end makes the peer's close_action start another one. Making one end
+ * answer only ("start_action = trap" at the peer) would end it, at the
+ * cost of the peer waiting for our end to come back.
+ */
 static void swanctl_child(struct text *t, const struct vpn_spec *s)
 {
 	text_add(t, "\t\tchildren {\n\t\t\t%s {\n", s->name);
