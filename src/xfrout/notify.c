@@ -46,6 +46,10 @@ struct target {
 	char zone_id[STORE_ID_LEN];
 	char zone_name[STORE_NAME_LEN];
 	char tsig_key[STORE_NAME_LEN];	/* "" for none */
+	bool has_key;			/* key and mac are of the last send */
+	knot_tsig_key_t key;		/* owned when has_key */
+	uint8_t mac[XFROUT_TSIG_DIGEST_MAX];	/* the last NOTIFY's MAC */
+	size_t mac_len;
 	uint32_t serial;
 	struct zg_addr dest;
 	int fd;				/* -1 until the first send */
@@ -87,11 +91,21 @@ static void target_log(const struct target *t, enum zg_log_level level,
 	       t->zone_name, t->serial, what);
 }
 
+static void forget_key(struct target *t)
+{
+	if (t->has_key) {
+		knot_tsig_key_deinit(&t->key);
+		t->has_key = false;
+	}
+	t->mac_len = 0;
+}
+
 static void target_free(struct target *t)
 {
 	if (t->fd >= 0) {
 		close(t->fd);
 	}
+	forget_key(t);
 	free(t);
 }
 
@@ -187,7 +201,8 @@ static int open_socket(const struct target *t)
 }
 
 /* Builds the NOTIFY (RFC 1996 section 3.7: opcode NOTIFY, AA, the zone's
- * SOA as question), signed when the zone's transfers use a key. */
+ * SOA as question), signed when the zone's transfers use a key; the key
+ * and the MAC stay with t to check the answer. */
 static int build_notify(struct xfr_notifier *n, struct target *t,
 			uint8_t *wire, size_t *len)
 {
@@ -210,26 +225,30 @@ static int build_notify(struct xfr_notifier *n, struct target *t,
 	if (ret != KNOT_EOK) {
 		return ZG_EINVAL;
 	}
+	forget_key(t);
 	if (t->tsig_key[0] == '\0') {
 		return 0;
 	}
 
 	knot_dname_t key_name[KNOT_DNAME_MAXLEN];
-	knot_tsig_key_t key;
 	if (knot_dname_from_str(key_name, t->tsig_key, sizeof(key_name)) ==
 	    NULL) {
 		return ZG_EINVAL;
 	}
-	ret = xfrout_key_find(n->store, key_name, &key);
+	ret = xfrout_key_find(n->store, key_name, &t->key);
 	if (ret != 0) {
 		return ret;
 	}
-	uint8_t digest[XFROUT_TSIG_DIGEST_MAX];
-	size_t digest_len = sizeof(digest);
-	ret = knot_tsig_sign(wire, len, NOTIFY_MSG_MAX, NULL, 0, digest,
-			     &digest_len, &key, 0, 0);
-	knot_tsig_key_deinit(&key);
-	return ret == KNOT_EOK ? 0 : ZG_EINVAL;
+	t->has_key = true;
+	size_t mac_len = sizeof(t->mac);
+	ret = knot_tsig_sign(wire, len, NOTIFY_MSG_MAX, NULL, 0, t->mac,
+			     &mac_len, &t->key, 0, 0);
+	if (ret != KNOT_EOK) {
+		forget_key(t);
+		return ZG_EINVAL;
+	}
+	t->mac_len = mac_len;
+	return 0;
 }
 
 static int send_notify(struct xfr_notifier *n, struct target *t)
@@ -337,6 +356,36 @@ static void take_pending(struct xfr_notifier *n, uint64_t now)
 	}
 }
 
+/*
+ * The answer to a signed NOTIFY must be signed over its MAC (RFC 8945
+ * section 5.3): one that is not, or does not verify, is taken as no
+ * answer at all, so the NOTIFY is sent again on the usual schedule.
+ * Returns true when the answer counts.
+ */
+static bool answer_verifies(struct target *t, uint8_t *buf, size_t len)
+{
+	if (!t->has_key) {
+		return true;
+	}
+	char why[160] = "";
+	knot_pkt_t *pkt = knot_pkt_new(buf, (uint16_t)len, NULL);
+	if (pkt == NULL) {
+		snprintf(why, sizeof(why), "out of memory");
+	} else if (knot_pkt_parse(pkt, 0) != KNOT_EOK) {
+		snprintf(why, sizeof(why), "the answer is not a valid DNS message");
+	} else if (xfrout_tsig_check_answer(pkt, &t->key, t->mac, t->mac_len,
+					    why, sizeof(why)) == 0) {
+		knot_pkt_free(pkt);
+		return true;
+	}
+	knot_pkt_free(pkt);
+	char what[256];
+	snprintf(what, sizeof(what), "answered, but %s; taken as no answer, the NOTIFY is sent again",
+		 why);
+	target_log(t, ZG_LOG_WARNING, what);
+	return false;
+}
+
 /* Reads the answers that came; a matching one ends its target. */
 static void read_answers(struct xfr_notifier *n, const struct pollfd *fds,
 			 struct target **by_fd, size_t nfds)
@@ -348,23 +397,23 @@ static void read_answers(struct xfr_notifier *n, const struct pollfd *fds,
 		struct target *t = by_fd[i];
 		uint8_t buf[NOTIFY_MSG_MAX];
 		ssize_t len = recv(t->fd, buf, sizeof(buf), 0);
-		/* LIMITATION: the TSIG of a NOTIFY answer is not checked;
-		 * an answer only stops the resending, it changes nothing. */
-		if (len >= KNOT_WIRE_HEADER_SIZE && knot_wire_get_qr(buf) &&
-		    knot_wire_get_id(buf) == t->msg_id &&
-		    knot_wire_get_opcode(buf) == KNOT_OPCODE_NOTIFY) {
-			uint8_t rcode = knot_wire_get_rcode(buf);
-			const knot_lookup_t *name = knot_lookup_by_id(
-				knot_rcode_names, rcode);
-			char what[128];
-			snprintf(what, sizeof(what), "answered with %s%s",
-				 name != NULL ? name->name : "an error",
-				 rcode == KNOT_RCODE_NOERROR ? ""
-				 : "; not sent again until the zone changes");
-			target_log(t, rcode == KNOT_RCODE_NOERROR
-				   ? ZG_LOG_INFO : ZG_LOG_WARNING, what);
-			t->next_ms = UINT64_MAX;	/* done */
+		if (len < KNOT_WIRE_HEADER_SIZE || !knot_wire_get_qr(buf) ||
+		    knot_wire_get_id(buf) != t->msg_id ||
+		    knot_wire_get_opcode(buf) != KNOT_OPCODE_NOTIFY ||
+		    !answer_verifies(t, buf, (size_t)len)) {
+			continue;
 		}
+		uint8_t rcode = knot_wire_get_rcode(buf);
+		const knot_lookup_t *name = knot_lookup_by_id(knot_rcode_names,
+							      rcode);
+		char what[128];
+		snprintf(what, sizeof(what), "answered with %s%s",
+			 name != NULL ? name->name : "an error",
+			 rcode == KNOT_RCODE_NOERROR ? ""
+			 : "; not sent again until the zone changes");
+		target_log(t, rcode == KNOT_RCODE_NOERROR
+			   ? ZG_LOG_INFO : ZG_LOG_WARNING, what);
+		t->next_ms = UINT64_MAX;	/* done */
 	}
 }
 

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* TSIG on the server side (RFC 8945): finding the key a request names,
  * checking its signature, signing each message of the answer, and the
- * answers to requests whose signature fails. */
+ * answers to requests whose signature fails; and, for the NOTIFYs this
+ * side sends, checking the signature of their answers. */
 #include "xfrout/xfrout.h"
+#include "xfrout/xfrout_priv.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -177,4 +179,57 @@ int xfrout_tsig_error(const knot_pkt_t *query, struct xfrout_tsig *t,
 		? KNOT_RCODE_BADKEY : KNOT_RCODE_BADSIG;
 	return knot_tsig_add(resp->wire, &resp->size, resp->max_size,
 			     tsig_rcode, query->tsig_rr);
+}
+
+/* The name of a TSIG error: 16 is BADSIG here, not EDNS's BADVERS
+ * (RFC 8945 section 3); the others share the RCODE table. */
+static const char *tsig_error_name(uint16_t error)
+{
+	const knot_lookup_t *name = knot_lookup_by_id(
+		error == KNOT_RCODE_BADSIG ? knot_tsig_rcode_names
+					   : knot_rcode_names, error);
+	return name != NULL ? name->name : "(unknown)";
+}
+
+int xfrout_tsig_check_answer(const knot_pkt_t *answer,
+			     const knot_tsig_key_t *key,
+			     const uint8_t *request_mac,
+			     size_t request_mac_len, char *why,
+			     size_t whylen)
+{
+	const knot_rrset_t *rr = answer->tsig_rr;
+	if (rr == NULL) {
+		snprintf(why, whylen, "the answer is not signed");
+		return ZG_EREFUSED;
+	}
+	uint16_t error = knot_tsig_rdata_error(rr);
+	if (error != 0 && knot_tsig_rdata_mac_length(rr) == 0) {
+		/* Section 5.3.2: BADKEY and BADSIG come unsigned; they say
+		 * nothing trustworthy, only why the peer refused. */
+		snprintf(why, whylen, "the answer is not signed and reports TSIG error %s",
+			 tsig_error_name(error));
+		return ZG_EREFUSED;
+	}
+
+	int ret = knot_tsig_client_check(rr, answer->wire, answer->size,
+					 request_mac, request_mac_len, key, 0);
+	switch (ret) {
+	case KNOT_EOK:
+		break;
+	case KNOT_TSIG_EBADKEY:
+		snprintf(why, whylen, "the answer is signed with another key (BADKEY)");
+		return ZG_EREFUSED;
+	case KNOT_TSIG_EBADTIME:
+		snprintf(why, whylen, "the answer's TSIG time is outside the fudge (BADTIME)");
+		return ZG_EREFUSED;
+	default:
+		snprintf(why, whylen, "the answer's TSIG signature does not verify (BADSIG)");
+		return ZG_EREFUSED;
+	}
+	if (error != 0) {
+		snprintf(why, whylen, "the answer reports TSIG error %s",
+			 tsig_error_name(error));
+		return ZG_EREFUSED;
+	}
+	return 0;
 }

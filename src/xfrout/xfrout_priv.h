@@ -71,4 +71,18 @@ void xfr_notifier_free(struct xfr_notifier *n);
 void xfr_notifier_queue(struct xfr_notifier *n, const char *zone_id,
 			uint32_t serial);
 
+/*!
+ * Checks the TSIG of the answer to a NOTIFY that was signed with key and
+ * had the MAC request_mac (RFC 8945 section 5.3): it must be signed with
+ * the same key over that MAC, in time, without a TSIG error. answer was
+ * parsed with its TSIG stripped (knot_pkt_parse flags 0). Pure.
+ * \retval 0, or ZG_EREFUSED with why filled (unsigned, an unsigned TSIG
+ *         error such as BADKEY, another key, bad MAC, BADTIME).
+ */
+int xfrout_tsig_check_answer(const knot_pkt_t *answer,
+			     const knot_tsig_key_t *key,
+			     const uint8_t *request_mac,
+			     size_t request_mac_len, char *why,
+			     size_t whylen);
+
 #endif
