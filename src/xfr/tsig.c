@@ -69,6 +69,16 @@ static void describe(int ret, char *why, size_t whylen)
 	}
 }
 
+/* The name of a TSIG error: 16 is BADSIG here, not EDNS's BADVERS
+ * (RFC 8945 section 3); the others share the RCODE table. */
+static const char *tsig_error_name(uint16_t error)
+{
+	const knot_lookup_t *name = knot_lookup_by_id(
+		error == KNOT_RCODE_BADSIG ? knot_tsig_rcode_names
+					   : knot_rcode_names, error);
+	return name != NULL ? name->name : "(unknown)";
+}
+
 static int add_bytes(dnssec_tsig_ctx_t *hmac, const uint8_t *data,
 		     size_t len)
 {
@@ -234,10 +244,8 @@ int xfr_tsig_check_reply(struct xfr_tsig_ctx *ctx, const knot_pkt_t *pkt,
 	}
 	uint16_t tsig_error = knot_tsig_rdata_error(tsig);
 	if (tsig_error != 0) {
-		const knot_lookup_t *name =
-			knot_lookup_by_id(knot_tsig_rcode_names, tsig_error);
 		snprintf(why, whylen, "the primary answered with TSIG error %s",
-			 name != NULL ? name->name : "(unknown)");
+			 tsig_error_name(tsig_error));
 		return ZG_EREFUSED;
 	}
 
