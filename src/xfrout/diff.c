@@ -10,11 +10,53 @@
 #include "common/error.h"
 #include "store/store.h"
 
-/* One RR seen in the journal: where it first and last appeared. */
-struct seen_rr {
-	const struct store_journal_entry *first;
-	const struct store_journal_entry *last;
-};
+static bool is_kind(const struct store_journal_entry *e, const char *kind)
+{
+	return strcmp(e->kind, kind) == 0;
+}
+
+/* A list that grows by doubling, so n pushes cost O(n). */
+static int push(struct xfrout_diff_rr **list, size_t *n, size_t *cap,
+		const struct store_journal_entry *e, const char *owner)
+{
+	if (*n == *cap) {
+		size_t grown_cap = *cap > 0 ? 2 * *cap : 16;
+		struct xfrout_diff_rr *grown = realloc(*list, grown_cap *
+						       sizeof(*grown));
+		if (grown == NULL) {
+			return ZG_ENOMEM;
+		}
+		*list = grown;
+		*cap = grown_cap;
+	}
+	(*list)[*n] = (struct xfrout_diff_rr){
+		.owner = owner, .type = e->type, .ttl = e->ttl,
+		.value = e->value,
+	};
+	(*n)++;
+	return 0;
+}
+
+/* Orders RRs (owner ignoring case, type, TTL, value), then by place in
+ * the journal, so each RR's entries sit side by side, oldest first. */
+static int by_rr(const void *pa, const void *pb)
+{
+	const struct store_journal_entry *a =
+		*(const struct store_journal_entry *const *)pa;
+	const struct store_journal_entry *b =
+		*(const struct store_journal_entry *const *)pb;
+	int c = strcasecmp(a->owner, b->owner);
+	if (c == 0) {
+		c = strcmp(a->type, b->type);
+	}
+	if (c == 0) {
+		c = (a->ttl > b->ttl) - (a->ttl < b->ttl);
+	}
+	if (c == 0) {
+		c = strcmp(a->value, b->value);
+	}
+	return c != 0 ? c : (a > b) - (a < b);
+}
 
 static bool same_rr(const struct store_journal_entry *a,
 		    const struct store_journal_entry *b)
@@ -23,71 +65,57 @@ static bool same_rr(const struct store_journal_entry *a,
 	       strcmp(a->type, b->type) == 0 && strcmp(a->value, b->value) == 0;
 }
 
-static bool is_kind(const struct store_journal_entry *e, const char *kind)
-{
-	return strcmp(e->kind, kind) == 0;
-}
-
-static int push(struct xfrout_diff_rr **list, size_t *n,
-		const struct store_journal_entry *e, const char *owner)
-{
-	struct xfrout_diff_rr *grown = realloc(*list, (*n + 1) *
-					       sizeof(*grown));
-	if (grown == NULL) {
-		return ZG_ENOMEM;
-	}
-	*list = grown;
-	grown[*n] = (struct xfrout_diff_rr){
-		.owner = owner, .type = e->type, .ttl = e->ttl,
-		.value = e->value,
-	};
-	(*n)++;
-	return 0;
-}
-
 /*
- * Records: each distinct RR's first and last entry. Quadratic in the
- * number of distinct RRs.
- *
- * LIMITATION: an IXFR across many thousands of changed records is slow
- * to compute (the cost grows with the square of their number); such a
- * secondary would be better served by AXFR.
+ * Records: each distinct RR counts by its first and last entry. The
+ * entries are sorted so those of one RR are adjacent (O(n log n)); the
+ * RRs then go out in the order of their first entry in the journal.
  */
 static int condense_records(const struct store_journal_entry *e, size_t n,
-			    struct xfrout_diff *out)
+			    struct xfrout_diff *out, size_t *del_cap,
+			    size_t *add_cap)
 {
-	struct seen_rr *seen = calloc(n + 1, sizeof(*seen));
-	size_t n_seen = 0;
-	if (seen == NULL) {
+	const struct store_journal_entry **sorted = calloc(n + 1,
+							   sizeof(*sorted));
+	/* last[i]: the last entry of the RR whose first entry is e[i]. */
+	const struct store_journal_entry **last = calloc(n + 1, sizeof(*last));
+	if (sorted == NULL || last == NULL) {
+		free(sorted);
+		free(last);
 		return ZG_ENOMEM;
 	}
+	size_t n_sorted = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (!is_kind(&e[i], "add") && !is_kind(&e[i], "del")) {
-			continue;
+		if (is_kind(&e[i], "add") || is_kind(&e[i], "del")) {
+			sorted[n_sorted++] = &e[i];
 		}
-		size_t j = 0;
-		while (j < n_seen && !same_rr(seen[j].first, &e[i])) {
+	}
+	qsort(sorted, n_sorted, sizeof(*sorted), by_rr);
+	for (size_t i = 0; i < n_sorted;) {
+		size_t j = i + 1;
+		while (j < n_sorted && same_rr(sorted[i], sorted[j])) {
 			j++;
 		}
-		if (j == n_seen) {
-			seen[n_seen++].first = &e[i];
-		}
-		seen[j].last = &e[i];
+		last[sorted[i] - e] = sorted[j - 1];
+		i = j;
 	}
 
 	int ret = 0;
-	for (size_t j = 0; ret == 0 && j < n_seen; j++) {
-		bool was = is_kind(seen[j].first, "del");
-		bool is = is_kind(seen[j].last, "add");
+	for (size_t i = 0; ret == 0 && i < n; i++) {
+		if (last[i] == NULL) {
+			continue;
+		}
+		bool was = is_kind(&e[i], "del");
+		bool is = is_kind(last[i], "add");
 		if (was && !is) {
-			ret = push(&out->del, &out->n_del, seen[j].first,
-				   seen[j].first->owner);
+			ret = push(&out->del, &out->n_del, del_cap, &e[i],
+				   e[i].owner);
 		} else if (!was && is) {
-			ret = push(&out->add, &out->n_add, seen[j].last,
-				   seen[j].last->owner);
+			ret = push(&out->add, &out->n_add, add_cap, last[i],
+				   last[i]->owner);
 		}
 	}
-	free(seen);
+	free(sorted);
+	free(last);
 	return ret;
 }
 
@@ -108,7 +136,8 @@ static bool ns_has(const struct store_journal_entry *from,
 /* The apex NS RRset of each version sits in the "ns" entries after its
  * "soa" entry. */
 static int condense_apex_ns(const struct store_journal_entry *e, size_t n,
-			    size_t new_soa, struct xfrout_diff *out)
+			    size_t new_soa, struct xfrout_diff *out,
+			    size_t *del_cap, size_t *add_cap)
 {
 	size_t old_end = 1;
 	while (old_end < n && is_kind(&e[old_end], "ns")) {
@@ -123,13 +152,13 @@ static int condense_apex_ns(const struct store_journal_entry *e, size_t n,
 	for (const struct store_journal_entry *p = old_from;
 	     ret == 0 && p < old_to; p++) {
 		if (!ns_has(new_from, new_to, p)) {
-			ret = push(&out->del, &out->n_del, p, "@");
+			ret = push(&out->del, &out->n_del, del_cap, p, "@");
 		}
 	}
 	for (const struct store_journal_entry *p = new_from;
 	     ret == 0 && p < new_to; p++) {
 		if (!ns_has(old_from, old_to, p)) {
-			ret = push(&out->add, &out->n_add, p, "@");
+			ret = push(&out->add, &out->n_add, add_cap, p, "@");
 		}
 	}
 	return ret;
@@ -163,9 +192,11 @@ int xfrout_diff_compute(const struct store_journal_entry *entries, size_t n,
 	out->old_soa = &entries[0];
 	out->new_soa = &entries[new_soa];
 
-	int ret = condense_apex_ns(entries, n, new_soa, out);
+	size_t del_cap = 0, add_cap = 0;
+	int ret = condense_apex_ns(entries, n, new_soa, out, &del_cap,
+				   &add_cap);
 	if (ret == 0) {
-		ret = condense_records(entries, n, out);
+		ret = condense_records(entries, n, out, &del_cap, &add_cap);
 	}
 	if (ret != 0) {
 		xfrout_diff_clear(out);

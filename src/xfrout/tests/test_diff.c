@@ -191,6 +191,127 @@ static void test_entries_must_run_from_version_to_version(void **state)
 	}
 }
 
+static void set_entry(struct store_journal_entry *e, const char *kind,
+		      const char *owner, const char *type, uint32_t ttl,
+		      const char *value, uint32_t serial)
+{
+	snprintf(e->kind, sizeof(e->kind), "%s", kind);
+	snprintf(e->owner, sizeof(e->owner), "%s", owner);
+	snprintf(e->type, sizeof(e->type), "%s", type);
+	e->ttl = ttl;
+	e->serial = serial;
+	e->value = strdup(value);
+	assert_non_null(e->value);
+}
+
+static void set_version(struct store_journal_entry *e, uint32_t serial)
+{
+	char soa[128];
+	snprintf(soa, sizeof(soa), "ns1.example.com. hostmaster.example.com."
+		 " %u 3600 600 604800 300", serial);
+	set_entry(&e[0], "soa", "", "SOA", 3600, soa, serial);
+	set_entry(&e[1], "ns", "", "NS", 3600, "ns1.example.com.", 0);
+}
+
+enum { MANY = 20000 };
+
+/* "10.<net>.<i / 256>.<i % 256>" */
+static void address(char *out, size_t len, int net, size_t i)
+{
+	snprintf(out, len, "10.%d.%zu.%zu", net, i / 256, i % 256);
+}
+
+/*
+ * 20,000 records changed at once, then half of the change undone in the
+ * next version (the old address back under the owner in upper case, the
+ * new one deleted): the difference holds the other half, each RR once,
+ * in the order of its first entry. A quadratic condensation would take
+ * minutes here; this is a smoke check of size, not a timing.
+ */
+static void test_many_changed_records_condense_exactly(void **state)
+{
+	size_t n = 2 + 2 * MANY + 2 + MANY + 2;
+	struct store_journal_entry *e = calloc(n, sizeof(*e));
+	assert_non_null(e);
+	char owner[32], value[32];
+	size_t at = 0;
+	set_version(&e[at], 1);
+	at += 2;
+	for (size_t i = 0; i < MANY; i++) {
+		snprintf(owner, sizeof(owner), "r%zu", i);
+		address(value, sizeof(value), 0, i);
+		set_entry(&e[at++], "del", owner, "A", 300, value, 0);
+		address(value, sizeof(value), 1, i);
+		set_entry(&e[at++], "add", owner, "A", 300, value, 0);
+	}
+	set_version(&e[at], 2);
+	at += 2;
+	for (size_t i = 0; i < MANY; i += 2) {
+		snprintf(owner, sizeof(owner), "R%zu", i);
+		address(value, sizeof(value), 0, i);
+		set_entry(&e[at++], "add", owner, "A", 300, value, 0);
+		snprintf(owner, sizeof(owner), "r%zu", i);
+		address(value, sizeof(value), 1, i);
+		set_entry(&e[at++], "del", owner, "A", 300, value, 0);
+	}
+	set_version(&e[at], 3);
+	at += 2;
+	assert_int_equal(at, n);
+	struct xfrout_diff d;
+
+	assert_int_equal(xfrout_diff_compute(e, n, &d), 0);
+
+	assert_int_equal(d.old_soa->serial, 1);
+	assert_int_equal(d.new_soa->serial, 3);
+	assert_int_equal(d.n_del, MANY / 2);
+	assert_int_equal(d.n_add, MANY / 2);
+	for (size_t k = 0; k < MANY / 2; k++) {
+		size_t i = 2 * k + 1;
+		snprintf(owner, sizeof(owner), "r%zu", i);
+		address(value, sizeof(value), 0, i);
+		assert_string_equal(d.del[k].owner, owner);
+		assert_string_equal(d.del[k].type, "A");
+		assert_int_equal(d.del[k].ttl, 300);
+		assert_string_equal(d.del[k].value, value);
+		address(value, sizeof(value), 1, i);
+		assert_string_equal(d.add[k].owner, owner);
+		assert_string_equal(d.add[k].value, value);
+	}
+	xfrout_diff_clear(&d);
+	for (size_t i = 0; i < n; i++) {
+		free(e[i].value);
+	}
+	free(e);
+}
+
+/* An RR added, deleted and added again counts by its first and last
+ * entries only, however many lie between. */
+static void test_only_first_and_last_entry_of_an_rr_count(void **state)
+{
+	const char *lines[] = {
+		SOA(1), "ns - NS 3600 ns1.example.com.",
+		"add a TXT 60 \"x\"", "del b TXT 60 \"y\"",
+		SOA(2), "ns - NS 3600 ns1.example.com.",
+		"del a TXT 60 \"x\"", "add b TXT 60 \"y\"",
+		SOA(3), "ns - NS 3600 ns1.example.com.",
+		"add a TXT 60 \"x\"", "del b TXT 60 \"y\"",
+		SOA(4), "ns - NS 3600 ns1.example.com.",
+		NULL,
+	};
+	size_t n;
+	struct store_journal_entry *e = journal(lines, &n);
+	struct xfrout_diff d;
+
+	assert_int_equal(xfrout_diff_compute(e, n, &d), 0);
+
+	assert_int_equal(d.n_add, 1);
+	assert_string_equal(d.add[0].owner, "a");
+	assert_int_equal(d.n_del, 1);
+	assert_string_equal(d.del[0].owner, "b");
+	xfrout_diff_clear(&d);
+	free_journal(e, n);
+}
+
 /* RFC 1982 section 3.2 and shared/cases/bugcorpus.md BC-30. */
 static void test_serial_comparison_wraps(void **state)
 {
@@ -213,6 +334,8 @@ int main(void)
 		cmocka_unit_test(test_apex_ns_changes_come_from_the_versions),
 		cmocka_unit_test(test_entries_must_run_from_version_to_version),
 		cmocka_unit_test(test_serial_comparison_wraps),
+		cmocka_unit_test(test_many_changed_records_condense_exactly),
+		cmocka_unit_test(test_only_first_and_last_entry_of_an_rr_count),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
