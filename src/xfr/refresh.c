@@ -162,30 +162,12 @@ static const struct zone_contents *held_contents(const struct xfr_zone *z)
 }
 
 /*
- * Persistence
+ * Persistence (persist.c writes, this file decides when)
  */
-
-static int persist(struct xfr_zone *z, const uint8_t *snapshot, size_t len)
-{
-	struct store_caller caller = { .uid = 0, .pid = 0 };
-	struct store *store = z->svc->store;
-	int ret = store_begin(store, &caller);
-	if (ret != 0) {
-		return ret;
-	}
-	ret = snapshot != NULL
-		? store_xfr_snapshot_put(store, &z->st, snapshot, len)
-		: store_xfr_state_put(store, &z->st);
-	if (ret != 0) {
-		store_rollback(store);
-		return ret;
-	}
-	return store_commit(store, NULL);
-}
 
 static void persist_state(struct xfr_zone *z)
 {
-	int ret = persist(z, NULL, 0);
+	int ret = xfr_zone_store_state(z);
 	if (ret != 0) {
 		char fields[2 * STORE_NAME_LEN];
 		xfr_zone_fields(z, fields, sizeof(fields));
@@ -230,28 +212,21 @@ static void serve(struct xfr_zone *z, struct zone_contents *c)
 	arm(z, &z->expire_timer, z->st.expire_at);
 }
 
-/* Contents of the held version when the handle has none (expired):
- * decoded from the store. NULL when there is none. Caller frees. */
-static struct zone_contents *stored_contents(struct xfr_zone *z, char *err,
-					     size_t errlen)
+/* Compacts the journal after the current event: the zone is published
+ * first, and the snapshot written is the one served. */
+static void on_compact_timer(struct loop_timer *timer)
 {
-	uint8_t *blob = NULL;
-	size_t len = 0;
-	struct store *store = z->svc->store;
-	int ret = store_begin(store, NULL);
-	if (ret == 0) {
-		ret = store_xfr_snapshot_get(store, z->zone_id, &blob, &len);
-		store_rollback(store);
+	struct xfr_zone *z = timer->arg;
+	if (z->served) {
+		xfr_zone_compact(z, held_contents(z));
 	}
-	if (ret != 0) {
-		snprintf(err, errlen, "no stored snapshot (%s)",
-			 zg_strerror(ret));
-		return NULL;
+}
+
+static void schedule_compaction(struct xfr_zone *z)
+{
+	if (z->served && xfr_journal_needs_compaction(&z->st)) {
+		loop_timer_start(z->svc->loop, &z->compact_timer, 0);
 	}
-	struct zone_contents *c = xfr_snapshot_decode(z->apex, blob, len, err,
-						      errlen);
-	free(blob);
-	return c;
 }
 
 void xfr_zone_load(struct xfr_zone *z)
@@ -276,7 +251,9 @@ void xfr_zone_load(struct xfr_zone *z)
 	}
 
 	char err[256] = "";
-	struct zone_contents *c = stored_contents(z, err, sizeof(err));
+	bool fell_back = false;
+	struct zone_contents *c = xfr_zone_stored(z, &fell_back, err,
+						  sizeof(err));
 	if (c == NULL) {
 		zg_log(ZG_LOG_ERROR, "xfr", fields,
 		       "the stored snapshot cannot be loaded: %s; transferring the zone again",
@@ -293,11 +270,17 @@ void xfr_zone_load(struct xfr_zone *z)
 		zone_contents_free(c);
 	} else {
 		zg_log(ZG_LOG_NOTICE, "xfr", fields,
-		       "serving the stored version at serial %" PRIu32 " with %zu records",
-		       zone_contents_serial(c), zone_contents_rr_count(c));
+		       "serving the stored version at serial %" PRIu32 " with %zu records (snapshot at serial %" PRIu32 " and %" PRIu64 " journal diffs)",
+		       zone_contents_serial(c), zone_contents_rr_count(c),
+		       z->st.snapshot_serial, z->st.journal_entries);
 		serve(z, c);
+		schedule_compaction(z);
 	}
-	arm(z, &z->refresh_timer, z->st.refresh_at);
+	if (fell_back) {
+		xfr_zone_refresh(z);
+	} else {
+		arm(z, &z->refresh_timer, z->st.refresh_at);
+	}
 }
 
 /*
@@ -364,8 +347,13 @@ static void op_in_sync(struct xfr_op *op)
 		/* Expired before: the primary vouches for the held version
 		 * again. */
 		char err[256] = "";
-		struct zone_contents *c = stored_contents(z, err, sizeof(err));
+		bool fell_back = false;
+		struct zone_contents *c = xfr_zone_stored(z, &fell_back, err,
+							  sizeof(err));
 		if (c != NULL) {
+			/* An older version than the primary's: check again,
+			 * which brings it up to date. */
+			z->again = z->again || fell_back;
 			serve(z, c);
 		} else {
 			char fields[2 * STORE_NAME_LEN];
@@ -408,19 +396,14 @@ static void primary_failed(struct xfr_op *op, const char *why)
  * A finished transfer
  */
 
-/* LIMITATION: the whole zone is written after every transfer, IXFR
- * included (no journal of diffs), so a zone of a million records costs a
- * write of its full snapshot for each change the primary makes. */
-static int store_transfer(struct xfr_zone *z, const struct zone_contents *c)
+/* An IXFR goes to the journal, the rest replaces the snapshot. */
+static int store_transfer(struct xfr_zone *z, const struct xfr_reply *r,
+			  const struct zone_contents *c)
 {
-	uint8_t *blob = NULL;
-	size_t len = 0;
-	int ret = xfr_snapshot_encode(c, &blob, &len);
-	if (ret == 0) {
-		ret = persist(z, blob, len);
+	if (r->kind == XFR_REPLY_INCREMENTAL) {
+		return xfr_zone_store_diffs(z, r, c);
 	}
-	free(blob);
-	return ret;
+	return xfr_zone_store_snapshot(z, c);
 }
 
 /* Builds, stores and publishes the transferred zone. */
@@ -454,7 +437,7 @@ static void install(struct xfr_op *op, struct zone_contents *c,
 
 	/* Stored before served: a crash now restarts on this version or
 	 * on the previous one, never on a mix (one SQLite transaction). */
-	int ret = store_transfer(z, c);
+	int ret = store_transfer(z, &op->reply, c);
 	if (ret != 0) {
 		z->st = saved;
 		z->soa = old_soa;
@@ -479,6 +462,7 @@ static void install(struct xfr_op *op, struct zone_contents *c,
 	       ? " (answered in AXFR form)" : "",
 	       zone_contents_serial(c), zone_contents_rr_count(c));
 	serve(z, c);
+	schedule_compaction(z);
 	arm(z, &z->refresh_timer, z->st.refresh_at);
 	op_end(op);
 }
@@ -509,7 +493,11 @@ static void transfer_done(struct xfr_op *op)
 	size_t skipped = 0;
 	struct zone_contents *base = NULL;
 	if (r->kind == XFR_REPLY_INCREMENTAL && !z->served) {
-		base = stored_contents(z, err, sizeof(err));
+		/* Expired: the held version is only in the store. Should its
+		 * journal fall back, the diffs do not apply and AXFR
+		 * follows. */
+		bool fell_back = false;
+		base = xfr_zone_stored(z, &fell_back, err, sizeof(err));
 	}
 	struct zone_contents *c = xfr_apply(base != NULL ? base
 					    : held_contents(z), r, &skipped,
@@ -827,6 +815,7 @@ void xfr_zone_init_timers(struct xfr_zone *z)
 {
 	loop_timer_init(&z->refresh_timer, on_refresh_timer, z);
 	loop_timer_init(&z->expire_timer, on_expire, z);
+	loop_timer_init(&z->compact_timer, on_compact_timer, z);
 }
 
 void xfr_zone_refresh(struct xfr_zone *z)
@@ -870,6 +859,7 @@ void xfr_zone_cancel(struct xfr_zone *z)
 	z->again = false;
 	loop_timer_stop(z->svc->loop, &z->refresh_timer);
 	loop_timer_stop(z->svc->loop, &z->expire_timer);
+	loop_timer_stop(z->svc->loop, &z->compact_timer);
 }
 
 void xfr_zone_settings_changed(struct xfr_zone *z)

@@ -56,25 +56,31 @@ static int fail(struct xfr_reply *r, int code, const char *fmt,
 }
 
 /* Copies one record; owner lower-cased, owner and rdata in one block. */
-static int make_rr(const knot_dname_t *owner, uint16_t type, uint32_t ttl,
-		   const knot_rdata_t *rd, struct xfr_rr *out)
+static int copy_rr(const struct xfr_rr *src, struct xfr_rr *out)
 {
-	size_t olen = knot_dname_size(owner);
-	uint8_t *block = malloc(olen + rd->len + 1);
+	size_t olen = knot_dname_size(src->owner);
+	uint8_t *block = malloc(olen + src->rdlen + 1);
 	if (block == NULL) {
 		return ZG_ENOMEM;
 	}
-	memcpy(block, owner, olen);
+	memcpy(block, src->owner, olen);
 	knot_dname_to_lower(block);
-	if (rd->len > 0) {
-		memcpy(block + olen, rd->data, rd->len);
+	if (src->rdlen > 0) {
+		memcpy(block + olen, src->rdata, src->rdlen);
 	}
+	*out = *src;
 	out->owner = block;
 	out->rdata = block + olen;
-	out->rdlen = rd->len;
-	out->type = type;
-	out->ttl = ttl;
 	return 0;
+}
+
+static int make_rr(const knot_dname_t *owner, uint16_t type, uint32_t ttl,
+		   const knot_rdata_t *rd, struct xfr_rr *out)
+{
+	struct xfr_rr src = { .owner = (uint8_t *)owner,
+			      .rdata = (uint8_t *)rd->data, .ttl = ttl,
+			      .type = type, .rdlen = rd->len };
+	return copy_rr(&src, out);
 }
 
 static int push(struct xfr_reply *r, struct xfr_rr *rr)
@@ -311,4 +317,43 @@ int xfr_reply_feed(struct xfr_reply *r, const knot_pkt_t *pkt, size_t size)
 		r->done = true;
 	}
 	return 0;
+}
+
+/* Copies rrs[0..n) to the end of r. */
+static int push_copies(struct xfr_reply *r, const struct xfr_rr *rrs,
+		       size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct xfr_rr rr;
+		int ret = copy_rr(&rrs[i], &rr);
+		if (ret == 0) {
+			ret = push(r, &rr);
+		}
+		if (ret != 0) {
+			return ret;
+		}
+	}
+	return 0;
+}
+
+int xfr_reply_add_diff(struct xfr_reply *r, uint32_t from_serial,
+		       uint32_t to_serial, const struct xfr_rr *del,
+		       size_t n_del, const struct xfr_rr *add, size_t n_add)
+{
+	if (open_diff(r, from_serial) == NULL) {
+		return ZG_ENOMEM;
+	}
+	size_t k = r->n_diffs - 1;
+	r->kind = XFR_REPLY_INCREMENTAL;
+	r->new_serial = to_serial;
+	r->done = true;
+	r->phase = PHASE_DONE;
+	r->diffs[k].to_serial = to_serial;
+	int ret = push_copies(r, del, n_del);
+	r->diffs[k].del_end = r->diffs[k].add_start = r->n_rrs;
+	if (ret == 0) {
+		ret = push_copies(r, add, n_add);
+	}
+	r->diffs[k].add_end = r->n_rrs;
+	return ret;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* A secondary zone's records as one compact blob for the store, and the
- * way back to zone contents. */
+/* A secondary zone's records as one compact blob for the store, the way
+ * back to zone contents, and the record encoding the journal shares. */
 #include "xfr/xfr_impl.h"
 
 #include <stdio.h>
@@ -13,12 +13,11 @@
 #define MAGIC "ZGX1"
 #define MAGIC_LEN 4
 
-struct buf {
-	uint8_t *data;
-	size_t len, cap;
-};
+/*
+ * Records in blobs
+ */
 
-static int buf_put(struct buf *b, const void *data, size_t len)
+int xfr_blob_put(struct xfr_blob *b, const void *data, size_t len)
 {
 	if (b->len + len > b->cap) {
 		size_t cap = b->cap == 0 ? 4096 : b->cap;
@@ -37,21 +36,59 @@ static int buf_put(struct buf *b, const void *data, size_t len)
 	return 0;
 }
 
+int xfr_blob_put_record(struct xfr_blob *b, const struct xfr_rr *rr)
+{
+	uint8_t fixed[8] = {
+		rr->type >> 8, rr->type & 0xff,
+		rr->ttl >> 24, (rr->ttl >> 16) & 0xff,
+		(rr->ttl >> 8) & 0xff, rr->ttl & 0xff,
+		rr->rdlen >> 8, rr->rdlen & 0xff,
+	};
+	if (xfr_blob_put(b, rr->owner, knot_dname_size(rr->owner)) != 0 ||
+	    xfr_blob_put(b, fixed, sizeof(fixed)) != 0 ||
+	    xfr_blob_put(b, rr->rdata, rr->rdlen) != 0) {
+		return ZG_ENOMEM;
+	}
+	return 0;
+}
+
+int xfr_blob_read_record(const uint8_t *data, size_t len, size_t *pos,
+			 struct xfr_rr *rr)
+{
+	const uint8_t *owner = data + *pos;
+	int olen = knot_dname_wire_check(owner, data + len, NULL);
+	if (olen <= 0 || *pos + (size_t)olen + 8 > len) {
+		return ZG_EINVAL;
+	}
+	const uint8_t *f = owner + olen;
+	uint16_t rdlen = (uint16_t)(f[6] << 8 | f[7]);
+	if (*pos + (size_t)olen + 8 + rdlen > len) {
+		return ZG_EINVAL;
+	}
+	rr->owner = (uint8_t *)owner;
+	rr->type = (uint16_t)(f[0] << 8 | f[1]);
+	rr->ttl = (uint32_t)f[2] << 24 | (uint32_t)f[3] << 16 |
+		  (uint32_t)f[4] << 8 | f[5];
+	rr->rdlen = rdlen;
+	rr->rdata = (uint8_t *)f + 8;
+	*pos += (size_t)olen + 8 + rdlen;
+	return 0;
+}
+
+/*
+ * Snapshots
+ */
+
 static int put_rrset(const knot_rrset_t *set, void *arg)
 {
-	struct buf *b = arg;
-	size_t olen = knot_dname_size(set->owner);
+	struct xfr_blob *b = arg;
 	const knot_rdata_t *rd = set->rrs.rdata;
 	for (uint16_t i = 0; i < set->rrs.count; i++) {
-		uint8_t fixed[8] = {
-			set->type >> 8, set->type & 0xff,
-			set->ttl >> 24, (set->ttl >> 16) & 0xff,
-			(set->ttl >> 8) & 0xff, set->ttl & 0xff,
-			rd->len >> 8, rd->len & 0xff,
-		};
-		if (buf_put(b, set->owner, olen) != 0 ||
-		    buf_put(b, fixed, sizeof(fixed)) != 0 ||
-		    buf_put(b, rd->data, rd->len) != 0) {
+		struct xfr_rr rr = { .owner = set->owner,
+				     .rdata = (uint8_t *)rd->data,
+				     .ttl = set->ttl, .type = set->type,
+				     .rdlen = rd->len };
+		if (xfr_blob_put_record(b, &rr) != 0) {
 			return ZG_ENOMEM;
 		}
 		rd = knot_rdataset_next((knot_rdata_t *)rd);
@@ -62,8 +99,8 @@ static int put_rrset(const knot_rrset_t *set, void *arg)
 int xfr_snapshot_encode(const struct zone_contents *z, uint8_t **out,
 			size_t *len)
 {
-	struct buf b = { 0 };
-	int ret = buf_put(&b, MAGIC, MAGIC_LEN);
+	struct xfr_blob b = { 0 };
+	int ret = xfr_blob_put(&b, MAGIC, MAGIC_LEN);
 	if (ret == 0) {
 		ret = zone_contents_walk(z, put_rrset, &b);
 	}
@@ -76,29 +113,23 @@ int xfr_snapshot_encode(const struct zone_contents *z, uint8_t **out,
 	return 0;
 }
 
-/* Reads one record at *pos into set (rdata allocated). */
-static int read_record(const uint8_t *data, size_t len, size_t *pos,
-		       knot_rrset_t *set)
+/* Adds the record at *pos to b. */
+static int add_record(struct zone_builder *b, const uint8_t *data,
+		      size_t len, size_t *pos)
 {
-	const uint8_t *owner = data + *pos;
-	int olen = knot_dname_wire_check(owner, data + len, NULL);
-	if (olen <= 0 || *pos + (size_t)olen + 8 > len) {
-		return ZG_EINVAL;
+	struct xfr_rr rr;
+	int ret = xfr_blob_read_record(data, len, pos, &rr);
+	if (ret != 0) {
+		return ret;
 	}
-	const uint8_t *f = owner + olen;
-	uint16_t type = (uint16_t)(f[0] << 8 | f[1]);
-	uint32_t ttl = (uint32_t)f[2] << 24 | (uint32_t)f[3] << 16 |
-		       (uint32_t)f[4] << 8 | f[5];
-	uint16_t rdlen = (uint16_t)(f[6] << 8 | f[7]);
-	if (*pos + (size_t)olen + 8 + rdlen > len) {
-		return ZG_EINVAL;
-	}
-	knot_rrset_init(set, (knot_dname_t *)owner, type, KNOT_CLASS_IN, ttl);
-	if (knot_rrset_add_rdata(set, f + 8, rdlen, NULL) != KNOT_EOK) {
+	knot_rrset_t set;
+	knot_rrset_init(&set, rr.owner, rr.type, KNOT_CLASS_IN, rr.ttl);
+	if (knot_rrset_add_rdata(&set, rr.rdata, rr.rdlen, NULL) != KNOT_EOK) {
 		return ZG_ENOMEM;
 	}
-	*pos += (size_t)olen + 8 + rdlen;
-	return 0;
+	ret = zone_builder_add_rrset(b, &set);
+	knot_rdataset_clear(&set.rrs, NULL);
+	return ret;
 }
 
 struct zone_contents *xfr_snapshot_decode(const knot_dname_t *apex,
@@ -117,12 +148,7 @@ struct zone_contents *xfr_snapshot_decode(const knot_dname_t *apex,
 	size_t pos = MAGIC_LEN;
 	int ret = 0;
 	while (ret == 0 && pos < len) {
-		knot_rrset_t set;
-		ret = read_record(data, len, &pos, &set);
-		if (ret == 0) {
-			ret = zone_builder_add_rrset(b, &set);
-			knot_rdataset_clear(&set.rrs, NULL);
-		}
+		ret = add_record(b, data, len, &pos);
 	}
 	if (ret != 0) {
 		zone_builder_free(b);

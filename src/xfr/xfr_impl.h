@@ -101,6 +101,17 @@ int xfr_reply_feed(struct xfr_reply *r, const knot_pkt_t *pkt, size_t size);
 /*! Frees what r holds; r may be initialised again. */
 void xfr_reply_clear(struct xfr_reply *r);
 
+/*!
+ * Appends one diff to r as if it had arrived (the journal's replay):
+ * copies of del[0..n_del) and add[0..n_add), each list starting with the
+ * apex SOA of its serial. r becomes a finished INCREMENTAL reply ending
+ * at to_serial. The caller checks that the diffs chain.
+ * \retval 0 or ZG_ENOMEM (r keeps what was copied; clear it).
+ */
+int xfr_reply_add_diff(struct xfr_reply *r, uint32_t from_serial,
+		       uint32_t to_serial, const struct xfr_rr *del,
+		       size_t n_del, const struct xfr_rr *add, size_t n_add);
+
 /*
  * Building zone contents (apply.c)
  */
@@ -121,8 +132,24 @@ struct zone_contents *xfr_apply(const struct zone_contents *base,
 /*
  * Snapshots (snapshot.c): a zone's records in a compact wire form for
  * the store: "ZGX1", then per record owner (wire), type, TTL, RDLENGTH
- * (network order) and RDATA.
+ * (network order) and RDATA. The journal encodes records the same way.
  */
+
+/* A growing buffer; data is malloc'd, the owner frees it. */
+struct xfr_blob {
+	uint8_t *data;
+	size_t len, cap;
+};
+
+/*! Appends len bytes. \retval 0 or ZG_ENOMEM. */
+int xfr_blob_put(struct xfr_blob *b, const void *data, size_t len);
+/*! Appends one record in the snapshot encoding. \retval 0, ZG_ENOMEM. */
+int xfr_blob_put_record(struct xfr_blob *b, const struct xfr_rr *rr);
+/*! Reads the record at *pos of data[0..len) and moves *pos past it; rr's
+ *  owner and rdata point into data. \retval 0 or ZG_EINVAL (the record
+ *  does not fit or its owner is not a valid wire name). */
+int xfr_blob_read_record(const uint8_t *data, size_t len, size_t *pos,
+			 struct xfr_rr *rr);
 
 /*! Encodes z into a malloc'd buffer. \retval 0 or ZG_ENOMEM. */
 int xfr_snapshot_encode(const struct zone_contents *z, uint8_t **out,
@@ -133,6 +160,58 @@ int xfr_snapshot_encode(const struct zone_contents *z, uint8_t **out,
 struct zone_contents *xfr_snapshot_decode(const knot_dname_t *apex,
 					  const uint8_t *data, size_t len,
 					  char *err, size_t errlen);
+
+/*
+ * The journal (journal.c): the diffs of the IXFRs applied since the
+ * snapshot was written, one store entry per diff, replayed over the
+ * snapshot in seq order when the zone is loaded. An entry is
+ *
+ *   "ZGJ1"
+ *   u32      number of deleted records (network order), at least 1
+ *   u32      number of added records, at least 1
+ *   records  the deletions, then the additions, each encoded as in a
+ *            snapshot (owner, type, TTL, RDLENGTH, RDATA)
+ *
+ * The first deletion is the apex SOA at from_serial, the first addition
+ * the apex SOA at to_serial (RFC 1995 section 4); the store keeps both
+ * serials beside the blob and decoding checks that they agree.
+ *
+ * Compaction: once the journal holds more bytes than the snapshot, or
+ * XFR_JOURNAL_MAX_ENTRIES diffs, the service thread rewrites the
+ * snapshot from the version served and empties the journal in one
+ * transaction, after the zone is published (never on the query path).
+ * The byte rule bounds the store at about twice the zone; the count
+ * rule bounds the work of a replay for zones with many small changes.
+ */
+#define XFR_JOURNAL_MAX_ENTRIES 100
+
+/*! Encodes diff d of r into a malloc'd buffer.
+ *  \retval 0 or ZG_ENOMEM. */
+int xfr_journal_encode(const struct xfr_reply *r, const struct xfr_diff *d,
+		       uint8_t **out, size_t *len);
+
+/*! Appends the diff of one entry to r (see xfr_reply_add_diff()).
+ *  apex is lower-case wire.
+ *  \retval 0, ZG_EINVAL with err filled (damaged entry, or its SOAs do
+ *          not carry from_serial and to_serial), ZG_ENOMEM. */
+int xfr_journal_decode(const uint8_t *apex, const uint8_t *data, size_t len,
+		       uint32_t from_serial, uint32_t to_serial,
+		       struct xfr_reply *r, char *err, size_t errlen);
+
+/*!
+ * base (the snapshot's contents) with entries[0..n) applied in order,
+ * n at least 1. The first entry must start at base's serial and each
+ * next one where the previous ended. base stays the caller's.
+ * \retval new contents, or NULL with err filled: an entry is damaged,
+ *         leaves a gap, or does not apply (deletes what is missing).
+ */
+struct zone_contents *xfr_journal_replay(
+	const struct zone_contents *base,
+	const struct store_xfr_journal_entry *entries, size_t n, char *err,
+	size_t errlen);
+
+/*! True when st's journal is past a compaction threshold (above). */
+bool xfr_journal_needs_compaction(const struct store_xfr_state *st);
 
 /*
  * TSIG (tsig.c)
@@ -315,11 +394,14 @@ struct xfr_zone {
 
 	/* Service thread only. */
 	struct zone_handle *handle;	/* referenced; we publish on it */
-	struct store_xfr_state st;	/* as last written to the store */
+	struct store_xfr_state st;	/* as last written to the store,
+					 * journal and snapshot sizes kept
+					 * up to date */
 	knot_rrset_t *soa;		/* of the held version, or NULL */
 	bool served;			/* contents published (not expired) */
 	struct loop_timer refresh_timer;
 	struct loop_timer expire_timer;
+	struct loop_timer compact_timer; /* journal compaction due */
 	struct xfr_op *op;		/* running check or transfer */
 	bool again;			/* a check was asked for meanwhile */
 	bool seen;			/* reconcile mark */
@@ -363,6 +445,46 @@ void xfr_zone_load(struct xfr_zone *z);
 
 /*! Re-arms the refresh timer after settings changed (primaries, key). */
 void xfr_zone_settings_changed(struct xfr_zone *z);
+
+/*
+ * What a zone keeps in the store (persist.c). Service thread; each
+ * function is one store transaction and updates z->st only when it
+ * committed. Callers log the failures they return.
+ */
+
+/*! Writes z->st. \retval 0 or a store error. */
+int xfr_zone_store_state(struct xfr_zone *z);
+
+/*! Writes z->st with c (the version at z->st.serial) as the new
+ *  snapshot and empties the journal. \retval 0, ZG_ENOMEM, store
+ *  errors. */
+int xfr_zone_store_snapshot(struct xfr_zone *z, const struct zone_contents *c);
+
+/*!
+ * Writes z->st and appends the diffs of r (INCREMENTAL, applied to give
+ * c) to the journal. When the stored journal does not end where r's
+ * diffs start (the store was restored meanwhile), c is written as the
+ * snapshot instead.
+ * \retval 0, ZG_ENOMEM, store errors.
+ */
+int xfr_zone_store_diffs(struct xfr_zone *z, const struct xfr_reply *r,
+			 const struct zone_contents *c);
+
+/*!
+ * The held version from the store: the snapshot with the journal
+ * replayed. A journal that cannot be replayed (damaged, with a gap, or
+ * not ending at z->st.serial) is logged as a warning naming the zone and
+ * dropped: the snapshot alone is returned, z->st says its serial and
+ * *fell_back is set so that the caller schedules a refresh.
+ * \retval the contents (caller frees), or NULL with err filled when
+ *         there is no usable snapshot.
+ */
+struct zone_contents *xfr_zone_stored(struct xfr_zone *z, bool *fell_back,
+				      char *err, size_t errlen);
+
+/*! Rewrites the snapshot from c (the version served) and empties the
+ *  journal when xfr_journal_needs_compaction(); logs the outcome. */
+void xfr_zone_compact(struct xfr_zone *z, const struct zone_contents *c);
 
 /*! Logging fields "zone_id=... name=..." for z. */
 void xfr_zone_fields(const struct xfr_zone *z, char *buf, size_t len);

@@ -60,3 +60,19 @@ knot_pkt_t *util_reply(const char *qname, uint16_t qtype,
 	knot_pkt_free(out);
 	return in;
 }
+
+int util_append_rrset_text(const knot_rrset_t *rr, void *arg)
+{
+	char *out = arg;
+	size_t size = 1024;
+	char *text = malloc(size);
+	int ret = knot_rrset_txt_dump(rr, &text, &size,
+				      &KNOT_DUMP_STYLE_DEFAULT);
+	if (ret >= 0 && strlen(out) + strlen(text) < 8192) {
+		strcat(out, text);
+	} else {
+		ret = -1;
+	}
+	free(text);
+	return ret < 0 ? -1 : 0;
+}

@@ -24,4 +24,8 @@ knot_pkt_t *util_reply(const char *qname, uint16_t qtype,
 /*! Parses a wire copy into a new packet (its own buffer). */
 knot_pkt_t *util_parse(const uint8_t *wire, size_t len);
 
+/*! A zone_contents_walk() callback: appends the master-file text of rr
+ *  to the string arg, which has room for 8192 bytes. \retval 0 or -1. */
+int util_append_rrset_text(const knot_rrset_t *rr, void *arg);
+
 #endif
