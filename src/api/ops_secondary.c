@@ -340,6 +340,15 @@ static json_t *sync_json(const struct store_xfr_state *st, bool have)
 	json_object_set_new(sync, "lag_s",
 			    have && st->synced_at > 0
 			    ? json_integer(now - st->synced_at) : json_null());
+	json_object_set_new(sync, "snapshot_serial",
+			    loaded ? json_integer(st->snapshot_serial)
+				   : json_null());
+	json_object_set_new(sync, "snapshot_bytes", json_integer(
+			    loaded ? (json_int_t)st->snapshot_bytes : 0));
+	json_object_set_new(sync, "journal_entries", json_integer(
+			    loaded ? (json_int_t)st->journal_entries : 0));
+	json_object_set_new(sync, "journal_bytes", json_integer(
+			    loaded ? (json_int_t)st->journal_bytes : 0));
 	return sync;
 }
 

@@ -32,6 +32,7 @@ static const struct output_column STATUS_COLUMNS[] = {
 	{ "LAST SUCCESS", "sync.last_success" },
 	{ "NEXT REFRESH", "sync.next_refresh" },
 	{ "LAG S", "sync.lag_s" },
+	{ "JOURNAL", "sync.journal_entries" },
 	{ "LAST ERROR", "sync.last_error" },
 	{ NULL, NULL },
 };
