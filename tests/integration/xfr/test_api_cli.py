@@ -105,7 +105,7 @@ def test_status_shows_sync_and_update_changes_settings(zg, scripted):
     assert rc == 0
     header, row = out.splitlines()[:2]
     for col in ("STATE", "SERIAL", "LAST SUCCESS", "NEXT REFRESH", "LAG S",
-                "LAST ERROR"):
+                "JOURNAL", "LAST ERROR"):
         assert col in header
     assert ZONE in row and "loaded" in row and str(V1_SERIAL) in row
     listed = zg.cli("secondary", "status")["items"]

@@ -1,14 +1,14 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Expire, restarts and crashes: the refresh and expire timers are kept
-with the stored snapshot (RFC 1034 section 4.3.5)."""
+with the stored snapshot and journal (RFC 1034 section 4.3.5)."""
 
 import time
 
 import dns.rcode
 
 from zgtest.check import ede_list
-from zgtest.primary import (V1_RECORDS, V1_SERIAL, V2_SERIAL, ZONE,
-                            ScriptedPrimary, send_notify)
+from zgtest.primary import (V1_RECORDS, V1_SERIAL, V2_RECORDS, V2_SERIAL,
+                            ZONE, ScriptedPrimary, send_notify)
 from zgtest.util import scaled, wait_until
 
 SHORT = {"refresh": 2, "retry": 1, "expire": 5}
@@ -93,3 +93,62 @@ def test_kill9_during_a_transfer_keeps_the_old_zone(zg, scripted):
     zg.cli("secondary", "refresh", zg.zone_id)
     zg.wait_serial(V2_SERIAL)
     assert zg.query("old." + ZONE).msg.rcode() == dns.rcode.NXDOMAIN
+
+
+def test_kill9_during_an_ixfr_keeps_snapshot_and_journal(zg):
+    # V1 by AXFR (the snapshot), V2 by IXFR (one journal diff), then a
+    # crash while the IXFR to V3 is half received. Forty more records
+    # keep the diffs below the snapshot's size (no compaction).
+    pad = ["pad%02d.%s 300 IN A 10.60.0.%d" % (i, ZONE, i)
+           for i in range(40)]
+    v3 = V2_SERIAL + 1
+    p = ScriptedPrimary()
+    p.add_version(V1_SERIAL, V1_RECORDS + pad)
+    p.add_version(V2_SERIAL, V2_RECORDS + pad)
+    p.add_version(v3, V2_RECORDS + pad +
+                  ["third.%s 300 IN A 10.50.0.7" % ZONE])
+    p.start()
+    try:
+        crash_during_ixfr(zg, p, v3)
+    finally:
+        p.stop()
+
+
+def crash_during_ixfr(zg, p, v3):
+    zg.create()
+    zg.wait_serial(V1_SERIAL)
+    p.set_serial(V2_SERIAL)
+    send_notify()
+    s = zg.wait_serial(V2_SERIAL)
+    assert s["snapshot_serial"] == V1_SERIAL and s["journal_entries"] == 1
+
+    p.stall = True
+    p.set_serial(v3)
+    start = time.monotonic()
+    send_notify()
+    wait_until(lambda: [q for q in p.queries("IXFR")
+                        if q.when >= start and q.client_serial == V2_SERIAL],
+               5, what="the IXFR from V2 to start")
+    time.sleep(scaled(0.3))
+    zg.z.restart_after_kill9()
+
+    # The snapshot with its journal: V2, served at once.
+    assert zg.query(ZONE, "SOA").msg.answer[0][0].serial == V2_SERIAL
+    assert zg.query("old." + ZONE).msg.rcode() == dns.rcode.NXDOMAIN
+    assert zg.query("new." + ZONE).msg.answer[0][0].to_text() == \
+        "10.50.0.2"
+    assert zg.query("third." + ZONE).msg.rcode() == dns.rcode.NXDOMAIN
+    s = zg.sync()
+    assert s["serial"] == V2_SERIAL and s["snapshot_serial"] == V1_SERIAL
+    assert s["journal_entries"] == 1
+
+    # The primary recovers: the IXFR to V3 is a second diff, and a crash
+    # after it restarts on V3.
+    p.stall = False
+    zg.cli("secondary", "refresh", zg.zone_id)
+    s = zg.wait_serial(v3)
+    assert s["journal_entries"] == 2 and s["snapshot_serial"] == V1_SERIAL
+    zg.z.restart_after_kill9()
+    assert zg.query(ZONE, "SOA").msg.answer[0][0].serial == v3
+    assert zg.query("third." + ZONE).msg.answer[0][0].to_text() == \
+        "10.50.0.7"
