@@ -287,6 +287,14 @@ int api_tsig_update(struct api_req *r, const struct api_args *a,
 		    json_t **out);
 int api_tsig_delete(struct api_req *r, const struct api_args *a,
 		    json_t **out);
+/*!
+ * A TSIG key belongs to one zone instance: 409 naming field when
+ * key_name ("" passes) is already used by a zone other than zone_id, as
+ * its secondary key, transfer key or in an update grant. The same key in
+ * several roles of zone_id is fine.
+ */
+int api_tsig_claim(struct api_req *r, const char *field,
+		   const char *key_name, const char *zone_id);
 
 /* Inbound endpoints (ops_inbound.c), /v1/inbound. */
 int api_inbound_list(struct api_req *r, const struct api_args *a,

@@ -173,7 +173,7 @@ static int read_tsig(struct api_req *r, json_t *body,
 		return api_fail_store(r, ret, "a TSIG key");
 	}
 	snprintf(sec->tsig_key, sizeof(sec->tsig_key), "%s", name);
-	return 0;
+	return api_tsig_claim(r, "tsig", name, sec->zone_id);
 }
 
 /* "endpoint": an endpoint id or null; transfers leave from its source. */

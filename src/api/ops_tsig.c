@@ -286,3 +286,36 @@ int api_tsig_delete(struct api_req *r, const struct api_args *a,
 	store_tsig_key_clear(&key);
 	return ret;
 }
+
+int api_tsig_claim(struct api_req *r, const char *field,
+		   const char *key_name, const char *zone_id)
+{
+	if (key_name[0] == '\0') {
+		return 0;
+	}
+	struct store_strv users = { 0 };
+	int ret = store_tsig_users(r->store, key_name, &users);
+	if (ret != 0) {
+		store_strv_clear(&users);
+		return api_fail_store(r, ret, "the zones of a TSIG key");
+	}
+	const char *owner = NULL;
+	for (size_t i = 0; i < users.n && owner == NULL; i++) {
+		if (strcmp(users.v[i], zone_id) != 0) {
+			owner = users.v[i];
+		}
+	}
+	if (owner != NULL) {
+		/* A signed NOTIFY that reaches no VPC's listener finds its
+		 * secondary zone instance by the key that signed it. */
+		struct store_zone zone = { 0 };
+		ret = store_zone_get(r->store, owner, &zone);
+		ret = api_fail(r, 409, field,
+			       "TSIG key %s already belongs to zone %s (zone id %s); a key serves one zone instance, create another key",
+			       key_name, ret == 0 ? zone.meta.name : "?",
+			       owner);
+		store_zone_clear(&zone);
+	}
+	store_strv_clear(&users);
+	return ret;
+}

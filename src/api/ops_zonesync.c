@@ -190,6 +190,9 @@ static int read_transfer(struct api_req *r, json_t *body,
 				   "tsig must be a key name or null");
 	}
 	if (ret == 0) {
+		ret = api_tsig_claim(r, "tsig", xfr->tsig_key, xfr->zone_id);
+	}
+	if (ret == 0) {
 		ret = api_get_strings(r, body, "notify", false, 0,
 				      TRANSFER_MAX_NOTIFY, &list, &present);
 	}
@@ -373,6 +376,9 @@ int api_policy_grant(struct api_req *r, const struct api_args *a,
 	}
 	if (ret == 0) {
 		ret = read_key(r, "key", key, g.key_name, sizeof(g.key_name));
+	}
+	if (ret == 0) {
+		ret = api_tsig_claim(r, "key", g.key_name, a->id);
 	}
 	if (ret == 0) {
 		ret = read_grant_scope(r, body, &zone, &g);

@@ -249,7 +249,7 @@ const struct cmd CMD_TABLE[] = {
 	  NULL, 1, 1, cmd_secondary_refresh },
 
 	{ "tsig", "create", "NAME [--algorithm ALG] [--secret BASE64]",
-	  "create a TSIG key (hmac-sha256 by default; hmac-sha384, hmac-sha512, hmac-sha1); a generated secret is printed once",
+	  "create a TSIG key (hmac-sha256 by default; hmac-sha384, hmac-sha512, hmac-sha1); a generated secret is printed once; a key serves one zone",
 	  CMD_TSIG_CREATE_OPTS, 1, 1, cmd_tsig_create },
 	{ "tsig", "show", "KEY [--secret]",
 	  "show a TSIG key; its secret only with --secret",

@@ -10,15 +10,20 @@ from zgtest import addrs
 from conftest import IN_A, IN_B, KEY, ZONE, answer, nsupdate, xfr_messages
 from conftest import xfr_rrs
 
+# A key serves one zone instance: vpc-b's instance has its own.
+KEY_B = "xfr-out-b."
+SECRET_B = "c2Vjb25kIGluc3RhbmNlIGtleSBmb3IgdnBjLWIgISE="
+
 
 def two_instances(zs, cli):
     za = zs.zone(records=["www 300 A 10.1.1.1"])
     zb = zs.zone(vpcs=[zs.vpc_b], records=["www 300 A 10.2.2.2"])
     cli("inbound", "create", "in-b", "--vpc", zs.vpc_b, "--listen", IN_B,
         "--allow", "192.0.2.0/24")
-    for zid in (za, zb):
-        cli("zone", "update-policy", zid, "--grant", KEY)
-        zs.allow_transfer(zid, notify=())
+    cli("tsig", "create", KEY_B, "--secret", SECRET_B)
+    for zid, key in ((za, KEY), (zb, KEY_B)):
+        cli("zone", "update-policy", zid, "--grant", key)
+        zs.allow_transfer(zid, key=key, notify=())
     return za, zb
 
 
@@ -27,7 +32,7 @@ def test_update_reaches_the_instance_of_the_endpoint_vpc(zs, cli):
     serial_a = zs.serial(za)
 
     rc, out = nsupdate(["update add only-b.%s 60 A 10.2.9.9" % ZONE],
-                       server=IN_B)
+                       server=IN_B, key=KEY_B, secret=SECRET_B)
 
     assert rc == 0, out
     assert answer("only-b." + ZONE, source=addrs.CLIENT_B) == \
@@ -47,7 +52,8 @@ def test_transfer_reaches_the_instance_of_the_endpoint_vpc(zs, cli):
     two_instances(zs, cli)
 
     via_a = xfr_rrs(xfr_messages(ZONE, server=IN_A))
-    via_b = xfr_rrs(xfr_messages(ZONE, server=IN_B))
+    via_b = xfr_rrs(xfr_messages(ZONE, server=IN_B, key=KEY_B,
+                                 secret=SECRET_B))
 
     assert ("www.%s" % ZONE, 300, "A", "10.1.1.1") in via_a
     assert ("www.%s" % ZONE, 300, "A", "10.2.2.2") in via_b
