@@ -27,7 +27,7 @@ static const char *const resource_tables[] = {
 	"rule", "rule_target", "rule_vpc",
 	"upstream", "upstream_target",
 	"tsig_key", "zone_secondary", "zone_primary", "zone_allow_notify",
-	"xfr_state",
+	"xfr_state", "xfr_journal",
 	"inbound", "inbound_listener", "inbound_allow",
 	"zone_transfer", "zone_transfer_allow", "zone_transfer_notify",
 	"zone_update_grant",

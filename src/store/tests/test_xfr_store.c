@@ -334,6 +334,39 @@ static void test_journal_writes_need_a_write_transaction(void **state)
 	store_rollback(f->store);
 }
 
+static void test_restore_brings_back_snapshot_and_journal(void **state)
+{
+	struct fixture *f = *state;
+	char backup[128], err[256];
+	snprintf(backup, sizeof(backup), "%s/backup.db", f->dir);
+	put_snapshot(f, 10);
+	assert_int_equal(append(f, 10, 11, 20), 0);
+	assert_int_equal(append(f, 11, 12, 30), 0);
+	assert_int_equal(store_backup(f->store, backup, err, sizeof(err)), 0);
+
+	/* Later: a new snapshot replaces both entries. */
+	put_snapshot(f, 13);
+	assert_int_equal(get_state(f).journal_entries, 0);
+
+	assert_int_equal(store_restore(f->store, backup, &caller, NULL, err,
+				       sizeof(err)), 0);
+	struct store_xfr_state st = get_state(f);
+	assert_int_equal(st.serial, 12);
+	assert_int_equal(st.snapshot_serial, 10);
+	assert_int_equal(st.journal_entries, 2);
+	assert_int_equal(st.journal_bytes, 50);
+	struct store_xfr_journal_entry *e = NULL;
+	size_t n = 0;
+	assert_int_equal(store_begin(f->store, NULL), 0);
+	assert_int_equal(store_xfr_journal_get(f->store, f->zone_id, &e, &n),
+			 0);
+	store_rollback(f->store);
+	assert_int_equal(n, 2);
+	assert_int_equal(e[0].from_serial, 10);
+	assert_int_equal(e[1].to_serial, 12);
+	store_xfr_journal_free(e, n);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -347,6 +380,7 @@ int main(void)
 		T(test_drop_keeps_the_snapshot_only),
 		T(test_zone_delete_removes_state_and_journal),
 		T(test_journal_writes_need_a_write_transaction),
+		T(test_restore_brings_back_snapshot_and_journal),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);
