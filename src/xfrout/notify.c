@@ -46,7 +46,7 @@ struct target {
 	char zone_id[STORE_ID_LEN];
 	char zone_name[STORE_NAME_LEN];
 	char tsig_key[STORE_NAME_LEN];	/* "" for none */
-	bool has_key;			/* key and mac are of the last send */
+	bool has_key;			/* key and mac: of the last send */
 	knot_tsig_key_t key;		/* owned when has_key */
 	uint8_t mac[XFROUT_TSIG_DIGEST_MAX];	/* the last NOTIFY's MAC */
 	size_t mac_len;

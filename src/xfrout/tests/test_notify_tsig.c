@@ -18,7 +18,7 @@
 #define OTHER_SECRET "nfQ4U0VkXRD7Zd8l0CpjwsV0TgWRdsxZgA0Zu7/8Y0Q="
 
 struct fixture {
-	knot_tsig_key_t key;		/* zonegate's, also the secondary's */
+	knot_tsig_key_t key;		/* zonegate's and the secondary's */
 	knot_tsig_key_t wrong_secret;	/* same name, other secret */
 	knot_tsig_key_t other_name;	/* other name, same secret */
 	uint8_t notify[512];		/* the signed NOTIFY as sent */
