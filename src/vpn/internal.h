@@ -41,4 +41,25 @@ void vpn_status_merge_sa(const struct vici_node *ike_sa,
  *  charon is reachable). */
 enum vpn_tunnel_state vpn_status_tunnel(const struct vpn_conn_status *st);
 
+/* An IKE_SA that carries traffic: established, with an installed
+ * CHILD_SA. */
+struct vpn_sa_ref {
+	uint32_t unique_id;		/* charon's "uniqueid" */
+	uint64_t established_s;		/* seconds since established */
+};
+
+/*! Whether the IKE_SA of a list-sa event is an IKEv2 SA that carries
+ *  traffic; fills out when it is. */
+bool vpn_status_carrying(const struct vici_node *ike_sa,
+			 struct vpn_sa_ref *out);
+
+/*!
+ * Of the n (>= 1) IKE_SAs carrying one connection's traffic, the one to
+ * keep when both ends initiated at once and each kept its own: the
+ * oldest, then the lowest unique id. The others are closed, so that the
+ * peer (whose end of each SA is deleted with it) holds one as well.
+ * \return its index.
+ */
+size_t vpn_status_keeper(const struct vpn_sa_ref *sas, size_t n);
+
 #endif

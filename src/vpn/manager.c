@@ -4,6 +4,7 @@
  * and publishes status and forwarding hints (state diagram in vpn.h). */
 #include "vpn/vpn.h"
 
+#include <inttypes.h>
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -42,6 +43,10 @@ struct loaded {
 	size_t shared_len;
 };
 
+/* IKE_SAs of one connection noticed in one reading of the SAs; more
+ * than this are closed in later rounds. */
+#define MAX_CARRYING 4
+
 /* A connection as the store has it, ready for charon. */
 struct desired {
 	char connection_id[VPN_NAME_LEN];
@@ -49,6 +54,9 @@ struct desired {
 	bool usable;			/* spec built; else error says why */
 	struct vpn_spec spec;
 	char error[256];
+	/* The IKE_SAs that carried its traffic at the last reading. */
+	struct vpn_sa_ref carrying[MAX_CARRYING];
+	size_t n_carrying;
 };
 
 struct vpn_manager {
@@ -682,8 +690,64 @@ static void on_list_sa(void *arg, const char *event,
 		const struct vici_node *ike_sa = &msg->children[i];
 		struct vpn_conn_status *st = ike_sa->kind == VICI_NODE_SECTION
 			? work_by_name(m, ike_sa->name) : NULL;
-		if (st != NULL) {
-			vpn_status_merge_sa(ike_sa, st);
+		if (st == NULL) {
+			continue;
+		}
+		vpn_status_merge_sa(ike_sa, st);
+		struct desired *d = &m->desired[st - m->work];
+		if (d->n_carrying < MAX_CARRYING &&
+		    vpn_status_carrying(ike_sa, &d->carrying[d->n_carrying])) {
+			d->n_carrying++;
+		}
+	}
+}
+
+/*
+ * When both ends initiate at once, each end keeps the IKE_SA it started
+ * and the one it answered (charon's uniqueness policy is checked before
+ * its own SA is established, so it does not catch this). Both carry the
+ * same traffic and are rekeyed and probed twice. Closing all but one
+ * here deletes them at the peer too; the peer's configuration that
+ * zonegate writes does not start a new SA when one is closed (peer.c).
+ */
+static void close_duplicates(struct vpn_manager *m)
+{
+	for (size_t i = 0; i < m->n_desired; i++) {
+		struct desired *d = &m->desired[i];
+		if (d->n_carrying < 2) {
+			continue;
+		}
+		size_t keep = vpn_status_keeper(d->carrying, d->n_carrying);
+		char fields[160];
+		fields_of(&d->spec, fields, sizeof(fields));
+		for (size_t j = 0; j < d->n_carrying; j++) {
+			if (j == keep) {
+				continue;
+			}
+			char errmsg[256] = "";
+			struct vici_builder b;
+			vici_builder_init(&b);
+			vici_add_fmt(&b, "ike-id", "%" PRIu32,
+				     d->carrying[j].unique_id);
+			vici_add_str(&b, "timeout", "1000");
+			int ret = vici_builder_finish(&b);
+			if (ret == 0) {
+				ret = command(m, "terminate", &b, errmsg,
+					      sizeof(errmsg));
+			}
+			vici_builder_free(&b);
+			if (ret == 0) {
+				zg_log(ZG_LOG_NOTICE, "vpn", fields,
+				       "closed duplicate IKE_SA #%" PRIu32 " (both ends started the tunnel at once); IKE_SA #%" PRIu32 " carries it",
+				       d->carrying[j].unique_id,
+				       d->carrying[keep].unique_id);
+			} else {
+				zg_log(ZG_LOG_WARNING, "vpn", fields,
+				       "cannot close duplicate IKE_SA #%" PRIu32 ": %s; both stay up",
+				       d->carrying[j].unique_id,
+				       ret == ZG_EREFUSED ? errmsg
+							  : zg_strerror(ret));
+			}
 		}
 	}
 }
@@ -695,6 +759,7 @@ static int read_sas(struct vpn_manager *m)
 		st->has_ike = false;
 		st->ike_state[0] = '\0';
 		st->n_children = 0;
+		m->desired[i].n_carrying = 0;
 	}
 
 	struct vici_builder b;
@@ -884,6 +949,8 @@ static void step(struct vpn_manager *m, const struct wants *w)
 		ret = read_sas(m);
 		if (ret != 0) {
 			connection_lost(m, ret, "reading the SAs");
+		} else {
+			close_duplicates(m);
 		}
 		m->next_refresh_ms = now + REFRESH_MS;
 	}

@@ -88,15 +88,13 @@ static void add_header(struct text *t, const struct vpn_spec *s,
  */
 
 /*
- * Both ends start the tunnel and restart it (as the seed's data centre
- * does with auto=start), so either side brings it back by itself.
- * LIMITATION: when both start at once, each charon keeps two IKE_SAs
- * with a CHILD_SA each; traffic flows, but DPD and rekeying run twice.
- * charon's "unique = replace" does not catch it (the check runs before
- * the end's own SA is established), and closing the extra SA from our
- * end makes the peer's close_action start another one. Making one end
- * answer only ("start_action = trap" at the peer) would end it, at the
- * cost of the peer waiting for our end to come back.
+ * Both ends start the tunnel (as the seed's data centre does with
+ * auto=start) and restart it after DPD, so either side brings it back by
+ * itself. A CHILD_SA closed by zonegate's end is not started again here:
+ * zonegate closes one on purpose (its connection was disabled or
+ * deleted, or both ends started the tunnel at once and it keeps one of
+ * the two SAs, vpn/manager.c), and charon's own "unique" policy cannot
+ * catch that race, since it is checked before the end's own SA is up.
  */
 static void swanctl_child(struct text *t, const struct vpn_spec *s)
 {
@@ -111,7 +109,7 @@ static void swanctl_child(struct text *t, const struct vpn_spec *s)
 	text_add(t, "\t\t\t\tmode = tunnel\n");
 	text_add(t, "\t\t\t\tstart_action = start\n");
 	text_add(t, "\t\t\t\tdpd_action = restart\n");
-	text_add(t, "\t\t\t\tclose_action = start\n");
+	text_add(t, "\t\t\t\tclose_action = none\n");
 	text_add(t, "\t\t\t}\n\t\t}\n");
 }
 

@@ -175,3 +175,35 @@ enum vpn_tunnel_state vpn_status_tunnel(const struct vpn_conn_status *st)
 	}
 	return VPN_TUNNEL_CONNECTING;
 }
+
+bool vpn_status_carrying(const struct vici_node *ike_sa,
+			 struct vpn_sa_ref *out)
+{
+	struct vpn_conn_status *st = calloc(1, sizeof(*st));
+	if (st == NULL) {
+		return false;
+	}
+	read_ike(ike_sa, st);
+	/* IKEv1 is left alone: its quick modes outlive the ISAKMP SA that
+	 * made them, and the seed's data centre restarts a closed one. */
+	bool carrying = rank(st) == 2 && st->ike_version == 2;
+	if (carrying) {
+		out->unique_id = (uint32_t)vici_get_u64(ike_sa, "uniqueid", 0);
+		out->established_s = st->established_s;
+	}
+	free(st);
+	return carrying;
+}
+
+size_t vpn_status_keeper(const struct vpn_sa_ref *sas, size_t n)
+{
+	size_t keep = 0;
+	for (size_t i = 1; i < n; i++) {
+		if (sas[i].established_s > sas[keep].established_s ||
+		    (sas[i].established_s == sas[keep].established_s &&
+		     sas[i].unique_id < sas[keep].unique_id)) {
+			keep = i;
+		}
+	}
+	return keep;
+}

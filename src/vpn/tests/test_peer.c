@@ -118,7 +118,7 @@ static const char *const swanctl_lines[] = {
 	"\t\t\t\tmode = tunnel",
 	"\t\t\t\tstart_action = start",
 	"\t\t\t\tdpd_action = restart",
-	"\t\t\t\tclose_action = start",
+	"\t\t\t\tclose_action = none",
 	"\t\t\t}",
 	"\t\t}",
 	"\t}",

@@ -184,7 +184,32 @@ static void test_recorded_list_sa_gives_tunnel_status(void **state)
 	assert_string_equal(c->local_ts[0], "172.17.0.0/16");
 	assert_string_equal(c->remote_ts[0], "172.28.0.0/16");
 	assert_int_equal(vpn_status_tunnel(&st), VPN_TUNNEL_UP);
+
+	/* It carries traffic: charon's unique id 3, up for 11 s. */
+	struct vpn_sa_ref ref = { 0 };
+	assert_true(vpn_status_carrying(ike, &ref));
+	assert_int_equal(ref.unique_id, 3);
+	assert_int_equal(ref.established_s, 11);
 	vici_node_free(root);
+}
+
+static void test_the_oldest_of_duplicate_sas_is_kept(void **state)
+{
+	/* Both ends initiated: ours (#1) and the peer's (#2), one second
+	 * apart; then a third from a later race. */
+	const struct vpn_sa_ref sas[] = {
+		{ .unique_id = 1, .established_s = 40 },
+		{ .unique_id = 2, .established_s = 41 },
+		{ .unique_id = 3, .established_s = 2 },
+	};
+	assert_int_equal(vpn_status_keeper(sas, 3), 1);
+	assert_int_equal(vpn_status_keeper(sas, 1), 0);
+	/* Same age: the lower unique id, whatever the order. */
+	const struct vpn_sa_ref tie[] = {
+		{ .unique_id = 7, .established_s = 5 },
+		{ .unique_id = 4, .established_s = 5 },
+	};
+	assert_int_equal(vpn_status_keeper(tie, 2), 1);
 }
 
 static void test_established_without_child_is_connecting(void **state)
@@ -209,6 +234,10 @@ static void test_established_without_child_is_connecting(void **state)
 	vpn_status_merge_sa(&root->children[1], &st);
 	assert_string_equal(st.ike_state, "ESTABLISHED");
 	assert_int_equal(vpn_status_tunnel(&st), VPN_TUNNEL_CONNECTING);
+	/* Neither carries traffic: nothing to keep or close. */
+	struct vpn_sa_ref ref = { 0 };
+	assert_false(vpn_status_carrying(&root->children[0], &ref));
+	assert_false(vpn_status_carrying(&root->children[1], &ref));
 	vici_node_free(root);
 	vici_builder_free(&b);
 }
@@ -508,6 +537,7 @@ int main(void)
 			test_recorded_unknown_and_confirm_are_bare_types),
 		cmocka_unit_test(test_recorded_list_sa_gives_tunnel_status),
 		cmocka_unit_test(test_established_without_child_is_connecting),
+		cmocka_unit_test(test_the_oldest_of_duplicate_sas_is_kept),
 		cmocka_unit_test(test_parser_refuses_malformed_messages),
 		cmocka_unit_test(test_parser_limits_nesting),
 		cmocka_unit_test(test_builder_refuses_misplaced_elements),

@@ -4,9 +4,11 @@ disabled, deleted; status while charon runs, stops and comes back; and
 real tunnels to a peer charon in another network namespace, configured
 with what `zonegate vpn download` prints, in both formats."""
 
+import time
+
 import pytest
 
-from zgtest.util import wait_until
+from zgtest.util import scaled, wait_until
 
 from vpnlab import (OUR_NET, OUR_WAN, PEER_NET, PEER_WAN, Charon,
                     udp_echo_through, wait_state)
@@ -139,6 +141,15 @@ def test_real_tunnel_ikev2_with_downloaded_swanctl(vcli, charon, charon_at,
         assert child["state"] == "INSTALLED"
         assert (child["local_ts"], child["remote_ts"]) == \
             ([OUR_NET], [PEER_NET])
+
+        # Both ends start the tunnel; when both did at once, zonegate
+        # closes the extra IKE_SA and the peer does not start another:
+        # one IKE_SA at each end, and it stays one.
+        one = [("zonegate-vco-1", "ESTABLISHED")]
+        wait_until(lambda: charon.ike_sas() == one and
+                   peer.ike_sas() == one, 30, what="one IKE_SA each end")
+        time.sleep(scaled(6))
+        assert (charon.ike_sas(), peer.ike_sas()) == (one, one)
 
         # A datagram crosses the tunnel each way: 20 + 8 + 27 octets.
         assert udp_echo_through(peer_ns) == b"zonegate-through-the-tunnel"

@@ -136,6 +136,18 @@ class Charon:
                 names.append(line.split("{", 2)[1].split()[0])
         return names
 
+    def ike_sas(self):
+        """The IKE_SAs charon holds, as (name, state) pairs: the header
+        lines of swanctl --list-sas ("name: #1, ESTABLISHED, IKEv2,
+        ...")."""
+        out = self.swanctl("--list-sas").stdout
+        sas = []
+        for line in out.splitlines():
+            if not line.startswith(" ") and ": #" in line:
+                name, rest = line.split(": #", 1)
+                sas.append((name, rest.split(", ")[1]))
+        return sas
+
     def stop(self):
         if self.proc is None or self.proc.poll() is not None:
             return
