@@ -15,44 +15,9 @@
 #include "common/error.h"
 #include "store/store.h"
 #include "store/store_priv.h"
+#include "store/tests/fixture.h"
 
 static const struct store_caller caller = { .uid = 1234, .pid = 5678 };
-
-struct fixture {
-	char dir[64];
-	char path[128];
-	struct store *store;
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-	snprintf(f->dir, sizeof(f->dir), "/tmp/zg-store-test-XXXXXX");
-	if (f == NULL || mkdtemp(f->dir) == NULL) {
-		return -1;
-	}
-	snprintf(f->path, sizeof(f->path), "%s/state.db", f->dir);
-	char err[256];
-	if (store_open(f->path, &f->store, err, sizeof(err)) != 0) {
-		fprintf(stderr, "%s\n", err);
-		return -1;
-	}
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	store_close(f->store);
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	if (system(cmd) != 0) {
-		return -1;
-	}
-	free(f);
-	return 0;
-}
 
 /* Runs one SQL statement on a raw connection to path. */
 static void raw_sql(const char *path, const char *sql)
@@ -61,17 +26,6 @@ static void raw_sql(const char *path, const char *sql)
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
-}
-
-static int64_t pragma_int(struct store *s, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	assert_int_equal(sqlite3_prepare_v2(s->db, sql, -1, &st, NULL),
-			 SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	int64_t value = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return value;
 }
 
 static void make_vpc(struct store *s, const char *name, const char *cidr,
@@ -152,9 +106,9 @@ static void test_open_sets_wal_full_sync_and_foreign_keys(void **state)
 	assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
 	sqlite3_finalize(st);
 	/* synchronous FULL is 2, foreign_keys ON is 1. */
-	assert_int_equal(pragma_int(f->store, "PRAGMA synchronous"), 2);
-	assert_int_equal(pragma_int(f->store, "PRAGMA foreign_keys"), 1);
-	assert_true(pragma_int(f->store, "PRAGMA busy_timeout") > 0);
+	assert_int_equal(fixture_int(f->store, "PRAGMA synchronous"), 2);
+	assert_int_equal(fixture_int(f->store, "PRAGMA foreign_keys"), 1);
+	assert_true(fixture_int(f->store, "PRAGMA busy_timeout") > 0);
 
 	unsigned version = 0;
 	assert_int_equal(store_schema_version(f->store, &version), 0);
@@ -173,8 +127,8 @@ static void test_migration_from_version_1_keeps_data(void **state)
 	unsigned version = 0;
 	assert_int_equal(store_schema_version(old, &version), 0);
 	assert_int_equal(version, 1);
-	assert_int_equal(pragma_int(old, "SELECT count(*) FROM sqlite_schema"
-				    " WHERE name = 'record_owner'"), 0);
+	assert_int_equal(fixture_int(old, "SELECT count(*) FROM sqlite_schema"
+				     " WHERE name = 'record_owner'"), 0);
 	assert_int_equal(store_begin(old, &caller), 0);
 	make_vpc(old, "prod", "10.0.0.0/8", NULL);
 	assert_int_equal(store_commit(old, NULL), 0);
@@ -184,8 +138,8 @@ static void test_migration_from_version_1_keeps_data(void **state)
 	assert_int_equal(store_open(path, &s, err, sizeof(err)), 0);
 	assert_int_equal(store_schema_version(s, &version), 0);
 	assert_int_equal(version, STORE_SCHEMA_VERSION);
-	assert_int_equal(pragma_int(s, "SELECT count(*) FROM sqlite_schema"
-				    " WHERE name = 'record_owner'"), 1);
+	assert_int_equal(fixture_int(s, "SELECT count(*) FROM sqlite_schema"
+				     " WHERE name = 'record_owner'"), 1);
 	struct store_vpc vpc = { 0 };
 	assert_int_equal(store_begin(s, NULL), 0);
 	assert_int_equal(store_vpc_get(s, "vpc-1", &vpc), 0);
@@ -514,10 +468,10 @@ static void test_zone_delete_removes_records_and_bindings(void **state)
 	assert_true(commit.config_changed);
 	assert_true(store_strv_has(&commit.zones, zone_id));
 	store_commit_clear(&commit);
-	assert_int_equal(pragma_int(f->store, "SELECT count(*) FROM record"),
+	assert_int_equal(fixture_int(f->store, "SELECT count(*) FROM record"),
 			 0);
-	assert_int_equal(pragma_int(f->store,
-				    "SELECT count(*) FROM zone_vpc"), 0);
+	assert_int_equal(fixture_int(f->store,
+				     "SELECT count(*) FROM zone_vpc"), 0);
 	assert_int_equal(store_begin(f->store, &caller), 0);
 	assert_int_equal(store_vpc_delete(f->store, vpc_id), 0);
 	assert_int_equal(store_commit(f->store, NULL), 0);
@@ -740,7 +694,7 @@ static void test_restore_refuses_newer_schema_and_changes_nothing(void **state)
 	assert_int_equal(store_restore(f->store, path, &caller, NULL, err,
 				       sizeof(err)), ZG_ESCHEMA);
 	assert_non_null(strstr(err, "newer zonegate"));
-	assert_int_equal(pragma_int(f->store, "SELECT count(*) FROM vpc"), 1);
+	assert_int_equal(fixture_int(f->store, "SELECT count(*) FROM vpc"), 1);
 	assert_int_equal(current_version(f->store), 1);
 }
 
@@ -835,7 +789,8 @@ static void test_rule_forwarding_options_round_trip(void **state)
 
 int main(void)
 {
-#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+#define T(name) cmocka_unit_test_setup_teardown(name, fixture_setup, \
+						  fixture_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_open_sets_wal_full_sync_and_foreign_keys),
 		T(test_migration_from_version_1_keeps_data),

@@ -11,52 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "common/error.h"
 #include "store/store.h"
+#include "store/tests/fixture.h"
 
 static const struct store_caller caller = { .uid = 1, .pid = 2 };
-
-struct fixture {
-	char dir[64];
-	char path[128];
-	struct store *store;
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-	if (f == NULL) {
-		return -1;
-	}
-	snprintf(f->dir, sizeof(f->dir), "/tmp/zg-vpnstore-test-XXXXXX");
-	if (mkdtemp(f->dir) == NULL) {
-		free(f);
-		return -1;
-	}
-	snprintf(f->path, sizeof(f->path), "%s/state.db", f->dir);
-	char err[256];
-	if (store_open(f->path, &f->store, err, sizeof(err)) != 0) {
-		fprintf(stderr, "%s\n", err);
-		return -1;
-	}
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	store_close(f->store);
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	if (system(cmd) != 0) {
-		return -1;
-	}
-	free(f);
-	return 0;
-}
 
 /* Creates the seed's resources: a VPC, gateway 198.51.100.152 for
  * 172.17.0.0/16, customer gateway 198.51.100.44, a connection to
@@ -305,24 +265,16 @@ static void test_backup_and_restore_keep_vpn_resources(void **state)
 
 int main(void)
 {
+#define T(name) cmocka_unit_test_setup_teardown(name, fixture_setup, \
+						  fixture_teardown)
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(
-			test_connection_round_trips_every_field, setup,
-			teardown),
-		cmocka_unit_test_setup_teardown(
-			test_update_bumps_version_and_replaces_subnets, setup,
-			teardown),
-		cmocka_unit_test_setup_teardown(
-			test_referenced_resources_cannot_be_deleted, setup,
-			teardown),
-		cmocka_unit_test_setup_teardown(
-			test_routes_filter_by_connection_and_page, setup,
-			teardown),
-		cmocka_unit_test_setup_teardown(
-			test_change_log_never_holds_the_psk, setup, teardown),
-		cmocka_unit_test_setup_teardown(
-			test_backup_and_restore_keep_vpn_resources, setup,
-			teardown),
+		T(test_connection_round_trips_every_field),
+		T(test_update_bumps_version_and_replaces_subnets),
+		T(test_referenced_resources_cannot_be_deleted),
+		T(test_routes_filter_by_connection_and_page),
+		T(test_change_log_never_holds_the_psk),
+		T(test_backup_and_restore_keep_vpn_resources),
 	};
+#undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,15 +15,9 @@
 #include "common/error.h"
 #include "store/store.h"
 #include "store/store_priv.h"
+#include "store/tests/fixture.h"
 
 static const struct store_caller caller = { .uid = 0, .pid = 0 };
-
-struct fixture {
-	char dir[64];
-	char path[128];
-	struct store *store;
-	char zone_id[STORE_ID_LEN];
-};
 
 static void make_zone(struct store *s, char *zone_id)
 {
@@ -44,42 +38,12 @@ static void make_zone(struct store *s, char *zone_id)
 
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-	snprintf(f->dir, sizeof(f->dir), "/tmp/zg-xfr-store-XXXXXX");
-	if (f == NULL || mkdtemp(f->dir) == NULL) {
+	if (fixture_setup(state) != 0) {
 		return -1;
 	}
-	snprintf(f->path, sizeof(f->path), "%s/state.db", f->dir);
-	char err[256];
-	if (store_open(f->path, &f->store, err, sizeof(err)) != 0) {
-		fprintf(stderr, "%s\n", err);
-		return -1;
-	}
-	make_zone(f->store, f->zone_id);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
 	struct fixture *f = *state;
-	store_close(f->store);
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	int ret = system(cmd);
-	free(f);
-	return ret == 0 ? 0 : -1;
-}
-
-static int64_t count(struct store *s, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	assert_int_equal(sqlite3_prepare_v2(s->db, sql, -1, &st, NULL),
-			 SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	int64_t value = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return value;
+	make_zone(f->store, f->zone_id);
+	return 0;
 }
 
 static struct store_xfr_state get_state(struct fixture *f)
@@ -141,8 +105,8 @@ static void test_migration_from_7_keeps_the_snapshot(void **state)
 			 0);
 	char zone_id[STORE_ID_LEN];
 	make_zone(old, zone_id);
-	assert_int_equal(count(old, "SELECT count(*) FROM sqlite_schema"
-			       " WHERE name = 'xfr_journal'"), 0);
+	assert_int_equal(fixture_int(old, "SELECT count(*) FROM sqlite_schema"
+				     " WHERE name = 'xfr_journal'"), 0);
 	/* A zone stored by schema 7: the snapshot is the served version. */
 	assert_int_equal(store_begin(old, &caller), 0);
 	assert_int_equal(store_run(old, NULL, "INSERT INTO xfr_state (zone_id,"
@@ -308,9 +272,10 @@ static void test_zone_delete_removes_state_and_journal(void **state)
 	assert_int_equal(store_begin(f->store, &caller), 0);
 	assert_int_equal(store_zone_delete(f->store, f->zone_id), 0);
 	assert_int_equal(store_commit(f->store, NULL), 0);
-	assert_int_equal(count(f->store, "SELECT count(*) FROM xfr_journal"),
-			 0);
-	assert_int_equal(count(f->store, "SELECT count(*) FROM xfr_state"), 0);
+	assert_int_equal(fixture_int(f->store,
+				     "SELECT count(*) FROM xfr_journal"), 0);
+	assert_int_equal(fixture_int(f->store,
+				     "SELECT count(*) FROM xfr_state"), 0);
 
 	/* A transfer that ends after the delete writes nothing. */
 	const uint8_t diff[4] = { 0 };
@@ -318,8 +283,8 @@ static void test_zone_delete_removes_state_and_journal(void **state)
 	assert_int_equal(store_xfr_journal_append(f->store, f->zone_id, 11, 12,
 						  diff, sizeof(diff)), 0);
 	assert_int_equal(store_commit(f->store, NULL), 0);
-	assert_int_equal(count(f->store, "SELECT count(*) FROM xfr_journal"),
-			 0);
+	assert_int_equal(fixture_int(f->store,
+				     "SELECT count(*) FROM xfr_journal"), 0);
 }
 
 static void test_journal_writes_need_a_write_transaction(void **state)
@@ -369,7 +334,8 @@ static void test_restore_brings_back_snapshot_and_journal(void **state)
 
 int main(void)
 {
-#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, \
+						  fixture_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_migration_from_7_keeps_the_snapshot),
 		T(test_journal_appends_in_seq_order),

@@ -8,29 +8,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "common/error.h"
 #include "store/store.h"
-
-struct fixture {
-	char path[64];
-	struct store *store;
-	char zone_id[STORE_ID_LEN];
-};
+#include "store/tests/fixture.h"
 
 static const struct store_caller caller = { .uid = 0, .pid = 1 };
 
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-	snprintf(f->path, sizeof(f->path), "/tmp/zg-test-zonesync-%d.db",
-		 (int)getpid());
-	unlink(f->path);
-	char err[256];
-	assert_int_equal(store_open(f->path, &f->store, err, sizeof(err)), 0);
+	if (fixture_setup(state) != 0) {
+		return -1;
+	}
+	struct fixture *f = *state;
 
 	struct store_zone zone = {
 		.soa = { .ttl = 3600, .serial = 1, .refresh = 3600,
@@ -49,16 +41,6 @@ static int setup(void **state)
 	snprintf(f->zone_id, sizeof(f->zone_id), "%s",
 		 zone.meta.resource_id);
 	store_zone_clear(&zone);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	store_close(f->store);
-	unlink(f->path);
-	free(f);
 	return 0;
 }
 
@@ -305,27 +287,17 @@ static void test_inbound_round_trip(void **state)
 
 int main(void)
 {
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, \
+						  fixture_teardown)
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(
-			test_journal_holds_changes_between_versions, setup,
-			teardown),
-		cmocka_unit_test_setup_teardown(
-			test_journal_records_ttl_change_as_delete_and_add,
-			setup, teardown),
-		cmocka_unit_test_setup_teardown(
-			test_journal_read_refuses_unknown_or_reversed, setup,
-			teardown),
-		cmocka_unit_test_setup_teardown(
-			test_transfer_settings_replace_and_delete, setup,
-			teardown),
-		cmocka_unit_test_setup_teardown(
-			test_grants_replace_types_and_revoke_by_key, setup,
-			teardown),
-		cmocka_unit_test_setup_teardown(
-			test_key_in_use_by_transfers_or_grants_stays, setup,
-			teardown),
-		cmocka_unit_test_setup_teardown(test_inbound_round_trip, setup,
-						teardown),
+		T(test_journal_holds_changes_between_versions),
+		T(test_journal_records_ttl_change_as_delete_and_add),
+		T(test_journal_read_refuses_unknown_or_reversed),
+		T(test_transfer_settings_replace_and_delete),
+		T(test_grants_replace_types_and_revoke_by_key),
+		T(test_key_in_use_by_transfers_or_grants_stays),
+		T(test_inbound_round_trip),
 	};
+#undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
