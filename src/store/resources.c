@@ -76,32 +76,6 @@ static void new_meta(struct store_meta *meta, const char *resource_id)
 	memcpy(meta->updated_at, meta->created_at, sizeof(meta->updated_at));
 }
 
-static int load_strv(struct store *s, const char *sql, const char *owner_id,
-		     struct store_strv *out)
-{
-	sqlite3_stmt *st = NULL;
-	int ret = store_query(s, &st, sql, "t", owner_id);
-	while (ret == 0 && (ret = store_step(s, st)) == 1) {
-		const unsigned char *text = sqlite3_column_text(st, 0);
-		ret = store_strv_push(out, text != NULL ? (const char *)text
-							: "");
-	}
-	sqlite3_finalize(st);
-	return ret;
-}
-
-static int replace_strv(struct store *s, const char *del_sql,
-			const char *ins_sql, const char *owner_id,
-			const struct store_strv *items)
-{
-	int ret = store_run(s, NULL, del_sql, "t", owner_id);
-	for (size_t i = 0; ret == 0 && i < items->n; i++) {
-		ret = store_run(s, NULL, ins_sql, "tit", owner_id, (int64_t)i,
-				items->v[i]);
-	}
-	return ret;
-}
-
 /* Marks the row changed: version + 1, updated_at now; then re-reads the
  * meta. ZG_ENOENT when there is no such row. */
 static int touch_row(struct store *s, const char *table, const char *idcol,
@@ -154,13 +128,13 @@ static int load_vpc(struct store *s, sqlite3_stmt *st, void *elem)
 	store_read_meta(st, &vpc->meta);
 	vpc->builtin_zones = sqlite3_column_int(st, FIRST_OWN_COL) != 0;
 
-	int ret = load_strv(s, "SELECT cidr FROM vpc_cidr WHERE vpc_id = ?"
-			    " ORDER BY pos", vpc->meta.resource_id,
-			    &vpc->cidrs);
+	int ret = store_load_strv(s, "SELECT cidr FROM vpc_cidr"
+				  " WHERE vpc_id = ? ORDER BY pos",
+				  vpc->meta.resource_id, &vpc->cidrs);
 	if (ret == 0) {
-		ret = load_strv(s, "SELECT addr FROM vpc_listener"
-				" WHERE vpc_id = ? ORDER BY pos",
-				vpc->meta.resource_id, &vpc->listen);
+		ret = store_load_strv(s, "SELECT addr FROM vpc_listener"
+				      " WHERE vpc_id = ? ORDER BY pos",
+				      vpc->meta.resource_id, &vpc->listen);
 	}
 	return ret;
 }
@@ -204,14 +178,11 @@ void store_vpc_list_free(struct store_vpc *vpcs, size_t n)
 static int write_vpc_children(struct store *s, const struct store_vpc *vpc)
 {
 	const char *vpc_id = vpc->meta.resource_id;
-	int ret = replace_strv(s, "DELETE FROM vpc_cidr WHERE vpc_id = ?",
-			       "INSERT INTO vpc_cidr (vpc_id, pos, cidr)"
-			       " VALUES (?, ?, ?)", vpc_id, &vpc->cidrs);
+	int ret = store_write_strv(s, "vpc_cidr", "vpc_id", "cidr", vpc_id,
+				   &vpc->cidrs);
 	if (ret == 0) {
-		ret = replace_strv(s, "DELETE FROM vpc_listener"
-				   " WHERE vpc_id = ?",
-				   "INSERT INTO vpc_listener (vpc_id, pos, addr)"
-				   " VALUES (?, ?, ?)", vpc_id, &vpc->listen);
+		ret = store_write_strv(s, "vpc_listener", "vpc_id", "addr",
+				       vpc_id, &vpc->listen);
 	}
 	return ret;
 }
@@ -313,13 +284,13 @@ static int load_zone(struct store *s, sqlite3_stmt *st, void *elem)
 	zone->soa.expire = (uint32_t)sqlite3_column_int64(st, c++);
 	zone->soa.minimum = (uint32_t)sqlite3_column_int64(st, c++);
 
-	int ret = load_strv(s, "SELECT name FROM zone_ns WHERE zone_id = ?"
-			    " ORDER BY pos", zone->meta.resource_id,
-			    &zone->ns);
+	int ret = store_load_strv(s, "SELECT name FROM zone_ns"
+				  " WHERE zone_id = ? ORDER BY pos",
+				  zone->meta.resource_id, &zone->ns);
 	if (ret == 0) {
-		ret = load_strv(s, "SELECT vpc_id FROM zone_vpc"
-				" WHERE zone_id = ? ORDER BY rowid",
-				zone->meta.resource_id, &zone->vpcs);
+		ret = store_load_strv(s, "SELECT vpc_id FROM zone_vpc"
+				      " WHERE zone_id = ? ORDER BY rowid",
+				      zone->meta.resource_id, &zone->vpcs);
 	}
 	return ret;
 }
@@ -362,10 +333,8 @@ void store_zone_list_free(struct store_zone *zones, size_t n)
 
 static int write_zone_ns(struct store *s, const struct store_zone *zone)
 {
-	return replace_strv(s, "DELETE FROM zone_ns WHERE zone_id = ?",
-			    "INSERT INTO zone_ns (zone_id, pos, name)"
-			    " VALUES (?, ?, ?)", zone->meta.resource_id,
-			    &zone->ns);
+	return store_write_strv(s, "zone_ns", "zone_id", "name",
+				zone->meta.resource_id, &zone->ns);
 }
 
 int store_zone_create(struct store *store, struct store_zone *zone)
@@ -754,9 +723,9 @@ static int load_endpoint(struct store *s, sqlite3_stmt *st, void *elem)
 	struct store_endpoint *ep = elem;
 	store_read_meta(st, &ep->meta);
 	store_col_text(st, FIRST_OWN_COL, ep->vpc_id, sizeof(ep->vpc_id));
-	int ret = load_strv(s, "SELECT addr FROM endpoint_source"
-			    " WHERE endpoint_id = ? ORDER BY pos",
-			    ep->meta.resource_id, &ep->sources);
+	int ret = store_load_strv(s, "SELECT addr FROM endpoint_source"
+				  " WHERE endpoint_id = ? ORDER BY pos",
+				  ep->meta.resource_id, &ep->sources);
 	if (ret == 0) {
 		ret = load_egress(s, ep);
 	}
@@ -804,11 +773,8 @@ static int write_endpoint_children(struct store *s,
 				   const struct store_endpoint *ep)
 {
 	const char *endpoint_id = ep->meta.resource_id;
-	int ret = replace_strv(s, "DELETE FROM endpoint_source"
-			       " WHERE endpoint_id = ?",
-			       "INSERT INTO endpoint_source (endpoint_id, pos,"
-			       " addr) VALUES (?, ?, ?)", endpoint_id,
-			       &ep->sources);
+	int ret = store_write_strv(s, "endpoint_source", "endpoint_id", "addr",
+				   endpoint_id, &ep->sources);
 	if (ret == 0) {
 		ret = store_run(s, NULL, "DELETE FROM endpoint_egress"
 				" WHERE endpoint_id = ?", "t", endpoint_id);
@@ -930,13 +896,13 @@ static int load_rule(struct store *s, sqlite3_stmt *st, void *elem)
 	rule->max_stale_s = (uint32_t)sqlite3_column_int64(st,
 							 FIRST_OWN_COL + 3);
 	read_rule_forwarding(st, FIRST_OWN_COL + 4, &rule->fwd);
-	int ret = load_strv(s, "SELECT addr FROM rule_target WHERE rule_id = ?"
-			    " ORDER BY pos", rule->meta.resource_id,
-			    &rule->targets);
+	int ret = store_load_strv(s, "SELECT addr FROM rule_target"
+				  " WHERE rule_id = ? ORDER BY pos",
+				  rule->meta.resource_id, &rule->targets);
 	if (ret == 0) {
-		ret = load_strv(s, "SELECT vpc_id FROM rule_vpc"
-				" WHERE rule_id = ? ORDER BY rowid",
-				rule->meta.resource_id, &rule->vpcs);
+		ret = store_load_strv(s, "SELECT vpc_id FROM rule_vpc"
+				      " WHERE rule_id = ? ORDER BY rowid",
+				      rule->meta.resource_id, &rule->vpcs);
 	}
 	return ret;
 }
@@ -997,10 +963,8 @@ static int write_rule_forwarding(struct store *s,
 
 static int write_rule_targets(struct store *s, const struct store_rule *rule)
 {
-	return replace_strv(s, "DELETE FROM rule_target WHERE rule_id = ?",
-			    "INSERT INTO rule_target (rule_id, pos, addr)"
-			    " VALUES (?, ?, ?)", rule->meta.resource_id,
-			    &rule->targets);
+	return store_write_strv(s, "rule_target", "rule_id", "addr",
+				rule->meta.resource_id, &rule->targets);
 }
 
 int store_rule_create(struct store *store, struct store_rule *rule)
@@ -1117,9 +1081,9 @@ static int load_upstream(struct store *s, sqlite3_stmt *st, void *elem)
 	store_read_meta(st, &up->meta);
 	store_col_text(st, FIRST_OWN_COL, up->vpc_id, sizeof(up->vpc_id));
 	store_col_text(st, FIRST_OWN_COL + 1, up->source, sizeof(up->source));
-	return load_strv(s, "SELECT addr FROM upstream_target"
-			 " WHERE upstream_id = ? ORDER BY pos",
-			 up->meta.resource_id, &up->targets);
+	return store_load_strv(s, "SELECT addr FROM upstream_target"
+			       " WHERE upstream_id = ? ORDER BY pos",
+			       up->meta.resource_id, &up->targets);
 }
 
 static void clear_upstream(void *elem)
@@ -1215,11 +1179,9 @@ int store_upstream_put(struct store *store, struct store_upstream *up,
 				global ? NULL : up->vpc_id, up->source);
 	}
 	if (ret == 0) {
-		ret = replace_strv(store, "DELETE FROM upstream_target"
-				   " WHERE upstream_id = ?",
-				   "INSERT INTO upstream_target (upstream_id,"
-				   " pos, addr) VALUES (?, ?, ?)", upstream_id,
-				   &up->targets);
+		ret = store_write_strv(store, "upstream_target",
+				       "upstream_id", "addr", upstream_id,
+				       &up->targets);
 	}
 	if (ret == 0 && !*created) {
 		ret = touch_row(store, "upstream", "upstream_id", upstream_id,

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Reading resource rows: the common columns and paged listings that
- * every kind of resource shares. */
+/* Reading and writing resource rows: the common columns, the lists kept
+ * beside a row, and the paged listings that every kind shares. */
 #include "store/store_priv.h"
 
 #include <stdio.h>
@@ -17,6 +17,38 @@ void store_read_meta(sqlite3_stmt *st, struct store_meta *meta)
 	meta->version = sqlite3_column_int64(st, 4);
 	store_col_text(st, 5, meta->created_at, sizeof(meta->created_at));
 	store_col_text(st, 6, meta->updated_at, sizeof(meta->updated_at));
+}
+
+int store_load_strv(struct store *s, const char *sql, const char *owner_id,
+		    struct store_strv *out)
+{
+	sqlite3_stmt *st = NULL;
+	int ret = store_query(s, &st, sql, "t", owner_id);
+	while (ret == 0 && (ret = store_step(s, st)) == 1) {
+		const unsigned char *text = sqlite3_column_text(st, 0);
+		ret = store_strv_push(out, text != NULL ? (const char *)text
+							: "");
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int store_write_strv(struct store *s, const char *table, const char *idcol,
+		     const char *col, const char *owner_id,
+		     const struct store_strv *items)
+{
+	char sql[192];
+	snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE %s = ?", table,
+		 idcol);
+	int ret = store_run(s, NULL, sql, "t", owner_id);
+
+	snprintf(sql, sizeof(sql), "INSERT INTO %s (%s, pos, %s)"
+		 " VALUES (?, ?, ?)", table, idcol, col);
+	for (size_t i = 0; ret == 0 && i < items->n; i++) {
+		ret = store_run(s, NULL, sql, "tit", owner_id, (int64_t)i,
+				items->v[i]);
+	}
+	return ret;
 }
 
 /* The seq of a paging cursor: the number after the last '-', 0 for

@@ -184,20 +184,6 @@ void store_secondary_clear(struct store_secondary *sec)
 	memset(sec, 0, sizeof(*sec));
 }
 
-static int load_list(struct store *s, const char *sql, const char *zone_id,
-		     struct store_strv *out)
-{
-	sqlite3_stmt *st = NULL;
-	int ret = store_query(s, &st, sql, "t", zone_id);
-	while (ret == 0 && (ret = store_step(s, st)) == 1) {
-		const unsigned char *text = sqlite3_column_text(st, 0);
-		ret = store_strv_push(out, text != NULL ? (const char *)text
-							: "");
-	}
-	sqlite3_finalize(st);
-	return ret;
-}
-
 int store_secondary_get(struct store *store, const char *zone_id,
 			struct store_secondary *out)
 {
@@ -224,29 +210,15 @@ int store_secondary_get(struct store *store, const char *zone_id,
 	}
 	sqlite3_finalize(st);
 	if (ret == 0) {
-		ret = load_list(store, "SELECT addr FROM zone_primary"
-				" WHERE zone_id = ? ORDER BY pos", zone_id,
-				&out->primaries);
+		ret = store_load_strv(store, "SELECT addr FROM zone_primary"
+				      " WHERE zone_id = ? ORDER BY pos",
+				      zone_id, &out->primaries);
 	}
 	if (ret == 0) {
-		ret = load_list(store, "SELECT addr FROM zone_allow_notify"
-				" WHERE zone_id = ? ORDER BY pos", zone_id,
-				&out->allow_notify);
-	}
-	return ret;
-}
-
-static int write_list(struct store *s, const char *table,
-		      const char *zone_id, const struct store_strv *items)
-{
-	char sql[128];
-	snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE zone_id = ?", table);
-	int ret = store_run(s, NULL, sql, "t", zone_id);
-	snprintf(sql, sizeof(sql),
-		 "INSERT INTO %s (zone_id, pos, addr) VALUES (?, ?, ?)", table);
-	for (size_t i = 0; ret == 0 && i < items->n; i++) {
-		ret = store_run(s, NULL, sql, "tit", zone_id, (int64_t)i,
-				items->v[i]);
+		ret = store_load_strv(store, "SELECT addr"
+				      " FROM zone_allow_notify"
+				      " WHERE zone_id = ? ORDER BY pos",
+				      zone_id, &out->allow_notify);
 	}
 	return ret;
 }
@@ -269,12 +241,13 @@ int store_secondary_put(struct store *store,
 			    sec->zone_id, key, ep, sec->max_records,
 			    sec->max_bytes);
 	if (ret == 0) {
-		ret = write_list(store, "zone_primary", sec->zone_id,
-				 &sec->primaries);
+		ret = store_write_strv(store, "zone_primary", "zone_id", "addr",
+				       sec->zone_id, &sec->primaries);
 	}
 	if (ret == 0) {
-		ret = write_list(store, "zone_allow_notify", sec->zone_id,
-				 &sec->allow_notify);
+		ret = store_write_strv(store, "zone_allow_notify", "zone_id",
+				       "addr", sec->zone_id,
+				       &sec->allow_notify);
 	}
 	if (ret == 0) {
 		store->config_changed = true;

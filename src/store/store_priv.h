@@ -68,6 +68,22 @@ void store_col_text(sqlite3_stmt *st, int col, char *out, size_t outlen);
 /*! Reads the META_COLS columns of the current row into meta. */
 void store_read_meta(sqlite3_stmt *st, struct store_meta *meta);
 
+/*! Runs sql with owner_id as its one parameter and appends column 0 of
+ *  each row to out (NULL as ""): the list a row keeps in a side table.
+ *  \retval 0, ZG_ENOMEM, a store error. */
+int store_load_strv(struct store *s, const char *sql, const char *owner_id,
+		    struct store_strv *out);
+
+/*!
+ * Replaces the list owner_id keeps in table: deletes the rows whose idcol
+ * is owner_id, then inserts (idcol, pos, col) = (owner_id, i, items->v[i])
+ * for each item in order. Stops at the first failure.
+ * \retval 0, ZG_EEXIST (a constraint refused a row), a store error.
+ */
+int store_write_strv(struct store *s, const char *table, const char *idcol,
+		     const char *col, const char *owner_id,
+		     const struct store_strv *items);
+
 /* A paged query: select ends in a WHERE clause that may use the text
  * parameters ?1..?3 (params[i], NULL allowed); rows come in seq order.
  * load fills one zeroed element from a row; clear frees what it holds. */

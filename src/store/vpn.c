@@ -58,49 +58,19 @@ static int new_meta(struct store *s, const char *kind,
 	return 0;
 }
 
-static int load_strv(struct store *s, const char *sql, const char *owner_id,
-		     const char *side, struct store_strv *out)
+/* Replaces the subnets of one side ("local" or "remote") of an IPsec
+ * connection. */
+static int write_conn_side(struct store *s, const char *connection_id,
+			   const char *side, const struct store_strv *cidrs)
 {
-	sqlite3_stmt *st = NULL;
-	int ret = store_query(s, &st, sql, "tt", owner_id, side);
-	while (ret == 0 && (ret = store_step(s, st)) == 1) {
-		const unsigned char *text = sqlite3_column_text(st, 0);
-		ret = store_strv_push(out, text != NULL ? (const char *)text
-							: "");
-	}
-	sqlite3_finalize(st);
-	return ret;
-}
-
-static int write_subnets(struct store *s, const char *table,
-			 const char *idcol, const char *owner_id,
-			 const char *side, const struct store_strv *cidrs)
-{
-	char sql[256];
-	int ret;
-
-	if (side != NULL) {
-		snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE %s = ?"
-			 " AND side = ?", table, idcol);
-		ret = store_run(s, NULL, sql, "tt", owner_id, side);
-	} else {
-		snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE %s = ?",
-			 table, idcol);
-		ret = store_run(s, NULL, sql, "t", owner_id);
-	}
+	int ret = store_run(s, NULL, "DELETE FROM ipsec_connection_subnet"
+			    " WHERE connection_id = ? AND side = ?", "tt",
+			    connection_id, side);
 	for (size_t i = 0; ret == 0 && i < cidrs->n; i++) {
-		if (side != NULL) {
-			snprintf(sql, sizeof(sql), "INSERT INTO %s (%s, side,"
-				 " pos, cidr) VALUES (?, ?, ?, ?)", table,
-				 idcol);
-			ret = store_run(s, NULL, sql, "ttit", owner_id, side,
-					(int64_t)i, cidrs->v[i]);
-		} else {
-			snprintf(sql, sizeof(sql), "INSERT INTO %s (%s, pos,"
-				 " cidr) VALUES (?, ?, ?)", table, idcol);
-			ret = store_run(s, NULL, sql, "tit", owner_id,
-					(int64_t)i, cidrs->v[i]);
-		}
+		ret = store_run(s, NULL, "INSERT INTO ipsec_connection_subnet"
+				" (connection_id, side, pos, cidr)"
+				" VALUES (?, ?, ?, ?)", "ttit", connection_id,
+				side, (int64_t)i, cidrs->v[i]);
 	}
 	return ret;
 }
@@ -164,9 +134,9 @@ static int load_gateway(struct store *s, sqlite3_stmt *st, void *elem)
 	store_col_text(st, FIRST_OWN_COL, gw->vpc_id, sizeof(gw->vpc_id));
 	store_col_text(st, FIRST_OWN_COL + 1, gw->public_ip,
 		       sizeof(gw->public_ip));
-	return load_strv(s, "SELECT cidr FROM vpn_gateway_subnet"
-			 " WHERE gateway_id = ?1 AND ?2 IS NULL ORDER BY pos",
-			 gw->meta.resource_id, NULL, &gw->local_subnets);
+	return store_load_strv(s, "SELECT cidr FROM vpn_gateway_subnet"
+			       " WHERE gateway_id = ? ORDER BY pos",
+			       gw->meta.resource_id, &gw->local_subnets);
 }
 
 static void clear_gateway(void *elem)
@@ -224,8 +194,9 @@ int store_vpn_gateway_create(struct store *store,
 			m->account, m->version, m->created_at, m->updated_at,
 			gw->vpc_id, gw->public_ip);
 	if (ret == 0) {
-		ret = write_subnets(store, "vpn_gateway_subnet", "gateway_id",
-				    m->resource_id, NULL, &gw->local_subnets);
+		ret = store_write_strv(store, "vpn_gateway_subnet",
+				       "gateway_id", "cidr", m->resource_id,
+				       &gw->local_subnets);
 	}
 	if (ret == 0) {
 		ret = store_log_change(store, "create", "vpn-gateway",
@@ -251,8 +222,9 @@ int store_vpn_gateway_update(struct store *store,
 		return ZG_ENOENT;
 	}
 	if (ret == 0) {
-		ret = write_subnets(store, "vpn_gateway_subnet", "gateway_id",
-				    gateway_id, NULL, &gw->local_subnets);
+		ret = store_write_strv(store, "vpn_gateway_subnet",
+				       "gateway_id", "cidr", gateway_id,
+				       &gw->local_subnets);
 	}
 	if (ret == 0) {
 		ret = touch_row(store, "vpn_gateway", "gateway_id", gateway_id,
@@ -397,8 +369,10 @@ int store_customer_gateway_delete(struct store *store, const char *cgw_id)
 	" esp_encryption, esp_integrity, esp_pfs, esp_lifetime, dpd_interval" \
 	" FROM ipsec_connection"
 
-#define CONN_SUBNETS "SELECT cidr FROM ipsec_connection_subnet" \
-	" WHERE connection_id = ?1 AND side = ?2 ORDER BY pos"
+#define CONN_LOCAL_SUBNETS "SELECT cidr FROM ipsec_connection_subnet" \
+	" WHERE connection_id = ? AND side = 'local' ORDER BY pos"
+#define CONN_REMOTE_SUBNETS "SELECT cidr FROM ipsec_connection_subnet" \
+	" WHERE connection_id = ? AND side = 'remote' ORDER BY pos"
 
 static int load_conn(struct store *s, sqlite3_stmt *st, void *elem)
 {
@@ -424,11 +398,11 @@ static int load_conn(struct store *s, sqlite3_stmt *st, void *elem)
 	c->esp_lifetime_s = (uint32_t)sqlite3_column_int64(st, col++);
 	c->dpd_interval_s = (uint32_t)sqlite3_column_int64(st, col++);
 
-	int ret = load_strv(s, CONN_SUBNETS, c->meta.resource_id, "local",
-			    &c->local_subnets);
+	int ret = store_load_strv(s, CONN_LOCAL_SUBNETS, c->meta.resource_id,
+				  &c->local_subnets);
 	if (ret == 0) {
-		ret = load_strv(s, CONN_SUBNETS, c->meta.resource_id,
-				"remote", &c->remote_subnets);
+		ret = store_load_strv(s, CONN_REMOTE_SUBNETS,
+				      c->meta.resource_id, &c->remote_subnets);
 	}
 	return ret;
 }
@@ -475,13 +449,11 @@ void store_ipsec_connection_list_free(struct store_ipsec_connection *conns,
 static int write_conn_subnets(struct store *s,
 			      const struct store_ipsec_connection *c)
 {
-	int ret = write_subnets(s, "ipsec_connection_subnet", "connection_id",
-				c->meta.resource_id, "local",
-				&c->local_subnets);
+	int ret = write_conn_side(s, c->meta.resource_id, "local",
+				  &c->local_subnets);
 	if (ret == 0) {
-		ret = write_subnets(s, "ipsec_connection_subnet",
-				    "connection_id", c->meta.resource_id,
-				    "remote", &c->remote_subnets);
+		ret = write_conn_side(s, c->meta.resource_id, "remote",
+				      &c->remote_subnets);
 	}
 	return ret;
 }

@@ -30,37 +30,6 @@ static void read_inbound_row(sqlite3_stmt *st, struct store_inbound *ib)
 	store_col_text(st, 7, ib->vpc_id, sizeof(ib->vpc_id));
 }
 
-static int load_list(struct store *s, const char *sql, const char *owner_id,
-		     struct store_strv *out)
-{
-	sqlite3_stmt *st = NULL;
-	int ret = store_query(s, &st, sql, "t", owner_id);
-	while (ret == 0 && (ret = store_step(s, st)) == 1) {
-		const unsigned char *text = sqlite3_column_text(st, 0);
-		ret = store_strv_push(out, text != NULL ? (const char *)text
-							: "");
-	}
-	sqlite3_finalize(st);
-	return ret;
-}
-
-static int write_list(struct store *s, const char *table, const char *idcol,
-		      const char *col, const char *owner_id,
-		      const struct store_strv *items)
-{
-	char sql[192];
-	snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE %s = ?", table,
-		 idcol);
-	int ret = store_run(s, NULL, sql, "t", owner_id);
-	snprintf(sql, sizeof(sql), "INSERT INTO %s (%s, pos, %s)"
-		 " VALUES (?, ?, ?)", table, idcol, col);
-	for (size_t i = 0; ret == 0 && i < items->n; i++) {
-		ret = store_run(s, NULL, sql, "tit", owner_id, (int64_t)i,
-				items->v[i]);
-	}
-	return ret;
-}
-
 /*
  * Inbound endpoints
  */
@@ -74,13 +43,13 @@ void store_inbound_clear(struct store_inbound *ib)
 
 static int load_inbound_lists(struct store *s, struct store_inbound *ib)
 {
-	int ret = load_list(s, "SELECT addr FROM inbound_listener"
-			    " WHERE inbound_id = ? ORDER BY pos",
-			    ib->meta.resource_id, &ib->listen);
+	int ret = store_load_strv(s, "SELECT addr FROM inbound_listener"
+				  " WHERE inbound_id = ? ORDER BY pos",
+				  ib->meta.resource_id, &ib->listen);
 	if (ret == 0) {
-		ret = load_list(s, "SELECT cidr FROM inbound_allow"
-				" WHERE inbound_id = ? ORDER BY pos",
-				ib->meta.resource_id, &ib->allow);
+		ret = store_load_strv(s, "SELECT cidr FROM inbound_allow"
+				      " WHERE inbound_id = ? ORDER BY pos",
+				      ib->meta.resource_id, &ib->allow);
 	}
 	return ret;
 }
@@ -180,11 +149,12 @@ void store_inbound_list_free(struct store_inbound *ibs, size_t n)
 
 static int write_inbound_lists(struct store *s, const struct store_inbound *ib)
 {
-	int ret = write_list(s, "inbound_listener", "inbound_id", "addr",
-			     ib->meta.resource_id, &ib->listen);
+	int ret = store_write_strv(s, "inbound_listener", "inbound_id",
+				   "addr", ib->meta.resource_id, &ib->listen);
 	if (ret == 0) {
-		ret = write_list(s, "inbound_allow", "inbound_id", "cidr",
-				 ib->meta.resource_id, &ib->allow);
+		ret = store_write_strv(s, "inbound_allow", "inbound_id",
+				       "cidr", ib->meta.resource_id,
+				       &ib->allow);
 	}
 	return ret;
 }
@@ -304,14 +274,16 @@ int store_transfer_get(struct store *store, const char *zone_id,
 	}
 	sqlite3_finalize(st);
 	if (ret == 0) {
-		ret = load_list(store, "SELECT cidr FROM zone_transfer_allow"
-				" WHERE zone_id = ? ORDER BY pos", zone_id,
-				&out->allow);
+		ret = store_load_strv(store, "SELECT cidr"
+				      " FROM zone_transfer_allow"
+				      " WHERE zone_id = ? ORDER BY pos",
+				      zone_id, &out->allow);
 	}
 	if (ret == 0) {
-		ret = load_list(store, "SELECT addr FROM zone_transfer_notify"
-				" WHERE zone_id = ? ORDER BY pos", zone_id,
-				&out->notify);
+		ret = store_load_strv(store, "SELECT addr"
+				      " FROM zone_transfer_notify"
+				      " WHERE zone_id = ? ORDER BY pos",
+				      zone_id, &out->notify);
 	}
 	return ret;
 }
@@ -328,12 +300,13 @@ int store_transfer_put(struct store *store, const struct store_transfer *xfr)
 			    " SET tsig_key = excluded.tsig_key", "tt",
 			    xfr->zone_id, key);
 	if (ret == 0) {
-		ret = write_list(store, "zone_transfer_allow", "zone_id",
-				 "cidr", xfr->zone_id, &xfr->allow);
+		ret = store_write_strv(store, "zone_transfer_allow", "zone_id",
+				       "cidr", xfr->zone_id, &xfr->allow);
 	}
 	if (ret == 0) {
-		ret = write_list(store, "zone_transfer_notify", "zone_id",
-				 "addr", xfr->zone_id, &xfr->notify);
+		ret = store_write_strv(store, "zone_transfer_notify",
+				       "zone_id", "addr", xfr->zone_id,
+				       &xfr->notify);
 	}
 	if (ret == 0) {
 		ret = store_log_change(store, "update", "zone", xfr->zone_id,
