@@ -62,61 +62,6 @@ void store_change_clear(struct store_change *change)
 }
 
 /*
- * Shared row helpers
- */
-
-/* Fills meta for a new resource. */
-static void new_meta(struct store_meta *meta, const char *resource_id)
-{
-	snprintf(meta->resource_id, sizeof(meta->resource_id), "%s",
-		 resource_id);
-	snprintf(meta->account, sizeof(meta->account), "default");
-	meta->version = 1;
-	store_now(meta->created_at);
-	memcpy(meta->updated_at, meta->created_at, sizeof(meta->updated_at));
-}
-
-/* Marks the row changed: version + 1, updated_at now; then re-reads the
- * meta. ZG_ENOENT when there is no such row. */
-static int touch_row(struct store *s, const char *table, const char *idcol,
-		     const char *resource_id, struct store_meta *meta)
-{
-	char now[STORE_TIME_LEN];
-	char sql[256];
-	store_now(now);
-	snprintf(sql, sizeof(sql),
-		 "UPDATE %s SET version = version + 1, updated_at = ?"
-		 " WHERE %s = ? RETURNING " META_COLS("%s"), table, idcol,
-		 idcol);
-
-	sqlite3_stmt *st = NULL;
-	int ret = store_query(s, &st, sql, "tt", now, resource_id);
-	if (ret != 0) {
-		return ret;
-	}
-	ret = store_step(s, st);
-	if (ret == 1 && meta != NULL) {
-		store_read_meta(st, meta);
-	}
-	sqlite3_finalize(st);
-	return ret == 1 ? 0 : ret == 0 ? ZG_ENOENT : ret;
-}
-
-static int delete_row(struct store *s, const char *table, const char *idcol,
-		      const char *resource_id)
-{
-	char sql[128];
-	size_t changes = 0;
-	snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE %s = ?", table,
-		 idcol);
-	int ret = store_run(s, &changes, sql, "t", resource_id);
-	if (ret == 0 && changes == 0) {
-		return ZG_ENOENT;
-	}
-	return ret;
-}
-
-/*
  * VPCs
  */
 
@@ -192,13 +137,12 @@ int store_vpc_create(struct store *store, struct store_vpc *vpc)
 	if (!store_writable(store)) {
 		return ZG_EINTERNAL;
 	}
-	char vpc_id[STORE_ID_LEN];
 	int64_t seq = 0;
-	int ret = store_next_id(store, "vpc", vpc_id, &seq);
+	int ret = store_new_meta(store, "vpc", &vpc->meta, &seq);
 	if (ret != 0) {
 		return ret;
 	}
-	new_meta(&vpc->meta, vpc_id);
+	const char *vpc_id = vpc->meta.resource_id;
 
 	ret = store_run(store, NULL,
 			"INSERT INTO vpc VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -235,7 +179,8 @@ int store_vpc_update(struct store *store, struct store_vpc *vpc)
 		ret = write_vpc_children(store, vpc);
 	}
 	if (ret == 0) {
-		ret = touch_row(store, "vpc", "vpc_id", vpc_id, &vpc->meta);
+		ret = store_touch_row(store, "vpc", "vpc_id", vpc_id,
+				      &vpc->meta);
 	}
 	if (ret == 0) {
 		store->config_changed = true;
@@ -250,7 +195,7 @@ int store_vpc_delete(struct store *store, const char *vpc_id)
 	if (!store_writable(store)) {
 		return ZG_EINTERNAL;
 	}
-	int ret = delete_row(store, "vpc", "vpc_id", vpc_id);
+	int ret = store_delete_row(store, "vpc", "vpc_id", vpc_id);
 	if (ret == 0) {
 		store->config_changed = true;
 		ret = store_log_change(store, "delete", "vpc", vpc_id,
@@ -342,13 +287,12 @@ int store_zone_create(struct store *store, struct store_zone *zone)
 	if (!store_writable(store)) {
 		return ZG_EINTERNAL;
 	}
-	char zone_id[STORE_ID_LEN];
 	int64_t seq = 0;
-	int ret = store_next_id(store, "zone", zone_id, &seq);
+	int ret = store_new_meta(store, "zone", &zone->meta, &seq);
 	if (ret != 0) {
 		return ret;
 	}
-	new_meta(&zone->meta, zone_id);
+	const char *zone_id = zone->meta.resource_id;
 
 	const struct store_soa *soa = &zone->soa;
 	ret = store_run(store, NULL,
@@ -406,8 +350,8 @@ int store_zone_update(struct store *store, struct store_zone *zone,
 		ret = store_touch_zone(store, zone_id, serial_set);
 	}
 	if (ret == 0) {
-		ret = touch_row(store, "zone", "zone_id", zone_id,
-				&zone->meta);
+		ret = store_touch_row(store, "zone", "zone_id", zone_id,
+				      &zone->meta);
 	}
 	if (ret == 0) {
 		store->config_changed = true;
@@ -422,7 +366,7 @@ int store_zone_delete(struct store *store, const char *zone_id)
 	if (!store_writable(store)) {
 		return ZG_EINTERNAL;
 	}
-	int ret = delete_row(store, "zone", "zone_id", zone_id);
+	int ret = store_delete_row(store, "zone", "zone_id", zone_id);
 	if (ret == 0) {
 		ret = store_touch_zone(store, zone_id, false);
 	}
@@ -447,7 +391,7 @@ static int bind_vpc(struct store *s, const char *kind, const char *table,
 		 table, idcol);
 	int ret = store_run(s, NULL, sql, "tt", owner_id, vpc_id);
 	if (ret == 0) {
-		ret = touch_row(s, owner_table, idcol, owner_id, NULL);
+		ret = store_touch_row(s, owner_table, idcol, owner_id, NULL);
 	}
 	if (ret == 0) {
 		s->config_changed = true;
@@ -473,7 +417,7 @@ static int unbind_vpc(struct store *s, const char *kind, const char *table,
 		return ZG_ENOENT;
 	}
 	if (ret == 0) {
-		ret = touch_row(s, owner_table, idcol, owner_id, NULL);
+		ret = store_touch_row(s, owner_table, idcol, owner_id, NULL);
 	}
 	if (ret == 0) {
 		s->config_changed = true;
@@ -562,13 +506,12 @@ int store_record_create(struct store *store, struct store_record *rec)
 	if (!store_writable(store)) {
 		return ZG_EINTERNAL;
 	}
-	char record_id[STORE_ID_LEN];
 	int64_t seq = 0;
-	int ret = store_next_id(store, "rec", record_id, &seq);
+	int ret = store_new_meta(store, "rec", &rec->meta, &seq);
 	if (ret != 0) {
 		return ret;
 	}
-	new_meta(&rec->meta, record_id);
+	const char *record_id = rec->meta.resource_id;
 
 	ret = store_run(store, NULL,
 			"INSERT INTO record VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,"
@@ -612,8 +555,8 @@ int store_record_update(struct store *store, struct store_record *rec)
 		ret = store_journal_row(store, "add", record_id);
 	}
 	if (ret == 0) {
-		ret = touch_row(store, "record", "record_id", record_id,
-				&rec->meta);
+		ret = store_touch_row(store, "record", "record_id",
+				      record_id, &rec->meta);
 	}
 	if (ret == 0) {
 		ret = store_touch_zone(store, rec->zone_id, false);
@@ -638,7 +581,8 @@ int store_record_delete(struct store *store, const char *record_id)
 		ret = store_journal_row(store, "del", record_id);
 	}
 	if (ret == 0) {
-		ret = delete_row(store, "record", "record_id", record_id);
+		ret = store_delete_row(store, "record", "record_id",
+				       record_id);
 	}
 	if (ret == 0) {
 		ret = store_touch_zone(store, rec.zone_id, false);
@@ -795,13 +739,12 @@ int store_endpoint_create(struct store *store, struct store_endpoint *ep)
 	if (!store_writable(store)) {
 		return ZG_EINTERNAL;
 	}
-	char endpoint_id[STORE_ID_LEN];
 	int64_t seq = 0;
-	int ret = store_next_id(store, "ep", endpoint_id, &seq);
+	int ret = store_new_meta(store, "ep", &ep->meta, &seq);
 	if (ret != 0) {
 		return ret;
 	}
-	new_meta(&ep->meta, endpoint_id);
+	const char *endpoint_id = ep->meta.resource_id;
 
 	ret = store_run(store, NULL,
 			"INSERT INTO endpoint VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -837,8 +780,8 @@ int store_endpoint_update(struct store *store, struct store_endpoint *ep)
 		ret = write_endpoint_children(store, ep);
 	}
 	if (ret == 0) {
-		ret = touch_row(store, "endpoint", "endpoint_id", endpoint_id,
-				&ep->meta);
+		ret = store_touch_row(store, "endpoint", "endpoint_id",
+				      endpoint_id, &ep->meta);
 	}
 	if (ret == 0) {
 		store->config_changed = true;
@@ -854,7 +797,8 @@ int store_endpoint_delete(struct store *store, const char *endpoint_id)
 	if (!store_writable(store)) {
 		return ZG_EINTERNAL;
 	}
-	int ret = delete_row(store, "endpoint", "endpoint_id", endpoint_id);
+	int ret = store_delete_row(store, "endpoint", "endpoint_id",
+				   endpoint_id);
 	if (ret == 0) {
 		store->config_changed = true;
 		ret = store_log_change(store, "delete", "endpoint",
@@ -972,13 +916,12 @@ int store_rule_create(struct store *store, struct store_rule *rule)
 	if (!store_writable(store)) {
 		return ZG_EINTERNAL;
 	}
-	char rule_id[STORE_ID_LEN];
 	int64_t seq = 0;
-	int ret = store_next_id(store, "rule", rule_id, &seq);
+	int ret = store_new_meta(store, "rule", &rule->meta, &seq);
 	if (ret != 0) {
 		return ret;
 	}
-	new_meta(&rule->meta, rule_id);
+	const char *rule_id = rule->meta.resource_id;
 
 	ret = store_run(store, NULL,
 			"INSERT INTO rule (rule_id, seq, name, account, version,"
@@ -1029,8 +972,8 @@ int store_rule_update(struct store *store, struct store_rule *rule)
 		ret = write_rule_forwarding(store, rule);
 	}
 	if (ret == 0) {
-		ret = touch_row(store, "rule", "rule_id", rule_id,
-				&rule->meta);
+		ret = store_touch_row(store, "rule", "rule_id", rule_id,
+				      &rule->meta);
 	}
 	if (ret == 0) {
 		store->config_changed = true;
@@ -1045,7 +988,7 @@ int store_rule_delete(struct store *store, const char *rule_id)
 	if (!store_writable(store)) {
 		return ZG_EINTERNAL;
 	}
-	int ret = delete_row(store, "rule", "rule_id", rule_id);
+	int ret = store_delete_row(store, "rule", "rule_id", rule_id);
 	if (ret == 0) {
 		store->config_changed = true;
 		ret = store_log_change(store, "delete", "rule", rule_id,
@@ -1170,7 +1113,9 @@ int store_upstream_put(struct store *store, struct store_upstream *up,
 			"tt", up->source, upstream_id);
 	if (ret == 0 && changes == 0) {
 		*created = true;
-		new_meta(&up->meta, upstream_id);
+		snprintf(up->meta.resource_id, sizeof(up->meta.resource_id),
+			 "%s", upstream_id);
+		store_stamp_new(&up->meta);
 		ret = store_run(store, NULL, "INSERT INTO upstream VALUES"
 				" (?, ?, ?, ?, ?, ?, ?, ?, ?)", "tittitttt",
 				upstream_id, seq, up->meta.name,
@@ -1184,8 +1129,8 @@ int store_upstream_put(struct store *store, struct store_upstream *up,
 				       &up->targets);
 	}
 	if (ret == 0 && !*created) {
-		ret = touch_row(store, "upstream", "upstream_id", upstream_id,
-				&up->meta);
+		ret = store_touch_row(store, "upstream", "upstream_id",
+				      upstream_id, &up->meta);
 	}
 	if (ret == 0) {
 		store->config_changed = true;
@@ -1202,7 +1147,8 @@ int store_upstream_delete(struct store *store, const char *upstream_id)
 	if (!store_writable(store)) {
 		return ZG_EINTERNAL;
 	}
-	int ret = delete_row(store, "upstream", "upstream_id", upstream_id);
+	int ret = store_delete_row(store, "upstream", "upstream_id",
+				   upstream_id);
 	if (ret == 0) {
 		store->config_changed = true;
 		ret = store_log_change(store, "delete", "upstream",

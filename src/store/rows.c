@@ -19,6 +19,62 @@ void store_read_meta(sqlite3_stmt *st, struct store_meta *meta)
 	store_col_text(st, 6, meta->updated_at, sizeof(meta->updated_at));
 }
 
+void store_stamp_new(struct store_meta *meta)
+{
+	snprintf(meta->account, sizeof(meta->account), "default");
+	meta->version = 1;
+	store_now(meta->created_at);
+	memcpy(meta->updated_at, meta->created_at, sizeof(meta->updated_at));
+}
+
+int store_new_meta(struct store *s, const char *kind,
+		   struct store_meta *meta, int64_t *seq)
+{
+	int ret = store_next_id(s, kind, meta->resource_id, seq);
+	if (ret == 0) {
+		store_stamp_new(meta);
+	}
+	return ret;
+}
+
+int store_touch_row(struct store *s, const char *table, const char *idcol,
+		    const char *resource_id, struct store_meta *meta)
+{
+	char now[STORE_TIME_LEN];
+	char sql[256];
+	store_now(now);
+	snprintf(sql, sizeof(sql),
+		 "UPDATE %s SET version = version + 1, updated_at = ?"
+		 " WHERE %s = ? RETURNING " META_COLS("%s"), table, idcol,
+		 idcol);
+
+	sqlite3_stmt *st = NULL;
+	int ret = store_query(s, &st, sql, "tt", now, resource_id);
+	if (ret != 0) {
+		return ret;
+	}
+	ret = store_step(s, st);
+	if (ret == 1 && meta != NULL) {
+		store_read_meta(st, meta);
+	}
+	sqlite3_finalize(st);
+	return ret == 1 ? 0 : ret == 0 ? ZG_ENOENT : ret;
+}
+
+int store_delete_row(struct store *s, const char *table, const char *idcol,
+		     const char *resource_id)
+{
+	char sql[128];
+	size_t changes = 0;
+	snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE %s = ?", table,
+		 idcol);
+	int ret = store_run(s, &changes, sql, "t", resource_id);
+	if (ret == 0 && changes == 0) {
+		return ZG_ENOENT;
+	}
+	return ret;
+}
+
 int store_load_strv(struct store *s, const char *sql, const char *owner_id,
 		    struct store_strv *out)
 {

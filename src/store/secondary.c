@@ -115,10 +115,7 @@ int store_tsig_create(struct store *store, struct store_tsig_key *key)
 	}
 	struct store_meta *m = &key->meta;
 	snprintf(m->resource_id, sizeof(m->resource_id), "%.47s", m->name);
-	snprintf(m->account, sizeof(m->account), "default");
-	m->version = 1;
-	store_now(m->created_at);
-	memcpy(m->updated_at, m->created_at, sizeof(m->updated_at));
+	store_stamp_new(m);
 
 	int ret = store_run(store, NULL,
 			    "INSERT INTO tsig_key VALUES (?, ?, ?, ?, ?, ?, ?,"
@@ -139,12 +136,7 @@ int store_tsig_delete(struct store *store, const char *name)
 	if (!store_writable(store)) {
 		return ZG_EINTERNAL;
 	}
-	size_t changes = 0;
-	int ret = store_run(store, &changes,
-			    "DELETE FROM tsig_key WHERE key_id = ?", "t", name);
-	if (ret == 0 && changes == 0) {
-		return ZG_ENOENT;
-	}
+	int ret = store_delete_row(store, "tsig_key", "key_id", name);
 	if (ret == 0) {
 		store->config_changed = true;
 		ret = store_log_change(store, "delete", "tsig", name,

@@ -68,6 +68,28 @@ void store_col_text(sqlite3_stmt *st, int col, char *out, size_t outlen);
 /*! Reads the META_COLS columns of the current row into meta. */
 void store_read_meta(sqlite3_stmt *st, struct store_meta *meta);
 
+/*! Stamps meta for a resource created now: account "default", version
+ *  1, created_at and updated_at now. resource_id and name stay. */
+void store_stamp_new(struct store_meta *meta);
+
+/*! Takes the next id of kind (store_next_id()) into meta->resource_id
+ *  and *seq, then stamps meta as store_stamp_new() does. meta is left
+ *  alone on failure. \retval 0, a store error. */
+int store_new_meta(struct store *s, const char *kind,
+		   struct store_meta *meta, int64_t *seq);
+
+/*! Marks the row of table whose idcol is resource_id changed (version
+ *  + 1, updated_at now), then reads its META_COLS into meta unless meta
+ *  is NULL. \retval 0, ZG_ENOENT (no such row), a store error. */
+int store_touch_row(struct store *s, const char *table, const char *idcol,
+		    const char *resource_id, struct store_meta *meta);
+
+/*! Deletes the row of table whose idcol is resource_id.
+ *  \retval 0, ZG_ENOENT (no such row), ZG_EEXIST (a foreign key of
+ *  another row refers to it), a store error. */
+int store_delete_row(struct store *s, const char *table, const char *idcol,
+		     const char *resource_id);
+
 /*! Runs sql with owner_id as its one parameter and appends column 0 of
  *  each row to out (NULL as ""): the list a row keeps in a side table.
  *  \retval 0, ZG_ENOMEM, a store error. */

@@ -43,76 +43,12 @@ void store_vpn_route_clear(struct store_vpn_route *route)
  * Row helpers
  */
 
-/* Takes the next id of kind and fills meta for a new resource. */
-static int new_meta(struct store *s, const char *kind,
-		    struct store_meta *meta, int64_t *seq)
-{
-	int ret = store_next_id(s, kind, meta->resource_id, seq);
-	if (ret != 0) {
-		return ret;
-	}
-	snprintf(meta->account, sizeof(meta->account), "default");
-	meta->version = 1;
-	store_now(meta->created_at);
-	memcpy(meta->updated_at, meta->created_at, sizeof(meta->updated_at));
-	return 0;
-}
-
-/* Replaces the subnets of one side ("local" or "remote") of an IPsec
- * connection. */
-static int write_conn_side(struct store *s, const char *connection_id,
-			   const char *side, const struct store_strv *cidrs)
-{
-	int ret = store_run(s, NULL, "DELETE FROM ipsec_connection_subnet"
-			    " WHERE connection_id = ? AND side = ?", "tt",
-			    connection_id, side);
-	for (size_t i = 0; ret == 0 && i < cidrs->n; i++) {
-		ret = store_run(s, NULL, "INSERT INTO ipsec_connection_subnet"
-				" (connection_id, side, pos, cidr)"
-				" VALUES (?, ?, ?, ?)", "ttit", connection_id,
-				side, (int64_t)i, cidrs->v[i]);
-	}
-	return ret;
-}
-
-/* version + 1 and updated_at now on the row; re-reads meta. */
-static int touch_row(struct store *s, const char *table, const char *idcol,
-		     const char *resource_id, struct store_meta *meta)
-{
-	char now[STORE_TIME_LEN];
-	char sql[256];
-	store_now(now);
-	snprintf(sql, sizeof(sql),
-		 "UPDATE %s SET version = version + 1, updated_at = ?"
-		 " WHERE %s = ? RETURNING " META_COLS("%s"), table, idcol,
-		 idcol);
-
-	sqlite3_stmt *st = NULL;
-	int ret = store_query(s, &st, sql, "tt", now, resource_id);
-	if (ret != 0) {
-		return ret;
-	}
-	ret = store_step(s, st);
-	if (ret == 1) {
-		store_read_meta(st, meta);
-	}
-	sqlite3_finalize(st);
-	return ret == 1 ? 0 : ret == 0 ? ZG_ENOENT : ret;
-}
-
-/* Deletes one row; ZG_EEXIST when a row of another table refers to it
- * (the foreign key refuses). */
+/* Deletes one row and logs the delete; ZG_EEXIST when a row of another
+ * table refers to it (the foreign key refuses). */
 static int delete_row(struct store *s, const char *kind, const char *table,
 		      const char *idcol, const char *resource_id)
 {
-	char sql[128];
-	size_t changes = 0;
-	snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE %s = ?", table,
-		 idcol);
-	int ret = store_run(s, &changes, sql, "t", resource_id);
-	if (ret == 0 && changes == 0) {
-		return ZG_ENOENT;
-	}
+	int ret = store_delete_row(s, table, idcol, resource_id);
 	if (ret == 0) {
 		ret = store_log_change(s, "delete", kind, resource_id,
 				       "deleted %s %s", kind, resource_id);
@@ -183,7 +119,7 @@ int store_vpn_gateway_create(struct store *store,
 		return ZG_EINTERNAL;
 	}
 	int64_t seq = 0;
-	int ret = new_meta(store, "vgw", &gw->meta, &seq);
+	int ret = store_new_meta(store, "vgw", &gw->meta, &seq);
 	if (ret != 0) {
 		return ret;
 	}
@@ -227,8 +163,8 @@ int store_vpn_gateway_update(struct store *store,
 				       &gw->local_subnets);
 	}
 	if (ret == 0) {
-		ret = touch_row(store, "vpn_gateway", "gateway_id", gateway_id,
-				&gw->meta);
+		ret = store_touch_row(store, "vpn_gateway", "gateway_id",
+				      gateway_id, &gw->meta);
 	}
 	if (ret == 0) {
 		ret = store_log_change(store, "update", "vpn-gateway",
@@ -305,7 +241,7 @@ int store_customer_gateway_create(struct store *store,
 		return ZG_EINTERNAL;
 	}
 	int64_t seq = 0;
-	int ret = new_meta(store, "cgw", &cgw->meta, &seq);
+	int ret = store_new_meta(store, "cgw", &cgw->meta, &seq);
 	if (ret != 0) {
 		return ret;
 	}
@@ -339,8 +275,8 @@ int store_customer_gateway_update(struct store *store,
 		return ZG_ENOENT;
 	}
 	if (ret == 0) {
-		ret = touch_row(store, "customer_gateway", "cgw_id", cgw_id,
-				&cgw->meta);
+		ret = store_touch_row(store, "customer_gateway", "cgw_id",
+				      cgw_id, &cgw->meta);
 	}
 	if (ret == 0) {
 		ret = store_log_change(store, "update", "cust-gateway",
@@ -446,6 +382,23 @@ void store_ipsec_connection_list_free(struct store_ipsec_connection *conns,
 	free(conns);
 }
 
+/* Replaces the subnets of one side ("local" or "remote") of an IPsec
+ * connection. */
+static int write_conn_side(struct store *s, const char *connection_id,
+			   const char *side, const struct store_strv *cidrs)
+{
+	int ret = store_run(s, NULL, "DELETE FROM ipsec_connection_subnet"
+			    " WHERE connection_id = ? AND side = ?", "tt",
+			    connection_id, side);
+	for (size_t i = 0; ret == 0 && i < cidrs->n; i++) {
+		ret = store_run(s, NULL, "INSERT INTO ipsec_connection_subnet"
+				" (connection_id, side, pos, cidr)"
+				" VALUES (?, ?, ?, ?)", "ttit", connection_id,
+				side, (int64_t)i, cidrs->v[i]);
+	}
+	return ret;
+}
+
 static int write_conn_subnets(struct store *s,
 			      const struct store_ipsec_connection *c)
 {
@@ -465,7 +418,7 @@ int store_ipsec_connection_create(struct store *store,
 		return ZG_EINTERNAL;
 	}
 	int64_t seq = 0;
-	int ret = new_meta(store, "vco", &conn->meta, &seq);
+	int ret = store_new_meta(store, "vco", &conn->meta, &seq);
 	if (ret != 0) {
 		return ret;
 	}
@@ -530,8 +483,9 @@ int store_ipsec_connection_update(struct store *store,
 		ret = write_conn_subnets(store, conn);
 	}
 	if (ret == 0) {
-		ret = touch_row(store, "ipsec_connection", "connection_id",
-				connection_id, &conn->meta);
+		ret = store_touch_row(store, "ipsec_connection",
+				      "connection_id", connection_id,
+				      &conn->meta);
 	}
 	if (ret == 0) {
 		ret = store_log_change(store, "update", "ipsec-conn",
@@ -617,7 +571,7 @@ int store_vpn_route_create(struct store *store, struct store_vpn_route *route)
 	snprintf(route->meta.name, sizeof(route->meta.name), "%s",
 		 route->destination);
 	int64_t seq = 0;
-	int ret = new_meta(store, "vrt", &route->meta, &seq);
+	int ret = store_new_meta(store, "vrt", &route->meta, &seq);
 	if (ret != 0) {
 		return ret;
 	}

@@ -166,14 +166,10 @@ int store_inbound_create(struct store *store, struct store_inbound *ib)
 	}
 	struct store_meta *m = &ib->meta;
 	int64_t seq = 0;
-	int ret = store_next_id(store, "in", m->resource_id, &seq);
+	int ret = store_new_meta(store, "in", m, &seq);
 	if (ret != 0) {
 		return ret;
 	}
-	snprintf(m->account, sizeof(m->account), "default");
-	m->version = 1;
-	store_now(m->created_at);
-	memcpy(m->updated_at, m->created_at, sizeof(m->updated_at));
 
 	ret = store_run(store, NULL, "INSERT INTO inbound VALUES (?, ?, ?, ?,"
 			" ?, ?, ?, ?)", "tittittt", m->resource_id, seq,
@@ -227,13 +223,8 @@ int store_inbound_delete(struct store *store, const char *inbound_id)
 	if (!store_writable(store)) {
 		return ZG_EINTERNAL;
 	}
-	size_t changes = 0;
-	int ret = store_run(store, &changes,
-			    "DELETE FROM inbound WHERE inbound_id = ?", "t",
-			    inbound_id);
-	if (ret == 0 && changes == 0) {
-		return ZG_ENOENT;
-	}
+	int ret = store_delete_row(store, "inbound", "inbound_id",
+				   inbound_id);
 	if (ret == 0) {
 		store->config_changed = true;
 		ret = store_log_change(store, "delete", "inbound", inbound_id,
@@ -323,13 +314,8 @@ int store_transfer_delete(struct store *store, const char *zone_id)
 	if (!store_writable(store)) {
 		return ZG_EINTERNAL;
 	}
-	size_t changes = 0;
-	int ret = store_run(store, &changes,
-			    "DELETE FROM zone_transfer WHERE zone_id = ?", "t",
-			    zone_id);
-	if (ret == 0 && changes == 0) {
-		return ZG_ENOENT;
-	}
+	int ret = store_delete_row(store, "zone_transfer", "zone_id",
+				   zone_id);
 	if (ret == 0) {
 		ret = store_log_change(store, "update", "zone", zone_id,
 				       "removed the transfer settings of %s",

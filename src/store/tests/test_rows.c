@@ -16,9 +16,20 @@
 #include "store/store_priv.h"
 #include "store/tests/fixture.h"
 
-/* A list kept beside its owner row, as vpc_cidr is beside vpc. A value
- * appears once per owner, so that a test can make an insert fail. */
+/* A resource table with the common columns (META_COLS), a table that
+ * refers to it, and a list kept beside an owner row as vpc_cidr is
+ * beside vpc. A value appears once per owner, so that a test can make
+ * an insert fail. */
 static const char scratch_schema[] =
+	"CREATE TABLE thing (thing_id TEXT PRIMARY KEY, seq INTEGER,"
+	" name TEXT, account TEXT, version INTEGER, created_at TEXT,"
+	" updated_at TEXT);"
+	"CREATE TABLE part (thing_id TEXT REFERENCES thing (thing_id));"
+	"INSERT INTO thing VALUES"
+	" ('thing-1', 1, 'one', 'acct', 3, '2020-01-01T00:00:00Z',"
+	" '2020-01-02T00:00:00Z'),"
+	" ('thing-2', 2, 'two', 'acct', 1, '2020-01-01T00:00:00Z',"
+	" '2020-01-01T00:00:00Z');"
 	"CREATE TABLE item (owner TEXT NOT NULL, pos INTEGER NOT NULL,"
 	" value TEXT, PRIMARY KEY (owner, pos), UNIQUE (owner, value));";
 
@@ -31,21 +42,33 @@ static int setup(void **state)
 	return store_exec(f->store, scratch_schema) == 0 ? 0 : -1;
 }
 
-/* Asserts that the item rows, as "owner:pos=value;..." in owner and pos
- * order, are want. */
-static void assert_items(struct fixture *f, const char *want)
+/* Asserts that sql, a query for one text value, returns want. */
+static void assert_text(struct fixture *f, const char *sql, const char *want)
 {
 	sqlite3_stmt *st = NULL;
-	assert_int_equal(store_query(f->store, &st,
-				     "SELECT coalesce(group_concat(owner"
-				     " || ':' || pos || '=' || coalesce(value,"
-				     " 'NULL'), ';'), '') FROM (SELECT * FROM"
-				     " item ORDER BY owner, pos)", NULL), 0);
+	assert_int_equal(store_query(f->store, &st, sql, NULL), 0);
 	assert_int_equal(store_step(f->store, st), 1);
 	char got[256];
 	store_col_text(st, 0, got, sizeof(got));
 	sqlite3_finalize(st);
 	assert_string_equal(got, want);
+}
+
+/* Asserts that the item rows are want: "owner:pos=value;..." in owner
+ * and pos order. */
+static void assert_items(struct fixture *f, const char *want)
+{
+	assert_text(f, "SELECT coalesce(group_concat(owner || ':' || pos"
+		    " || '=' || coalesce(value, 'NULL'), ';'), '')"
+		    " FROM (SELECT * FROM item ORDER BY owner, pos)", want);
+}
+
+/* Asserts that the thing rows are want: "id:version:updated_at;...". */
+static void assert_things(struct fixture *f, const char *want)
+{
+	assert_text(f, "SELECT coalesce(group_concat(thing_id || ':'"
+		    " || version || ':' || updated_at, ';'), '')"
+		    " FROM (SELECT * FROM thing ORDER BY seq)", want);
 }
 
 /* store_write_strv() of items[0..n) as owner's list in table item. */
@@ -60,6 +83,155 @@ static int write_items(struct fixture *f, const char *owner,
 				   &sv);
 	store_strv_clear(&sv);
 	return ret;
+}
+
+/*
+ * store_stamp_new and store_new_meta
+ */
+
+static void test_stamp_new_sets_account_version_and_times(void **state)
+{
+	struct store_meta meta = { .resource_id = "thing-9", .name = "nine",
+				   .account = "other", .version = 7 };
+	char before[STORE_TIME_LEN], after[STORE_TIME_LEN];
+
+	store_now(before);
+	store_stamp_new(&meta);
+	store_now(after);
+
+	assert_string_equal(meta.resource_id, "thing-9");
+	assert_string_equal(meta.name, "nine");
+	assert_string_equal(meta.account, "default");
+	assert_int_equal(meta.version, 1);
+	/* RFC 3339 UTC, "2026-12-04T18:00:00Z", compares as text. */
+	assert_int_equal(strlen(meta.created_at), 20);
+	assert_true(strcmp(meta.created_at, before) >= 0);
+	assert_true(strcmp(meta.created_at, after) <= 0);
+	assert_string_equal(meta.updated_at, meta.created_at);
+}
+
+static void test_new_meta_takes_the_next_id_of_its_kind(void **state)
+{
+	struct fixture *f = *state;
+	struct store_meta first = { .name = "a" };
+	struct store_meta second = { .name = "b" };
+	int64_t seq = 0;
+
+	assert_int_equal(store_new_meta(f->store, "vgw", &first, &seq), 0);
+	assert_int_equal(seq, 1);
+	assert_int_equal(store_new_meta(f->store, "vgw", &second, &seq), 0);
+	assert_int_equal(seq, 2);
+
+	assert_string_equal(first.resource_id, "vgw-1");
+	assert_string_equal(second.resource_id, "vgw-2");
+	assert_string_equal(second.name, "b");
+	assert_string_equal(second.account, "default");
+	assert_int_equal(second.version, 1);
+	assert_string_equal(second.updated_at, second.created_at);
+}
+
+static void test_new_meta_of_an_unknown_kind_leaves_meta_alone(void **state)
+{
+	struct fixture *f = *state;
+	struct store_meta meta = { .resource_id = "kept", .version = 7 };
+	int64_t seq = 0;
+
+	assert_int_equal(store_new_meta(f->store, "nope", &meta, &seq),
+			 ZG_ESTORE);
+
+	assert_string_equal(meta.resource_id, "kept");
+	assert_int_equal(meta.version, 7);
+	assert_string_equal(meta.account, "");
+	assert_string_equal(meta.created_at, "");
+}
+
+/*
+ * store_touch_row
+ */
+
+static void test_touch_row_bumps_version_and_rereads_meta(void **state)
+{
+	struct fixture *f = *state;
+	struct store_meta meta = { 0 };
+	char before[STORE_TIME_LEN];
+	store_now(before);
+
+	assert_int_equal(store_touch_row(f->store, "thing", "thing_id",
+					 "thing-1", &meta), 0);
+
+	assert_string_equal(meta.resource_id, "thing-1");
+	assert_string_equal(meta.name, "one");
+	assert_string_equal(meta.account, "acct");
+	assert_int_equal(meta.version, 4);
+	assert_string_equal(meta.created_at, "2020-01-01T00:00:00Z");
+	assert_true(strcmp(meta.updated_at, before) >= 0);
+	char want[128];
+	snprintf(want, sizeof(want), "thing-1:4:%s;thing-2:1:"
+		 "2020-01-01T00:00:00Z", meta.updated_at);
+	assert_things(f, want);
+}
+
+static void test_touch_row_without_meta_still_bumps(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(store_touch_row(f->store, "thing", "thing_id",
+					 "thing-2", NULL), 0);
+
+	assert_int_equal(fixture_int(f->store, "SELECT version FROM thing"
+				     " WHERE thing_id = 'thing-2'"), 2);
+}
+
+static void test_touch_row_of_a_missing_row_is_enoent(void **state)
+{
+	struct fixture *f = *state;
+	struct store_meta meta = { .version = 7 };
+
+	assert_int_equal(store_touch_row(f->store, "thing", "thing_id",
+					 "thing-3", &meta), ZG_ENOENT);
+
+	assert_int_equal(meta.version, 7);
+	assert_things(f, "thing-1:3:2020-01-02T00:00:00Z;"
+		      "thing-2:1:2020-01-01T00:00:00Z");
+}
+
+/*
+ * store_delete_row
+ */
+
+static void test_delete_row_deletes_that_row_only(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(store_delete_row(f->store, "thing", "thing_id",
+					  "thing-1"), 0);
+
+	assert_things(f, "thing-2:1:2020-01-01T00:00:00Z");
+}
+
+static void test_delete_row_of_a_missing_row_is_enoent(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(store_delete_row(f->store, "thing", "thing_id",
+					  "thing-3"), ZG_ENOENT);
+
+	assert_int_equal(fixture_int(f->store, "SELECT count(*) FROM thing"),
+			 2);
+}
+
+static void test_delete_row_refused_by_a_reference_is_eexist(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(store_exec(f->store, "INSERT INTO part"
+				    " VALUES ('thing-2')"), 0);
+
+	assert_int_equal(store_delete_row(f->store, "thing", "thing_id",
+					  "thing-2"), ZG_EEXIST);
+
+	assert_int_equal(fixture_int(f->store, "SELECT count(*) FROM thing"),
+			 2);
+	assert_non_null(strstr(store_last_error(f->store), "FOREIGN KEY"));
 }
 
 /*
@@ -158,6 +330,15 @@ int main(void)
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, \
 						  fixture_teardown)
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_stamp_new_sets_account_version_and_times),
+		T(test_new_meta_takes_the_next_id_of_its_kind),
+		T(test_new_meta_of_an_unknown_kind_leaves_meta_alone),
+		T(test_touch_row_bumps_version_and_rereads_meta),
+		T(test_touch_row_without_meta_still_bumps),
+		T(test_touch_row_of_a_missing_row_is_enoent),
+		T(test_delete_row_deletes_that_row_only),
+		T(test_delete_row_of_a_missing_row_is_enoent),
+		T(test_delete_row_refused_by_a_reference_is_eexist),
 		T(test_write_strv_replaces_only_the_owners_list),
 		T(test_write_strv_of_nothing_empties_the_list),
 		T(test_write_strv_stops_at_the_first_refused_row),
