@@ -250,6 +250,8 @@ static int fit_into_rrset(struct api_req *r, const char *zone_id,
 		ret = api_fail(r, 409, "value", "%s", msg);
 	} else if (verdict == API_RRSET_CNAME_CONFLICT) {
 		ret = api_fail(r, 400, "name", "%s", msg);
+	} else if (verdict == API_RRSET_MISPLACED) {
+		ret = api_fail(r, 400, "type", "%s", msg);
 	} else if (api_check_delegation(in->fqdn, strcmp(in->rel, "@") == 0,
 					in->type, in->value, rrs, n_rrs, msg,
 					sizeof(msg)) != 0) {

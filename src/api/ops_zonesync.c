@@ -552,6 +552,7 @@ struct import_rec {
 	char rel[API_NAME_LEN];
 	char fqdn[API_NAME_LEN];
 	char type[16];
+	uint16_t code;			/* type number */
 	uint32_t ttl;
 	char *value;
 	uint64_t line;
@@ -568,6 +569,8 @@ struct import {
 	struct store_strv ns;
 	struct import_rec *recs;
 	size_t n;
+	size_t cap;			/* recs allocated */
+	struct api_rdata_parser *parser; /* for every value of the file */
 	char err[600];
 };
 
@@ -579,6 +582,7 @@ static void import_clear(struct import *im)
 	free(im->recs);
 	store_strv_clear(&im->ns);
 	free(im->apex);
+	api_rdata_parser_free(im->parser);
 }
 
 static int import_fail(struct import *im, uint64_t line, const char *fmt,
@@ -660,12 +664,12 @@ static int import_record(struct import *im, const struct zone_file_rr *rr)
 {
 	char owner[KNOT_DNAME_TXT_MAXLEN + 1], type_text[16], msg[512];
 	struct import_rec rec = { .ttl = rr->ttl, .line = rr->line };
-	uint16_t code = 0;
-	if (knot_rrtype_to_string(rr->type, type_text, sizeof(type_text)) < 0 ||
-	    api_validate_rtype(type_text, rec.type, sizeof(rec.type), &code,
-			       msg, sizeof(msg)) != 0) {
-		return import_fail(im, rr->line, "type %s is not accepted; records may be A AAAA CNAME MX TXT PTR SRV NS CAA",
-				   type_text);
+	if (knot_rrtype_to_string(rr->type, type_text, sizeof(type_text)) < 0) {
+		snprintf(type_text, sizeof(type_text), "TYPE%u", rr->type);
+	}
+	if (api_validate_rtype(type_text, rec.type, sizeof(rec.type),
+			       &rec.code, msg, sizeof(msg)) != 0) {
+		return import_fail(im, rr->line, "%s", msg);
 	}
 	if (name_text(rr->owner, owner, sizeof(owner)) != 0 ||
 	    api_validate_owner(im->zone->meta.name, owner, rec.rel,
@@ -673,35 +677,26 @@ static int import_record(struct import *im, const struct zone_file_rr *rr)
 			       msg, sizeof(msg)) != 0) {
 		return import_fail(im, rr->line, "%s", msg);
 	}
-
-	knot_rrset_t set;
-	knot_rrset_init(&set, (knot_dname_t *)rr->owner, rr->type,
-			KNOT_CLASS_IN, rr->ttl);
-	char data[8192];
-	static const knot_dump_style_t style = { 0 };
-	int ret = knot_rrset_add_rdata(&set, rr->rdata, rr->rdata_len, NULL);
-	if (ret != KNOT_EOK) {
-		return ZG_ENOMEM;
-	}
-	ret = knot_rrset_txt_dump_data(&set, 0, data, sizeof(data), &style);
-	knot_rdataset_clear(&set.rrs, NULL);
-	if (ret < 0) {
-		return import_fail(im, rr->line, "the data cannot be written as text");
-	}
-	ret = api_validate_rdata(im->zone->meta.name, rec.fqdn, code, data,
-				 &rec.value, msg, sizeof(msg));
+	int ret = api_rdata_parse_wire(im->parser, im->zone->meta.name,
+				       rec.fqdn, rec.code, rr->rdata,
+				       rr->rdata_len, &rec.value, msg,
+				       sizeof(msg));
 	if (ret != 0) {
 		return ret == ZG_ENOMEM ? ret
 			: import_fail(im, rr->line, "%s", msg);
 	}
 
-	struct import_rec *grown = realloc(im->recs, (im->n + 1) *
-					   sizeof(*grown));
-	if (grown == NULL) {
-		free(rec.value);
-		return ZG_ENOMEM;
+	if (im->n == im->cap) {
+		size_t cap = im->cap > 0 ? 2 * im->cap : 64;
+		struct import_rec *grown = realloc(im->recs, cap *
+						   sizeof(*grown));
+		if (grown == NULL) {
+			free(rec.value);
+			return ZG_ENOMEM;
+		}
+		im->recs = grown;
+		im->cap = cap;
 	}
-	im->recs = grown;
 	im->recs[im->n++] = rec;
 	return 0;
 }
@@ -727,61 +722,123 @@ static int import_rr(void *arg, const struct zone_file_rr *rr)
 	return import_record(im, rr);
 }
 
-/* The API's rules across records: duplicates are dropped, CNAMEs stand
- * alone, an RRset keeps the TTL of its first line. */
+/* The API's rules across records (api_check_record_set()): duplicates
+ * are dropped, an RRset keeps the TTL of its first line, CNAMEs stand
+ * alone, nothing hides under a delegation, RRsets fit a message. */
 static int check_records(struct import *im)
 {
-	for (size_t i = 0; i < im->n; i++) {
-		struct import_rec *rec = &im->recs[i];
-		struct api_rr before[64];
-		size_t n_before = 0;
-		for (size_t j = 0; j < i; j++) {
-			const struct import_rec *o = &im->recs[j];
-			if (o->skip || strcmp(o->rel, rec->rel) != 0) {
-				continue;
-			}
-			if (strcmp(o->type, rec->type) == 0) {
-				rec->ttl = o->ttl;
-			}
-			if (n_before < 64) {
-				before[n_before++] = (struct api_rr){
-					.type = o->type, .value = o->value };
-			}
-		}
-		char msg[512];
-		enum api_rrset_verdict v = api_check_rrset(
-			rec->fqdn, strcmp(rec->rel, "@") == 0, rec->type,
-			rec->value, before, n_before, msg, sizeof(msg));
-		if (v == API_RRSET_DUPLICATE) {
-			rec->skip = true;
-		} else if (v == API_RRSET_CNAME_CONFLICT) {
-			return import_fail(im, rec->line, "%s", msg);
-		}
+	struct api_set_rr *set = calloc(im->n + 1, sizeof(*set));
+	if (set == NULL) {
+		return ZG_ENOMEM;
 	}
-	return 0;
-}
-
-static const struct import_rec *find_new(const struct import *im,
-					 const struct store_record *old)
-{
 	for (size_t i = 0; i < im->n; i++) {
 		const struct import_rec *rec = &im->recs[i];
-		if (!rec->skip && !rec->keep && rec->ttl == old->ttl &&
-		    strcmp(rec->rel, old->meta.name) == 0 &&
-		    strcmp(rec->type, old->type) == 0 &&
-		    strcmp(rec->value, old->value) == 0) {
-			return rec;
+		set[i] = (struct api_set_rr){
+			.rel = rec->rel, .fqdn = rec->fqdn, .type = rec->type,
+			.code = rec->code, .value = rec->value,
+			.ttl = rec->ttl,
+		};
+	}
+	char msg[512];
+	size_t bad = 0;
+	int ret = api_check_record_set(set, im->n, &bad, msg, sizeof(msg));
+	for (size_t i = 0; ret == 0 && i < im->n; i++) {
+		im->recs[i].ttl = set[i].ttl;
+		im->recs[i].skip = set[i].duplicate;
+	}
+	free(set);
+	if (ret == ZG_EINVAL) {
+		return import_fail(im, im->recs[bad].line, "%s", msg);
+	}
+	return ret;
+}
+
+/* Records in one order whatever their source: name, type, value, TTL,
+ * compared exactly (what is stored must stay exactly so). */
+static int stored_form_cmp(const char *rel_a, const char *type_a,
+			   const char *value_a, uint32_t ttl_a,
+			   const char *rel_b, const char *type_b,
+			   const char *value_b, uint32_t ttl_b)
+{
+	int c = strcmp(rel_a, rel_b);
+	if (c == 0) {
+		c = strcmp(type_a, type_b);
+	}
+	if (c == 0) {
+		c = strcmp(value_a, value_b);
+	}
+	return c != 0 ? c : (ttl_a > ttl_b) - (ttl_a < ttl_b);
+}
+
+static int by_import_form(const void *pa, const void *pb)
+{
+	const struct import_rec *a = *(const struct import_rec *const *)pa;
+	const struct import_rec *b = *(const struct import_rec *const *)pb;
+	return stored_form_cmp(a->rel, a->type, a->value, a->ttl, b->rel,
+			       b->type, b->value, b->ttl);
+}
+
+static int by_stored_form(const void *pa, const void *pb)
+{
+	const struct store_record *a =
+		*(const struct store_record *const *)pa;
+	const struct store_record *b =
+		*(const struct store_record *const *)pb;
+	return stored_form_cmp(a->meta.name, a->type, a->value, a->ttl,
+			       b->meta.name, b->type, b->value, b->ttl);
+}
+
+/* Marks the file's records already stored exactly so (keep) and the
+ * stored records that stay (stays[i] for old[i]): both lists sorted,
+ * then merged. */
+static int match_stored(struct import *im, const struct store_record *old,
+			size_t n_old, bool *stays)
+{
+	struct import_rec **given = calloc(im->n + 1, sizeof(*given));
+	const struct store_record **was = calloc(n_old + 1, sizeof(*was));
+	size_t n_given = 0;
+	if (given == NULL || was == NULL) {
+		free(given);
+		free(was);
+		return ZG_ENOMEM;
+	}
+	for (size_t i = 0; i < im->n; i++) {
+		if (!im->recs[i].skip) {
+			given[n_given++] = &im->recs[i];
 		}
 	}
-	return NULL;
+	for (size_t i = 0; i < n_old; i++) {
+		was[i] = &old[i];
+	}
+	qsort(given, n_given, sizeof(*given), by_import_form);
+	qsort(was, n_old, sizeof(*was), by_stored_form);
+
+	size_t i = 0, j = 0;
+	while (i < n_given && j < n_old) {
+		const struct store_record *o = was[j];
+		int c = stored_form_cmp(given[i]->rel, given[i]->type,
+					given[i]->value, given[i]->ttl,
+					o->meta.name, o->type, o->value,
+					o->ttl);
+		if (c == 0) {
+			given[i++]->keep = true;
+			stays[o - old] = true;
+			j++;
+		} else if (c < 0) {
+			i++;
+		} else {
+			j++;
+		}
+	}
+	free(given);
+	free(was);
+	return 0;
 }
 
 /* Replaces the zone's records with the file's: what is already stored
  * exactly so stays, the rest goes and comes, so an unchanged file
- * changes nothing and IXFR sends only the difference.
- *
- * LIMITATION: matching is quadratic in the number of records; an import
- * of tens of thousands of records takes seconds. */
+ * changes nothing and IXFR sends only the difference. Deletions go in
+ * the store's order, additions in the file's. */
 static int replace_records(struct import *im, size_t *added,
 			   size_t *deleted)
 {
@@ -791,15 +848,22 @@ static int replace_records(struct import *im, size_t *added,
 	bool more = false;
 	int ret = store_record_list(r->store, im->zone->meta.resource_id,
 				    NULL, NULL, NULL, 0, &old, &n, &more);
+	if (ret != 0) {
+		return api_fail_store(r, ret, "the records");
+	}
+	bool *stays = calloc(n + 1, sizeof(*stays));
+	ret = stays != NULL ? match_stored(im, old, n, stays) : ZG_ENOMEM;
+	if (ret == ZG_ENOMEM) {
+		free(stays);
+		store_record_list_free(old, n);
+		return api_fail_at(r, 500, NULL, "out of memory");
+	}
 	for (size_t i = 0; ret == 0 && i < n; i++) {
-		struct import_rec *same = (struct import_rec *)find_new(im,
-								       &old[i]);
-		if (same != NULL) {
-			same->keep = true;
-			continue;
+		if (!stays[i]) {
+			ret = store_record_delete(r->store,
+						  old[i].meta.resource_id);
+			(*deleted)++;
 		}
-		ret = store_record_delete(r->store, old[i].meta.resource_id);
-		(*deleted)++;
 	}
 	for (size_t i = 0; ret == 0 && i < im->n; i++) {
 		struct import_rec *rec = &im->recs[i];
@@ -815,6 +879,7 @@ static int replace_records(struct import *im, size_t *added,
 		ret = store_record_create(r->store, &sr);
 		(*added)++;
 	}
+	free(stays);
 	store_record_list_free(old, n);
 	return ret != 0 ? api_fail_store(r, ret, "the records") : 0;
 }
@@ -871,7 +936,8 @@ static int import_into(struct api_req *r, const char *zone_id,
 	int ret = load_private_zone(r, zone_id, &zone);
 	if (ret == 0) {
 		im.apex = knot_dname_from_str_alloc(zone.meta.name);
-		ret = im.apex != NULL ? 0
+		im.parser = api_rdata_parser_new();
+		ret = im.apex != NULL && im.parser != NULL ? 0
 			: api_fail_at(r, 500, NULL, "out of memory");
 	}
 	uint64_t line = 0;

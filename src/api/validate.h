@@ -148,8 +148,19 @@ bool api_egress_allows(const struct api_egress *rules, size_t n,
 int api_parse_protocol(const char *in, int *protocol);
 
 /*!
- * A record type the API accepts: A AAAA CNAME MX TXT PTR SRV NS CAA, any
- * case. out receives the upper-case mnemonic, code the type number.
+ * A record type the API stores, any case: a mnemonic libknot knows (A,
+ * TLSA, SVCB, HTTPS, ...) or the RFC 3597 form TYPEnnn, for any type
+ * but these, refused with the reason:
+ * - SOA (the zone's soa field);
+ * - reserved 0 and 65535, meta and query types (OPT, TSIG, ANY and all
+ *   of 128-255, RFC 6895 section 3.1);
+ * - obsolete MD, MF, NULL, NXT, A6;
+ * - the DNSSEC types but DS (zonegate does not sign zones): SIG, KEY,
+ *   RRSIG, NSEC, DNSKEY, NSEC3, NSEC3PARAM, CDS, CDNSKEY, ZONEMD, TA,
+ *   DLV;
+ * - DNAME, as the query path does not rewrite names below one.
+ * out receives the mnemonic libknot writes ("TYPE1" gives "A", a type
+ * it has no name for stays "TYPE65400"), code the type number.
  */
 int api_validate_rtype(const char *in, char *out, size_t outlen,
 		       uint16_t *code, char *msg, size_t msglen);
@@ -158,7 +169,9 @@ int api_validate_rtype(const char *in, char *out, size_t outlen,
  * Parses value as the data of a record of type at fqdn in zone (both
  * absolute), in master-file syntax with libzscanner, the parser the zone
  * builder uses; names in the value are relative to the zone unless they
- * end in a dot. One line, one record.
+ * end in a dot. One line, one record. The RFC 3597 form "\# LEN HEX" is
+ * taken for every type; for a type libknot knows, the octets must hold
+ * a valid record of it, and the canonical form is the type's own.
  * \param canon  receives the value in canonical presentation form
  *               (names absolute), malloc'ed, the caller frees it.
  * \retval 0, ZG_EINVAL, ZG_ENOMEM.
@@ -166,6 +179,42 @@ int api_validate_rtype(const char *in, char *out, size_t outlen,
 int api_validate_rdata(const char *zone, const char *fqdn, uint16_t type,
 		       const char *value, char **canon, char *msg,
 		       size_t msglen);
+
+/*
+ * A parser of record values keeps one libzscanner scanner across
+ * values: setting one up takes about 200 KB, which a batch (a zone file,
+ * an update) would otherwise pay per record. One thread at a time.
+ */
+struct api_rdata_parser;
+
+/*! NULL on ENOMEM. */
+struct api_rdata_parser *api_rdata_parser_new(void);
+
+/*! Accepts NULL. */
+void api_rdata_parser_free(struct api_rdata_parser *p);
+
+/*! api_validate_rdata() with p's scanner. */
+int api_rdata_parse(struct api_rdata_parser *p, const char *zone,
+		    const char *fqdn, uint16_t type, const char *value,
+		    char **canon, char *msg, size_t msglen);
+
+/*! api_validate_wire_rdata() with p's scanner. */
+int api_rdata_parse_wire(struct api_rdata_parser *p, const char *zone,
+			 const char *fqdn, uint16_t type,
+			 const uint8_t *rdata, size_t len, char **canon,
+			 char *msg, size_t msglen);
+
+/*!
+ * Like api_validate_rdata() for data in wire form (len octets, as a zone
+ * file parser or a DNS message gives them, names absolute): valid when
+ * they hold a record of type, that is when libknot writes them in the
+ * type's presentation form and that form parses back to the same
+ * octets. canon receives that form, malloc'ed.
+ * \retval 0, ZG_EINVAL (msg), ZG_ENOMEM.
+ */
+int api_validate_wire_rdata(const char *zone, const char *fqdn,
+			    uint16_t type, const uint8_t *rdata, size_t len,
+			    char **canon, char *msg, size_t msglen);
 
 /* The largest DNS message: a two-octet length (RFC 1035 section 4.2.2). */
 #define API_MSG_MAX 65535
@@ -191,8 +240,9 @@ struct api_rr {
 /*!
  * The delegation rule: below the apex, a name with NS is a zone cut and
  * every other record there would be hidden by the delegation (RFC 1034
- * section 4.2.1), except A and AAAA glue for a name server named like
- * the cut itself. Checks adding type/value at owner (absolute, lower
+ * section 4.2.1), except DS (the parent side of the cut, RFC 4035
+ * section 2.4) and A and AAAA glue for a name server named like the cut
+ * itself. Checks adding type/value at owner (absolute, lower
  * case; at_apex: the zone apex) that already holds existing.
  * \retval 0, or ZG_EINVAL with msg saying what would be hidden.
  */
@@ -206,12 +256,13 @@ enum api_rrset_verdict {
 	API_RRSET_DUPLICATE,	/* same type and value already there */
 	API_RRSET_CNAME_CONFLICT, /* CNAME with other data (RFC 1034 3.6.2,
 				   * RFC 2181 10.1) */
+	API_RRSET_MISPLACED,	/* DS at the apex: the parent's data */
 };
 
 /*!
  * Checks adding type/value at owner (absolute, for the message) that
  * already holds existing (at_apex: the owner is the zone apex, which
- * always holds SOA and NS).
+ * always holds SOA and NS, and takes no DS).
  * msg says what conflicts.
  */
 enum api_rrset_verdict api_check_rrset(const char *owner, bool at_apex,
@@ -220,5 +271,54 @@ enum api_rrset_verdict api_check_rrset(const char *owner, bool at_apex,
 				       const struct api_rr *existing,
 				       size_t n_existing, char *msg,
 				       size_t msglen);
+
+/*!
+ * Orders two values of type as api_check_rrset() compares them: 0 when
+ * they are the same record (names in CNAME, NS, PTR, MX and SRV data
+ * ignoring case), so sorting by it puts duplicates side by side.
+ */
+int api_value_cmp(const char *type, const char *a, const char *b);
+
+/*!
+ * The rules of api_check_rrset() and api_check_delegation() over every
+ * RR a name holds at once, as a zone file gives them, whatever their
+ * order: no CNAME or DS at the apex; below it at most one CNAME and
+ * nothing beside it, and nothing beside NS but DS and glue. rrs (n of
+ * them, types upper case, values canonical) hold no duplicates (see
+ * api_value_cmp()). O(n).
+ * \param bad  receives the index of the RR that breaks a rule: of the
+ *             RRs in conflict, the later one, and of several conflicts
+ *             the one whose later RR comes first, so an order by line
+ *             names the first line where the name stops being valid.
+ * \retval 0, or ZG_EINVAL with *bad set and msg saying why, in the words
+ *         api_check_rrset() or api_check_delegation() would use.
+ */
+int api_check_node(const char *owner, bool at_apex, const struct api_rr *rrs,
+		   size_t n, size_t *bad, char *msg, size_t msglen);
+
+/* One record of a set given whole, as a zone file gives a zone's. */
+struct api_set_rr {
+	const char *rel;	/* owner: "@" or relative, lower case */
+	const char *fqdn;	/* owner, absolute, lower case */
+	const char *type;	/* upper-case mnemonic */
+	uint16_t code;		/* its type number */
+	const char *value;	/* canonical (names absolute) */
+	uint32_t ttl;		/* in: as given; out: the RRset's */
+	bool duplicate;		/* out: the same record came before */
+};
+
+/*!
+ * The API's record rules over a whole set of records at once, rrs in
+ * the order given (a file's): a record given again is marked duplicate
+ * (the first stays), every RRset takes the TTL of its first record (RFC
+ * 2181 section 5.2), and leaving duplicates out every name passes
+ * api_check_node() and every RRset api_check_rrset_size(). O(n log n)
+ * in the number of records; the strings stay the caller's.
+ * \param bad  receives the index of the first record at which the set
+ *             breaks a rule, when several do.
+ * \retval 0, ZG_EINVAL (*bad and msg set), ZG_ENOMEM.
+ */
+int api_check_record_set(struct api_set_rr *rrs, size_t n, size_t *bad,
+			 char *msg, size_t msglen);
 
 #endif

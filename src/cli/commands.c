@@ -144,7 +144,7 @@ const struct cmd CMD_TABLE[] = {
 	  NULL, 1, 1, cmd_zone_delete },
 
 	{ "record", "add", "ZONE NAME TYPE VALUE [--ttl N]",
-	  "add a record; VALUE is one argument in master-file syntax, e.g. \"10 mail.example.com.\"",
+	  "add a record; TYPE is a mnemonic (A AAAA CNAME MX TXT PTR SRV NS CAA TLSA SSHFP NAPTR HINFO SVCB HTTPS LOC URI DS ...) or TYPEnnn (RFC 3597), not SOA, DNAME or a DNSSEC type but DS; VALUE is one argument in master-file syntax, e.g. \"10 mail.example.com.\", or \"\\# LEN HEX\"",
 	  RECORD_ADD_OPTS, 4, 4, cmd_record_add },
 	{ "record", "list", "ZONE", "list the records of a zone",
 	  NULL, 1, 1, cmd_record_list },

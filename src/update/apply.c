@@ -17,8 +17,6 @@
 
 #define APEX_NS_MAX 13		/* as the API allows */
 
-static const knot_dump_style_t value_style = { 0 };
-
 static int refuse(struct update_apply *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
@@ -53,32 +51,40 @@ static int owner_names(const struct update_apply *a, const knot_dname_t *owner,
 				  msglen);
 }
 
-/* The API's canonical value of rr's data. \retval 0, ZG_EINVAL (msg),
- * ZG_ENOMEM. */
-static int canonical_value(const struct update_apply *a,
-			   const knot_rrset_t *rr, const char *fqdn,
-			   char **canon, char *msg, size_t msglen)
+/* The API's canonical value of rr's data (its one RR), checked to hold
+ * a record of its type. \retval 0, ZG_EINVAL (msg), ZG_ENOMEM. */
+static int canonical_value(struct update_apply *a, const knot_rrset_t *rr,
+			   const char *fqdn, char **canon, char *msg,
+			   size_t msglen)
 {
-	char text[8192];
-	if (knot_rrset_txt_dump_data(rr, 0, text, sizeof(text),
-				     &value_style) < 0) {
-		snprintf(msg, msglen, "the data cannot be written as text");
+	*canon = NULL;
+	const knot_rdata_t *rd = rr->rrs.rdata;
+	if (rr->rrs.count == 0) {
+		snprintf(msg, msglen, "the record has no data");
 		return ZG_EINVAL;
 	}
-	return api_validate_rdata(a->zone->meta.name, fqdn, rr->type, text,
-				  canon, msg, msglen);
+	if (a->parser == NULL) {
+		a->parser = api_rdata_parser_new();
+		if (a->parser == NULL) {
+			return ZG_ENOMEM;
+		}
+	}
+	return api_rdata_parse_wire(a->parser, a->zone->meta.name, fqdn,
+				    rr->type, rd->data, rd->len, canon, msg,
+				    msglen);
 }
 
-/* The API's mnemonic of an accepted type; ZG_EINVAL for the others. */
-static int type_name(uint16_t type, char *out, size_t outlen)
+/* The API's mnemonic of a type it stores; ZG_EINVAL for the others,
+ * with msg saying why (may be NULL). */
+static int type_name(uint16_t type, char *out, size_t outlen, char *msg,
+		     size_t msglen)
 {
 	char text[16];
 	uint16_t code = 0;
-	if (knot_rrtype_to_string(type, text, sizeof(text)) < 0 ||
-	    api_validate_rtype(text, out, outlen, &code, NULL, 0) != 0) {
-		return ZG_EINVAL;
+	if (knot_rrtype_to_string(type, text, sizeof(text)) < 0) {
+		snprintf(text, sizeof(text), "TYPE%u", type);
 	}
-	return 0;
+	return api_validate_rtype(text, out, outlen, &code, msg, msglen);
 }
 
 static int list_records(struct update_apply *a, const char *rel,
@@ -271,6 +277,40 @@ static int create_record(struct update_apply *a, const char *rel,
 	return ret;
 }
 
+/* The rules a new RR beside what its name holds (rrs, n) must keep, as
+ * the API checks them, besides CNAME exclusivity: no data hidden by a
+ * delegation, and an RRset that fits a DNS message. */
+static int check_addition(struct update_apply *a, const knot_rrset_t *rr,
+			  const char *fqdn, const char *type,
+			  const char *value, const struct api_rr *rrs,
+			  size_t n)
+{
+	char msg[512];
+	if (api_check_delegation(fqdn, at_apex(a, rr), type, value, rrs, n,
+				 msg, sizeof(msg)) != 0) {
+		return refuse(a, "%s", msg);
+	}
+	const char **values = calloc(n + 1, sizeof(*values));
+	if (values == NULL) {
+		return ZG_ENOMEM;
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(rrs[i].type, type) == 0) {
+			values[k++] = rrs[i].value;
+		}
+	}
+	values[k++] = value;
+	/* Stored values are canonical: their names are absolute. */
+	int ret = api_check_rrset_size(".", fqdn, rr->type, values, k, msg,
+				       sizeof(msg));
+	free(values);
+	if (ret == ZG_ELIMIT || ret == ZG_EINVAL) {
+		return refuse(a, "%s", msg);
+	}
+	return ret;
+}
+
 /* An addition checked against what the name holds, as the API checks. */
 static int add_checked(struct update_apply *a, const knot_rrset_t *rr,
 		       const char *rel, const char *fqdn, const char *type,
@@ -302,10 +342,13 @@ static int add_checked(struct update_apply *a, const knot_rrset_t *rr,
 		if (ret == 0) {
 			ret = create_record(a, rel, type, rr->ttl, value);
 		}
-	} else if (verdict == API_RRSET_CNAME_CONFLICT) {
+	} else if (verdict != API_RRSET_OK) {
 		ret = refuse(a, "%s", msg);
 	} else {
-		ret = fit_ttl(a, rel, type, old_ttl, rr->ttl);
+		ret = check_addition(a, rr, fqdn, type, value, rrs, n);
+		if (ret == 0) {
+			ret = fit_ttl(a, rel, type, old_ttl, rr->ttl);
+		}
 		if (ret == 0) {
 			ret = create_record(a, rel, type, rr->ttl, value);
 		}
@@ -316,11 +359,15 @@ static int add_checked(struct update_apply *a, const knot_rrset_t *rr,
 }
 
 /*
- * LIMITATION: updates add only the record types the API accepts (A AAAA
- * CNAME MX TXT PTR SRV NS CAA, and the apex SOA); an update adding any
- * other type, or a CNAME beside other data, is REFUSED as a whole where
- * RFC 2136 would ignore the record, so the client learns that nothing
- * was applied.
+ * Updates add the record types the API stores (api_validate_rtype():
+ * any type with data of its own, DS included, but DNAME and the other
+ * DNSSEC types) and the apex SOA, under the API's rules.
+ *
+ * LIMITATION: an RR the API would refuse (a DNAME, a DNSKEY, a CNAME
+ * beside other data, data a delegation would hide, an RRset too large
+ * for a message) makes the whole update REFUSED, where RFC 2136 section
+ * 3.4.2.2 would ignore a CNAME conflict and apply the rest; the client
+ * learns that nothing was applied, and the log says why.
  */
 static int add_rr(struct update_apply *a, const knot_rrset_t *rr)
 {
@@ -334,11 +381,8 @@ static int add_rr(struct update_apply *a, const knot_rrset_t *rr)
 
 	char type[16], rel[API_NAME_LEN], fqdn[API_NAME_LEN], msg[512];
 	char *value = NULL;
-	if (type_name(rr->type, type, sizeof(type)) != 0) {
-		char text[16] = "";
-		knot_rrtype_to_string(rr->type, text, sizeof(text));
-		return refuse(a, "type %s is not accepted; records may be A AAAA CNAME MX TXT PTR SRV NS CAA",
-			      text);
+	if (type_name(rr->type, type, sizeof(type), msg, sizeof(msg)) != 0) {
+		return refuse(a, "%s", msg);
 	}
 	if (owner_names(a, rr->owner, rel, fqdn, msg, sizeof(msg)) != 0) {
 		return refuse(a, "%s", msg);
@@ -360,7 +404,7 @@ static int delete_rrset(struct update_apply *a, const knot_rrset_t *rr)
 {
 	char type[16], rel[API_NAME_LEN], fqdn[API_NAME_LEN], msg[512];
 	bool any = rr->type == KNOT_RRTYPE_ANY;
-	if (!any && (type_name(rr->type, type, sizeof(type)) != 0 ||
+	if (!any && (type_name(rr->type, type, sizeof(type), NULL, 0) != 0 ||
 		     (at_apex(a, rr) && rr->type == KNOT_RRTYPE_NS))) {
 		return 0;	/* nothing of that type is stored here */
 	}
@@ -388,7 +432,7 @@ static int delete_one(struct update_apply *a, const knot_rrset_t *rr)
 	}
 	char type[16], rel[API_NAME_LEN], fqdn[API_NAME_LEN], msg[512];
 	char *value = NULL;
-	if (type_name(rr->type, type, sizeof(type)) != 0 ||
+	if (type_name(rr->type, type, sizeof(type), NULL, 0) != 0 ||
 	    owner_names(a, rr->owner, rel, fqdn, msg, sizeof(msg)) != 0) {
 		return 0;
 	}
@@ -426,6 +470,12 @@ int update_apply_rr(struct update_apply *a, const knot_rrset_t *rr)
 	default:
 		return refuse(a, "class %u is not served", rr->rclass);
 	}
+}
+
+void update_apply_clear(struct update_apply *a)
+{
+	api_rdata_parser_free(a->parser);
+	a->parser = NULL;
 }
 
 int update_apply_finish(struct update_apply *a)

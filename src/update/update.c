@@ -333,6 +333,7 @@ static int run_update(struct upd_req *r, struct outcome *o)
 		ret = check_and_apply(r, &a, o);
 	}
 	o->changes = a.changes;
+	update_apply_clear(&a);
 	if (ret != 0 || o->rcode != KNOT_RCODE_NOERROR || a.changes == 0) {
 		store_rollback(store);
 	} else {

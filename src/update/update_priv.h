@@ -9,6 +9,7 @@
 
 #include "update/update.h"
 
+struct api_rdata_parser;
 struct store;
 struct store_zone;
 
@@ -22,6 +23,9 @@ struct update_apply {
 	bool zone_changed;
 	bool serial_set;		/* an SOA with a newer serial came */
 	size_t changes;			/* records and fields changed */
+	struct api_rdata_parser *parser; /* for the update's values; made
+					  * on first use, freed by
+					  * update_apply_clear() */
 	char why[512];			/* set when ZG_EREFUSED */
 };
 
@@ -33,11 +37,19 @@ struct update_apply {
  * SOA with a newer serial replaces them (RFC 2136 section 3.4.2.2), the
  * last apex NS is never deleted (section 3.4.2.4). Additions get the
  * API's validation: its record types, names and values, CNAME
- * exclusivity, one TTL per RRset.
+ * exclusivity, no DS at the apex, no data a delegation would hide
+ * (api_check_delegation()), RRsets that fit a DNS message
+ * (api_check_rrset_size()), one TTL per RRset. The caller applies the
+ * RRs of one update in one transaction and rolls it back on a refusal,
+ * so an update is applied whole or not at all.
  * \retval 0, ZG_EREFUSED (why says what the API refuses), ZG_ESTORE,
  *         ZG_ENOMEM.
  */
 int update_apply_rr(struct update_apply *a, const knot_rrset_t *rr);
+
+/*! Frees what applying the update held (not the zone or the store).
+ *  Accepts a cleared or never used struct. */
+void update_apply_clear(struct update_apply *a);
 
 /*! Writes the zone's fields when the update changed them.
  *  \retval 0 or the store's error. */

@@ -390,6 +390,179 @@ static void test_record_values_parse_for_their_type(void **state)
 			 ZG_EINVAL);
 }
 
+static void assert_type(const char *in, const char *name, uint16_t number)
+{
+	char out[16];
+	uint16_t code = 0;
+	assert_int_equal(api_validate_rtype(in, out, sizeof(out), &code, msg,
+					    sizeof(msg)), 0);
+	assert_string_equal(out, name);
+	assert_int_equal(code, number);
+}
+
+/* Beyond the nine of the first API: every type with data of its own,
+ * by mnemonic or by number (RFC 3597 section 5). */
+static void test_types_of_real_zone_files_are_accepted(void **state)
+{
+	assert_type("tlsa", "TLSA", 52);
+	assert_type("SSHFP", "SSHFP", 44);
+	assert_type("naptr", "NAPTR", 35);
+	assert_type("HINFO", "HINFO", 13);
+	assert_type("svcb", "SVCB", 64);
+	assert_type("https", "HTTPS", 65);
+	assert_type("LOC", "LOC", 29);
+	assert_type("uri", "URI", 256);
+	assert_type("DS", "DS", 43);
+	assert_type("SPF", "SPF", 99);
+	assert_type("type1", "A", 1);
+	assert_type("TYPE65400", "TYPE65400", 65400);
+	assert_type("type65280", "TYPE65280", 65280);
+	assert_type("TYPE11", "TYPE11", 11);
+}
+
+static void assert_type_refused(const char *in, const char *why)
+{
+	char out[16];
+	uint16_t code = 0;
+	assert_int_equal(api_validate_rtype(in, out, sizeof(out), &code, msg,
+					    sizeof(msg)), ZG_EINVAL);
+	if (strstr(msg, why) == NULL) {
+		fail_msg("%s: '%s' lacks '%s'", in, msg, why);
+	}
+}
+
+static void test_meta_obsolete_dnssec_and_dname_types_are_refused(void **state)
+{
+	const char *const dnssec[] = { "RRSIG", "NSEC", "DNSKEY", "NSEC3",
+				       "NSEC3PARAM", "CDS", "CDNSKEY",
+				       "ZONEMD", "KEY", "SIG", "TYPE32768",
+				       "TYPE32769" };
+	for (size_t i = 0; i < sizeof(dnssec) / sizeof(*dnssec); i++) {
+		assert_type_refused(dnssec[i], "does not sign zones");
+	}
+	const char *const meta[] = { "OPT", "TSIG", "TKEY", "ANY", "AXFR",
+				     "IXFR", "TYPE128", "TYPE200",
+				     "TYPE254" };
+	for (size_t i = 0; i < sizeof(meta) / sizeof(*meta); i++) {
+		assert_type_refused(meta[i], "meta or query type");
+	}
+	const char *const old[] = { "TYPE3", "TYPE4", "NULL", "TYPE30",
+				    "TYPE38" };
+	for (size_t i = 0; i < sizeof(old) / sizeof(*old); i++) {
+		assert_type_refused(old[i], "obsolete");
+	}
+	assert_type_refused("TYPE0", "reserved");
+	assert_type_refused("TYPE65535", "reserved");
+	assert_type_refused("dname", "DNAME");
+	assert_type_refused("DNAME", "use a CNAME");
+	assert_type_refused("SOA", "soa field");
+	assert_type_refused("FOO", "not a record type");
+	assert_type_refused("TYPE65536", "not a record type");
+	assert_type_refused("", "not a record type");
+}
+
+/* Canonical forms as RFC 6698, 4255, 3403, 1035, 9460, 1876, 7553 and
+ * 4034 write them, names made absolute. */
+static void test_values_of_other_types_become_canonical(void **state)
+{
+	assert_canon(KNOT_RRTYPE_TLSA, "3 1 1 0123456789abcdef0123456789abcdef"
+		     "0123456789abcdef0123456789abcdef",
+		     "3 1 1 0123456789ABCDEF0123456789ABCDEF"
+		     "0123456789ABCDEF0123456789ABCDEF");
+	assert_canon(KNOT_RRTYPE_SSHFP,
+		     "4 2 0123456789abcdef0123456789abcdef"
+		     "0123456789abcdef0123456789abcdef",
+		     "4 2 0123456789ABCDEF0123456789ABCDEF"
+		     "0123456789ABCDEF0123456789ABCDEF");
+	assert_canon(KNOT_RRTYPE_NAPTR, "100 10 S SIP+D2U \"\" _sip._udp",
+		     "100 10 \"S\" \"SIP+D2U\" \"\" _sip._udp.corp.example.");
+	assert_canon(KNOT_RRTYPE_HINFO, "PC Linux", "\"PC\" \"Linux\"");
+	assert_canon(KNOT_RRTYPE_SVCB,
+		     "1 svc alpn=h2,h3 port=8443 ipv6hint=2001:db8::1",
+		     "1 svc.corp.example. alpn=h2,h3 port=8443 "
+		     "ipv6hint=2001:db8::1");
+	assert_canon(KNOT_RRTYPE_HTTPS, "0 www.example.net.",
+		     "0 www.example.net.");
+	assert_canon(KNOT_RRTYPE_HTTPS, "1 . alpn=h2",
+		     "1 . alpn=h2");
+	assert_canon(KNOT_RRTYPE_LOC, "52 22 23.000 N 4 53 32.000 E -2.00m",
+		     "52 22 23 N  4 53 32 E  -2m  1m 10000m 10m");
+	assert_canon(KNOT_RRTYPE_URI, "10 1 \"https://www.example.net/\"",
+		     "10 1 \"https://www.example.net/\"");
+	assert_canon(KNOT_RRTYPE_DS, "12345 13 2 0123456789abcdef0123456789"
+		     "abcdef0123456789abcdef0123456789abcdef",
+		     "12345 13 2 0123456789ABCDEF0123456789ABCDEF"
+		     "0123456789ABCDEF0123456789ABCDEF");
+
+	char *canon = NULL;
+	assert_int_equal(rdata(KNOT_RRTYPE_TLSA, "3 1 1 012", &canon),
+			 ZG_EINVAL);
+	assert_non_null(strstr(msg, "not valid TLSA data"));
+	assert_int_equal(rdata(KNOT_RRTYPE_SVCB, "1 . mandatory=alpn",
+			       &canon), ZG_EINVAL);
+	assert_int_equal(rdata(KNOT_RRTYPE_NAPTR, "100 10 S", &canon),
+			 ZG_EINVAL);
+	assert_int_equal(rdata(KNOT_RRTYPE_LOC, "91 0 0 N 0 0 0 E 0m",
+			       &canon), ZG_EINVAL);
+	assert_null(canon);
+}
+
+/* One parser serves values of any zone, also after a value it refused
+ * (which can leave a scanner inside a record). */
+static void test_parser_serves_many_zones_and_recovers(void **state)
+{
+	struct api_rdata_parser *p = api_rdata_parser_new();
+	assert_non_null(p);
+	char *canon = NULL;
+	assert_int_equal(api_rdata_parse(p, "a.example.", "x.a.example.",
+					 KNOT_RRTYPE_MX, "10 mail", &canon,
+					 msg, sizeof(msg)), 0);
+	assert_string_equal(canon, "10 mail.a.example.");
+	free(canon);
+	assert_int_equal(api_rdata_parse(p, "a.example.", "x.a.example.",
+					 KNOT_RRTYPE_TXT, "\"open ( x", &canon,
+					 msg, sizeof(msg)), ZG_EINVAL);
+	assert_int_equal(api_rdata_parse(p, "a.example.", "x.a.example.",
+					 KNOT_RRTYPE_MX, "10 (", &canon,
+					 msg, sizeof(msg)), ZG_EINVAL);
+	assert_int_equal(api_rdata_parse(p, "b.example.", "x.b.example.",
+					 KNOT_RRTYPE_MX, "10 mail", &canon,
+					 msg, sizeof(msg)), 0);
+	assert_string_equal(canon, "10 mail.b.example.");
+	free(canon);
+	const uint8_t wire[] = { 0x00, 0x0a, 0x04, 'm', 'a', 'i', 'l', 0x00 };
+	assert_int_equal(api_rdata_parse_wire(p, "b.example.", "x.b.example.",
+					      KNOT_RRTYPE_MX, wire,
+					      sizeof(wire), &canon, msg,
+					      sizeof(msg)), 0);
+	assert_string_equal(canon, "10 mail.");
+	free(canon);
+	api_rdata_parser_free(p);
+}
+
+/* RFC 3597: "\# LEN HEX" for any type; a known type comes back in its
+ * own form, and its octets must make a record of it. */
+static void test_generic_form_round_trips(void **state)
+{
+	assert_canon(65400, "\\# 4 0a000001", "\\# 4 0A000001");
+	assert_canon(65400, "\\# 0", "\\# 0");
+	assert_canon(KNOT_RRTYPE_A, "\\# 4 0a000001", "10.0.0.1");
+	assert_canon(KNOT_RRTYPE_MX, "\\# 3 000a 00", "10 .");
+
+	char *canon = NULL;
+	assert_int_equal(rdata(65400, "\\# 3 0a000001", &canon), ZG_EINVAL);
+	assert_int_equal(rdata(65400, "10.0.0.1", &canon), ZG_EINVAL);
+	/* Three octets are no IPv4 address, and 01 00 is no name. */
+	assert_int_equal(rdata(KNOT_RRTYPE_A, "\\# 3 0a0000", &canon),
+			 ZG_EINVAL);
+	assert_non_null(strstr(msg, "RFC 3597"));
+	assert_int_equal(rdata(KNOT_RRTYPE_MX, "\\# 4 000a0100", &canon),
+			 ZG_EINVAL);
+	assert_int_equal(rdata(KNOT_RRTYPE_CNAME, "\\# 3 01410a", &canon),
+			 ZG_EINVAL);
+	assert_null(canon);
+}
+
 static void test_cname_cannot_share_its_name(void **state)
 {
 	struct api_rr a[] = { { "A", "10.1.2.3" } };
@@ -507,6 +680,28 @@ static void test_rrset_must_fit_a_dns_message(void **state)
 					      sizeof(msg)), ZG_ELIMIT);
 	assert_non_null(strstr(msg, "65550"));
 	free(small);
+
+	/* Text can be far shorter than the wire: each "::" of an SVCB
+	 * ipv6hint is 16 octets. 100 of them: rdata 2 + 1 + 4 + 1600 =
+	 * 1607 octets, 1635 a record; 40 records take 65400, 41 take
+	 * 67035. */
+	char svcb[16 + 3 * 100];
+	size_t at = (size_t)snprintf(svcb, sizeof(svcb), "1 . ipv6hint=");
+	for (size_t i = 0; i < 100; i++) {
+		at += (size_t)snprintf(svcb + at, sizeof(svcb) - at, "%s::",
+				       i > 0 ? "," : "");
+	}
+	const char *hints[41];
+	for (size_t i = 0; i < 41; i++) {
+		hints[i] = svcb;
+	}
+	assert_int_equal(api_check_rrset_size(".", "www.corp.example.",
+					      KNOT_RRTYPE_SVCB, hints, 40, msg,
+					      sizeof(msg)), 0);
+	assert_int_equal(api_check_rrset_size(".", "www.corp.example.",
+					      KNOT_RRTYPE_SVCB, hints, 41, msg,
+					      sizeof(msg)), ZG_ELIMIT);
+	assert_non_null(strstr(msg, "67035"));
 }
 
 /* RFC 1034 section 4.2.1: below the apex a name with NS is a zone cut;
@@ -552,6 +747,234 @@ static void test_data_at_a_delegation_is_refused(void **state)
 	assert_int_equal(api_check_delegation("www.corp.example.", false, "A",
 					      "10.1.1.1", a_www, 2, msg,
 					      sizeof(msg)), 0);
+}
+
+/* DS is the parent side of a cut (RFC 4035 section 2.4): it sits beside
+ * NS, and never at the apex. */
+static void test_ds_sits_at_a_delegation_not_at_the_apex(void **state)
+{
+	const char *ds = "12345 13 2 0123456789ABCDEF";
+	const struct api_rr ns[] = { { "NS", "ns.other.example." } };
+	const struct api_rr ds_rr[] = { { "DS", ds } };
+	assert_int_equal(api_check_delegation("sub.corp.example.", false, "DS",
+					      ds, ns, 1, msg, sizeof(msg)), 0);
+	assert_int_equal(api_check_delegation("sub.corp.example.", false, "NS",
+					      "ns.other.example.", ds_rr, 1,
+					      msg, sizeof(msg)), 0);
+	assert_int_equal(api_check_rrset("sub.corp.example.", false, "DS", ds,
+					 ns, 1, msg, sizeof(msg)),
+			 API_RRSET_OK);
+	assert_int_equal(api_check_rrset("corp.example.", true, "DS", ds,
+					 NULL, 0, msg, sizeof(msg)),
+			 API_RRSET_MISPLACED);
+	assert_non_null(strstr(msg, "parent zone"));
+}
+
+static size_t node_bad(const char *owner, bool apex,
+		       const struct api_rr *rrs, size_t n)
+{
+	size_t bad = 99;
+	msg[0] = '\0';
+	if (api_check_node(owner, apex, rrs, n, &bad, msg, sizeof(msg)) == 0) {
+		return SIZE_MAX;
+	}
+	return bad;
+}
+
+/* A zone file states a name whole: the order of its lines changes
+ * nothing but which line is named, the first one that breaks a rule. */
+static void test_whole_name_is_checked_in_any_order(void **state)
+{
+	const char *sub = "sub.corp.example.";
+	const struct api_rr fine[] = {
+		{ "A", "10.0.0.1" }, { "NS", "sub.corp.example." },
+		{ "DS", "1 13 2 AB" }, { "NS", "ns.other.example." },
+		{ "AAAA", "fd00::1" },
+	};
+	assert_int_equal(node_bad(sub, false, fine, 5), SIZE_MAX);
+
+	/* Glue before the NS that makes it glue is still glue, but TXT
+	 * at a cut is hidden: named at the NS that comes after it. */
+	const struct api_rr hidden[] = {
+		{ "TXT", "\"x\"" }, { "A", "10.0.0.1" },
+		{ "NS", "ns.other.example." },
+	};
+	assert_int_equal(node_bad(sub, false, hidden, 3), 2);
+	assert_non_null(strstr(msg, "already has TXT data"));
+	const struct api_rr hidden2[] = {
+		{ "NS", "ns.other.example." }, { "A", "10.0.0.1" },
+	};
+	assert_int_equal(node_bad(sub, false, hidden2, 2), 1);
+	assert_non_null(strstr(msg, "hidden by the delegation"));
+
+	const struct api_rr cnames[] = {
+		{ "CNAME", "a.example." }, { "CNAME", "b.example." },
+	};
+	assert_int_equal(node_bad(sub, false, cnames, 2), 1);
+	assert_non_null(strstr(msg, "at most one CNAME"));
+	const struct api_rr beside[] = {
+		{ "MX", "10 mx.example." }, { "TXT", "\"x\"" },
+		{ "CNAME", "a.example." },
+	};
+	assert_int_equal(node_bad(sub, false, beside, 3), 2);
+	assert_non_null(strstr(msg, "already has MX data"));
+
+	/* The earliest conflict wins: line 1 (the CNAME beside the A)
+	 * comes before line 2 (the TXT at the cut). */
+	const struct api_rr two[] = {
+		{ "A", "10.0.0.1" }, { "CNAME", "a.example." },
+		{ "NS", "ns.example." }, { "TXT", "\"x\"" },
+	};
+	assert_int_equal(node_bad(sub, false, two, 4), 1);
+
+	const struct api_rr apex[] = {
+		{ "MX", "10 mx.example." }, { "DS", "1 13 2 AB" },
+	};
+	assert_int_equal(node_bad("corp.example.", true, apex, 2), 1);
+	assert_non_null(strstr(msg, "parent zone"));
+	const struct api_rr apex_cname[] = { { "CNAME", "a.example." } };
+	assert_int_equal(node_bad("corp.example.", true, apex_cname, 1), 0);
+	assert_int_equal(node_bad("corp.example.", true, fine + 4, 1),
+			 SIZE_MAX);
+}
+
+/* Duplicates sort side by side: names compare without case. */
+static void test_values_order_as_they_compare(void **state)
+{
+	assert_int_equal(api_value_cmp("MX", "10 MX.example.",
+				       "10 mx.example."), 0);
+	assert_int_equal(api_value_cmp("CNAME", "A.example.", "a.example."),
+			 0);
+	assert_true(api_value_cmp("TXT", "\"A\"", "\"a\"") != 0);
+	assert_true(api_value_cmp("A", "10.0.0.1", "10.0.0.2") < 0);
+}
+
+static struct api_set_rr set_rr(const char *rel, const char *fqdn,
+			       const char *type, uint16_t code,
+			       const char *value, uint32_t ttl)
+{
+	return (struct api_set_rr){ .rel = rel, .fqdn = fqdn, .type = type,
+				    .code = code, .value = value,
+				    .ttl = ttl };
+}
+
+/* A zone file's records at once: the first of an RRset sets its TTL, a
+ * record given twice counts once, names compare without case in MX. */
+static void test_record_set_takes_first_ttl_and_drops_duplicates(void **state)
+{
+	const char *www = "www.corp.example.";
+	struct api_set_rr set[] = {
+		set_rr("www", www, "A", 1, "10.0.0.1", 300),
+		set_rr("@", "corp.example.", "MX", 15, "10 mx.example.", 60),
+		set_rr("www", www, "A", 1, "10.0.0.2", 30),
+		set_rr("@", "corp.example.", "MX", 15, "10 MX.example.", 90),
+		set_rr("www", www, "A", 1, "10.0.0.1", 600),
+		set_rr("www", www, "TXT", 16, "\"a\"", 5),
+	};
+	size_t bad = 99;
+
+	assert_int_equal(api_check_record_set(set, 6, &bad, msg, sizeof(msg)),
+			 0);
+
+	const uint32_t ttl[] = { 300, 60, 300, 60, 300, 5 };
+	const bool dup[] = { false, false, false, true, true, false };
+	for (size_t i = 0; i < 6; i++) {
+		assert_int_equal(set[i].ttl, ttl[i]);
+		assert_int_equal(set[i].duplicate, dup[i]);
+	}
+	assert_int_equal(bad, 99);
+}
+
+/* The first record at which the set breaks a rule is named, whatever
+ * the rule: here the DS at the apex (index 2) comes before the CNAME
+ * beside an A (index 3) and the data at a delegation (index 4). */
+static void test_record_set_names_its_first_broken_record(void **state)
+{
+	const char *sub = "sub.corp.example.", *www = "www.corp.example.";
+	struct api_set_rr set[] = {
+		set_rr("sub", sub, "NS", 2, "ns.example.", 300),
+		set_rr("www", www, "A", 1, "10.0.0.1", 300),
+		set_rr("@", "corp.example.", "DS", 43, "1 13 2 AB", 300),
+		set_rr("www", www, "CNAME", 5, "x.example.", 300),
+		set_rr("sub", sub, "TXT", 16, "\"hidden\"", 300),
+	};
+	size_t bad = 99;
+
+	assert_int_equal(api_check_record_set(set, 5, &bad, msg, sizeof(msg)),
+			 ZG_EINVAL);
+	assert_int_equal(bad, 2);
+	assert_non_null(strstr(msg, "parent zone"));
+
+	assert_int_equal(api_check_record_set(set + 3, 2, &bad, msg,
+					      sizeof(msg)), 0);
+	assert_int_equal(api_check_record_set(set, 2, &bad, msg,
+					      sizeof(msg)), 0);
+	struct api_set_rr two[] = { set[1], set[0], set[4], set[3] };
+	assert_int_equal(api_check_record_set(two, 4, &bad, msg, sizeof(msg)),
+			 ZG_EINVAL);
+	assert_int_equal(bad, 2);
+	assert_non_null(strstr(msg, "hidden by the delegation"));
+}
+
+/* TXT "0000" to "1985" at www.corp.example.: 5 octets of rdata, 33 a
+ * record; 1985 take 65505 octets, 1986 take 65538, too many. The 1986th
+ * is named, though other records come between. */
+static void test_record_set_names_the_record_that_overflows(void **state)
+{
+	enum { N = 1986 };
+	struct api_set_rr *set = calloc(2 * N, sizeof(*set));
+	assert_non_null(set);
+	for (size_t i = 0; i < N; i++) {
+		set[2 * i] = set_rr("www", "www.corp.example.", "TXT", 16,
+				    "\"a\"", 60);
+		char *v = malloc(16);
+		snprintf(v, 16, "\"%04zu\"", i);
+		set[2 * i].value = v;
+		set[2 * i + 1] = set_rr("other", "other.corp.example.", "A",
+					1, "10.0.0.1", 60);
+	}
+	size_t bad = 0;
+
+	assert_int_equal(api_check_record_set(set, 2 * N, &bad, msg,
+					      sizeof(msg)), ZG_EINVAL);
+
+	assert_int_equal(bad, 2 * (N - 1));
+	assert_non_null(strstr(msg, "65538 octets"));
+	for (size_t i = 0; i < N; i++) {
+		free((char *)set[2 * i].value);
+	}
+	free(set);
+}
+
+/* 20,000 names of a file: checked in O(n log n); the smoke check is
+ * that it ends, with every record kept and a late conflict found. */
+static void test_record_set_of_many_names_is_checked_whole(void **state)
+{
+	enum { N = 20000 };
+	struct api_set_rr *set = calloc(N + 1, sizeof(*set));
+	char (*names)[2][40] = calloc(N + 1, sizeof(*names));
+	assert_non_null(set);
+	assert_non_null(names);
+	for (size_t i = 0; i < N; i++) {
+		snprintf(names[i][0], sizeof(names[i][0]), "h%zu", i);
+		snprintf(names[i][1], sizeof(names[i][1]),
+			 "h%zu.corp.example.", i);
+		set[i] = set_rr(names[i][0], names[i][1], "A", 1,
+				"10.0.0.1", 60);
+	}
+	size_t bad = 0;
+	assert_int_equal(api_check_record_set(set, N, &bad, msg, sizeof(msg)),
+			 0);
+	for (size_t i = 0; i < N; i++) {
+		assert_false(set[i].duplicate);
+	}
+	set[N] = set_rr(names[7][0], names[7][1], "CNAME", 5, "x.example.",
+			60);
+	assert_int_equal(api_check_record_set(set, N + 1, &bad, msg,
+					      sizeof(msg)), ZG_EINVAL);
+	assert_int_equal(bad, N);
+	free(names);
+	free(set);
 }
 
 /* ';' outside quotes starts a comment in master files: such a value
@@ -629,6 +1052,18 @@ int main(void)
 		cmocka_unit_test(test_egress_rules_match_protocol_port_and_prefix),
 		cmocka_unit_test(test_record_types_outside_the_list_are_refused),
 		cmocka_unit_test(test_record_values_parse_for_their_type),
+		cmocka_unit_test(test_types_of_real_zone_files_are_accepted),
+		cmocka_unit_test(test_meta_obsolete_dnssec_and_dname_types_are_refused),
+		cmocka_unit_test(test_values_of_other_types_become_canonical),
+		cmocka_unit_test(test_generic_form_round_trips),
+		cmocka_unit_test(test_parser_serves_many_zones_and_recovers),
+		cmocka_unit_test(test_ds_sits_at_a_delegation_not_at_the_apex),
+		cmocka_unit_test(test_whole_name_is_checked_in_any_order),
+		cmocka_unit_test(test_values_order_as_they_compare),
+		cmocka_unit_test(test_record_set_takes_first_ttl_and_drops_duplicates),
+		cmocka_unit_test(test_record_set_names_its_first_broken_record),
+		cmocka_unit_test(test_record_set_names_the_record_that_overflows),
+		cmocka_unit_test(test_record_set_of_many_names_is_checked_whole),
 		cmocka_unit_test(test_cname_cannot_share_its_name),
 		cmocka_unit_test(test_listeners_and_sources),
 		cmocka_unit_test(test_unquoted_semicolon_in_a_value_is_refused),
