@@ -5,7 +5,6 @@
 #include "update/update.h"
 
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +19,7 @@
 #include "config/config.h"
 #include "config/publish.h"
 #include "resolve/resolve.h"
+#include "resolve/service_queue.h"
 #include "store/store.h"
 #include "update/update_priv.h"
 #include "wire/wire.h"
@@ -29,36 +29,16 @@
 #define EDE_PROHIBITED 18
 #define EDE_NOT_AUTHORITATIVE 20
 
-/* A request waiting for the update thread (TSIG RR put back). */
-struct job {
-	struct job *next;
-	uint8_t *wire;
-	size_t len;
-	struct zg_addr source;
-	bool has_vpc;
-	char vpc_id[CONFIG_ID_LEN];
-	struct resolve_stream *reply;
-};
-
 struct update_service {
 	struct store *store;
 	struct config_publisher *pub;
-
-	pthread_mutex_t lock;		/* queue and stopping */
-	pthread_cond_t cond;
-	struct job *head;
-	struct job *tail;
-	size_t queued;
-	bool stopping;
-
-	pthread_t thread;
-	bool started;
+	struct resolve_service_queue *queue;	/* one thread */
 };
 
 /* One request being handled. */
 struct upd_req {
 	struct update_service *u;
-	const struct job *job;
+	const struct resolve_service_job *job;
 	knot_pkt_t *query;
 	struct xfrout_tsig tsig;
 	char zone_name[KNOT_DNAME_TXT_MAXLEN + 1];
@@ -412,8 +392,9 @@ static void apply_request(struct upd_req *r)
 	answer(r, KNOT_RCODE_NOERROR, WIRE_EDE_NONE, NULL);
 }
 
-static void handle_job(struct update_service *u, const struct job *job)
+static void handle_job(void *arg, const struct resolve_service_job *job)
 {
+	struct update_service *u = arg;
 	struct upd_req r = { .u = u, .job = job };
 	addr_format(&job->source, true, r.source, sizeof(r.source));
 	snprintf(r.zone_name, sizeof(r.zone_name), "?");
@@ -472,44 +453,8 @@ out:
 }
 
 /*
- * Thread and queue
+ * The service
  */
-
-static void job_free(struct job *job)
-{
-	free(job->wire);
-	free(job);
-}
-
-static void *update_main(void *arg)
-{
-	struct update_service *u = arg;
-	rcu_register_thread();
-	pthread_mutex_lock(&u->lock);
-	while (true) {
-		while (!u->stopping && u->head == NULL) {
-			pthread_cond_wait(&u->cond, &u->lock);
-		}
-		if (u->stopping) {
-			break;
-		}
-		struct job *job = u->head;
-		u->head = job->next;
-		if (u->head == NULL) {
-			u->tail = NULL;
-		}
-		u->queued--;
-		pthread_mutex_unlock(&u->lock);
-
-		handle_job(u, job);
-		job_free(job);
-
-		pthread_mutex_lock(&u->lock);
-	}
-	pthread_mutex_unlock(&u->lock);
-	rcu_unregister_thread();
-	return NULL;
-}
 
 struct update_service *update_service_new(struct store *store,
 					  struct config_publisher *pub)
@@ -521,15 +466,14 @@ struct update_service *update_service_new(struct store *store,
 	}
 	u->store = store;
 	u->pub = pub;
-	pthread_mutex_init(&u->lock, NULL);
-	pthread_cond_init(&u->cond, NULL);
-	if (pthread_create(&u->thread, NULL, update_main, u) != 0) {
+	/* One thread: updates to a zone apply in the order they came. */
+	u->queue = resolve_service_queue_new("zg-update", 1,
+					     UPDATE_MAX_QUEUED, handle_job, u);
+	if (u->queue == NULL) {
 		zg_log(ZG_LOG_ERROR, "update", NULL, "cannot start the update thread; dynamic updates are off");
-		update_service_free(u);
+		free(u);
 		return NULL;
 	}
-	u->started = true;
-	pthread_setname_np(u->thread, "zg-update");
 	return u;
 }
 
@@ -538,96 +482,19 @@ void update_service_free(struct update_service *u)
 	if (u == NULL) {
 		return;
 	}
-	if (u->started) {
-		pthread_mutex_lock(&u->lock);
-		u->stopping = true;
-		pthread_cond_broadcast(&u->cond);
-		pthread_mutex_unlock(&u->lock);
-		pthread_join(u->thread, NULL);
-	}
-	while (u->head != NULL) {
-		struct job *job = u->head;
-		u->head = job->next;
-		job->reply->ops->end(job->reply);
-		job_free(job);
-	}
-	pthread_cond_destroy(&u->cond);
-	pthread_mutex_destroy(&u->lock);
+	resolve_service_queue_free(u->queue);
 	free(u);
-}
-
-/* The message as it came, TSIG RR included (see xfrout.c). */
-static int copy_wire(const knot_pkt_t *pkt, struct job *job)
-{
-	size_t len = pkt->size;
-	bool tsig = pkt->tsig_rr != NULL && pkt->tsig_wire.pos != NULL;
-	if (tsig) {
-		len = (size_t)(pkt->tsig_wire.pos - pkt->wire) +
-		      pkt->tsig_wire.len;
-	}
-	if (len > pkt->max_size || len > UINT16_MAX) {
-		return ZG_EINVAL;
-	}
-	job->wire = malloc(len);
-	if (job->wire == NULL) {
-		return ZG_ENOMEM;
-	}
-	memcpy(job->wire, pkt->wire, len);
-	job->len = len;
-	if (tsig) {
-		knot_wire_set_arcount(job->wire,
-				      knot_wire_get_arcount(job->wire) + 1);
-	}
-	return 0;
-}
-
-static void refuse_busy(const struct resolve_service_msg *msg,
-			struct resolve_stream *reply)
-{
-	knot_pkt_t *resp = knot_pkt_new(NULL, 1024, NULL);
-	if (resp != NULL && wire_render_error(msg->pkt, KNOT_RCODE_SERVFAIL,
-					      EDE_OTHER, "too many updates",
-					      resp) == KNOT_EOK) {
-		(void)reply->ops->send(reply, resp->wire, resp->size, false);
-	} else {
-		reply->ops->end(reply);
-	}
-	knot_pkt_free(resp);
 }
 
 int update_request(struct update_service *u,
 		   const struct resolve_service_msg *msg,
 		   struct resolve_stream *reply)
 {
-	struct job *job = calloc(1, sizeof(*job));
-	if (job == NULL || copy_wire(msg->pkt, job) != 0) {
-		free(job != NULL ? job->wire : NULL);
-		free(job);
-		return ZG_ENOMEM;
+	int ret = resolve_service_queue_push(u->queue, msg, reply);
+	if (ret == ZG_ELIMIT) {
+		resolve_service_refuse(msg, reply, KNOT_RCODE_SERVFAIL,
+				       "too many updates");
+		return 0;
 	}
-	job->source = *msg->source;
-	job->reply = reply;
-	if (msg->vpc_id != NULL) {
-		job->has_vpc = true;
-		snprintf(job->vpc_id, sizeof(job->vpc_id), "%s", msg->vpc_id);
-	}
-
-	pthread_mutex_lock(&u->lock);
-	bool full = u->queued >= UPDATE_MAX_QUEUED || u->stopping;
-	if (!full) {
-		if (u->tail != NULL) {
-			u->tail->next = job;
-		} else {
-			u->head = job;
-		}
-		u->tail = job;
-		u->queued++;
-		pthread_cond_signal(&u->cond);
-	}
-	pthread_mutex_unlock(&u->lock);
-	if (full) {
-		job_free(job);
-		refuse_busy(msg, reply);
-	}
-	return 0;
+	return ret;
 }

@@ -5,7 +5,6 @@
 #include "xfrout/xfrout.h"
 
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +18,7 @@
 #include "common/log.h"
 #include "config/config.h"
 #include "resolve/resolve.h"
+#include "resolve/service_queue.h"
 #include "store/store.h"
 #include "wire/wire.h"
 #include "xfrout/xfrout_priv.h"
@@ -30,40 +30,16 @@
 #define EDE_NOT_AUTHORITATIVE 20
 #define EDE_NOT_SUPPORTED 21
 
-/* A request waiting for a transfer thread; owns a copy of the message
- * with its TSIG RR put back (the query path's parse strips it). */
-struct job {
-	struct job *next;
-	uint8_t *wire;
-	size_t len;
-	struct zg_addr source;
-	bool tcp;
-	bool has_vpc;
-	char vpc_id[CONFIG_ID_LEN];
-	struct resolve_stream *reply;
-};
-
 struct xfrout {
 	struct store *store;
 	struct xfr_notifier *notifier;
-
-	/* Protects the queue and stopping; transfer threads wait on
-	 * cond. */
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	struct job *head;
-	struct job *tail;
-	size_t queued;
-	bool stopping;
-
-	pthread_t threads[XFROUT_THREADS];
-	size_t n_threads;
+	struct resolve_service_queue *queue;	/* XFROUT_THREADS */
 };
 
 /* What one request turned out to be, for its answer and its log line. */
 struct xfr_req {
 	struct xfrout *x;
-	const struct job *job;
+	const struct resolve_service_job *job;
 	knot_pkt_t *query;
 	struct xfrout_tsig tsig;
 	uint16_t qtype;
@@ -471,8 +447,9 @@ static void serve(struct xfr_req *r)
 }
 
 /* The whole life of one request in a transfer thread. */
-static void handle_job(struct xfrout *x, const struct job *job)
+static void handle_job(void *arg, const struct resolve_service_job *job)
 {
+	struct xfrout *x = arg;
 	struct xfr_req r = { .x = x, .job = job };
 	addr_format(&job->source, true, r.source, sizeof(r.source));
 	snprintf(r.qname, sizeof(r.qname), "?");
@@ -543,42 +520,6 @@ out:
  * Threads and queue
  */
 
-static void job_free(struct job *job)
-{
-	free(job->wire);
-	free(job);
-}
-
-static void *transfer_main(void *arg)
-{
-	struct xfrout *x = arg;
-	rcu_register_thread();
-	pthread_mutex_lock(&x->lock);
-	while (true) {
-		while (!x->stopping && x->head == NULL) {
-			pthread_cond_wait(&x->cond, &x->lock);
-		}
-		if (x->stopping) {
-			break;
-		}
-		struct job *job = x->head;
-		x->head = job->next;
-		if (x->head == NULL) {
-			x->tail = NULL;
-		}
-		x->queued--;
-		pthread_mutex_unlock(&x->lock);
-
-		handle_job(x, job);
-		job_free(job);
-
-		pthread_mutex_lock(&x->lock);
-	}
-	pthread_mutex_unlock(&x->lock);
-	rcu_unregister_thread();
-	return NULL;
-}
-
 struct xfrout *xfrout_new(struct store *store)
 {
 	struct xfrout *x = calloc(1, sizeof(*x));
@@ -587,20 +528,14 @@ struct xfrout *xfrout_new(struct store *store)
 		return NULL;
 	}
 	x->store = store;
-	pthread_mutex_init(&x->lock, NULL);
-	pthread_cond_init(&x->cond, NULL);
 	x->notifier = xfr_notifier_new(store);
-	for (size_t i = 0; x->notifier != NULL && i < XFROUT_THREADS; i++) {
-		if (pthread_create(&x->threads[i], NULL, transfer_main, x) !=
-		    0) {
-			break;
-		}
-		char name[16];
-		snprintf(name, sizeof(name), "zg-xfrout-%zu", i);
-		pthread_setname_np(x->threads[i], name);
-		x->n_threads++;
+	if (x->notifier != NULL) {
+		x->queue = resolve_service_queue_new("zg-xfrout",
+						     XFROUT_THREADS,
+						     XFROUT_MAX_QUEUED,
+						     handle_job, x);
 	}
-	if (x->n_threads != XFROUT_THREADS) {
+	if (x->queue == NULL) {
 		zg_log(ZG_LOG_ERROR, "xfrout", NULL, "cannot start the transfer and notify threads; zone transfers out are off");
 		xfrout_free(x);
 		return NULL;
@@ -613,103 +548,23 @@ void xfrout_free(struct xfrout *x)
 	if (x == NULL) {
 		return;
 	}
-	pthread_mutex_lock(&x->lock);
-	x->stopping = true;
-	pthread_cond_broadcast(&x->cond);
-	pthread_mutex_unlock(&x->lock);
-	for (size_t i = 0; i < x->n_threads; i++) {
-		pthread_join(x->threads[i], NULL);
-	}
-	while (x->head != NULL) {
-		struct job *job = x->head;
-		x->head = job->next;
-		job->reply->ops->end(job->reply);
-		job_free(job);
-	}
+	resolve_service_queue_free(x->queue);
 	xfr_notifier_free(x->notifier);
-	pthread_cond_destroy(&x->cond);
-	pthread_mutex_destroy(&x->lock);
 	free(x);
-}
-
-/* The request as it came, TSIG RR included (the query path's parse took
- * it out of the wire and the ARCOUNT). */
-static int copy_wire(const knot_pkt_t *pkt, struct job *job)
-{
-	size_t len = pkt->size;
-	bool tsig = pkt->tsig_rr != NULL && pkt->tsig_wire.pos != NULL;
-	if (tsig) {
-		len = (size_t)(pkt->tsig_wire.pos - pkt->wire) +
-		      pkt->tsig_wire.len;
-	}
-	if (len > pkt->max_size || len > UINT16_MAX) {
-		return ZG_EINVAL;
-	}
-	job->wire = malloc(len);
-	if (job->wire == NULL) {
-		return ZG_ENOMEM;
-	}
-	memcpy(job->wire, pkt->wire, len);
-	job->len = len;
-	if (tsig) {
-		knot_wire_set_arcount(job->wire,
-				      knot_wire_get_arcount(job->wire) + 1);
-	}
-	return 0;
 }
 
 /* Refuses at once when every transfer thread is busy and the queue is
  * full; the secondary retries later. Runs in the worker. */
-static void refuse_busy(const struct resolve_service_msg *msg,
-			struct resolve_stream *reply)
-{
-	knot_pkt_t *resp = knot_pkt_new(NULL, 1024, NULL);
-	if (resp != NULL && wire_render_error(msg->pkt, KNOT_RCODE_REFUSED,
-					      EDE_OTHER, "too many transfers",
-					      resp) == KNOT_EOK) {
-		(void)reply->ops->send(reply, resp->wire, resp->size, false);
-	} else {
-		reply->ops->end(reply);
-	}
-	knot_pkt_free(resp);
-}
-
 int xfrout_request(struct xfrout *x, const struct resolve_service_msg *msg,
 		   struct resolve_stream *reply)
 {
-	struct job *job = calloc(1, sizeof(*job));
-	if (job == NULL || copy_wire(msg->pkt, job) != 0) {
-		free(job != NULL ? job->wire : NULL);
-		free(job);
-		return ZG_ENOMEM;
+	int ret = resolve_service_queue_push(x->queue, msg, reply);
+	if (ret == ZG_ELIMIT) {
+		resolve_service_refuse(msg, reply, KNOT_RCODE_REFUSED,
+				       "too many transfers");
+		return 0;
 	}
-	job->source = *msg->source;
-	job->tcp = msg->tcp;
-	job->reply = reply;
-	if (msg->vpc_id != NULL) {
-		job->has_vpc = true;
-		snprintf(job->vpc_id, sizeof(job->vpc_id), "%s", msg->vpc_id);
-	}
-
-	pthread_mutex_lock(&x->lock);
-	bool full = x->queued >= XFROUT_MAX_QUEUED || x->stopping;
-	if (!full) {
-		if (x->tail != NULL) {
-			x->tail->next = job;
-		} else {
-			x->head = job;
-		}
-		x->tail = job;
-		x->queued++;
-		pthread_cond_signal(&x->cond);
-	}
-	pthread_mutex_unlock(&x->lock);
-
-	if (full) {
-		job_free(job);
-		refuse_busy(msg, reply);
-	}
-	return 0;
+	return ret;
 }
 
 void xfrout_zone_published(void *arg, const char *zone_id, uint32_t serial)
