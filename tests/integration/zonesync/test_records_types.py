@@ -20,7 +20,7 @@ import dns.rdatatype
 import dns.update
 
 from conftest import (ALGORITHM, IN_A, KEY, ONPREM, ZONE, keyring,
-                      nsupdate)
+                      nsupdate, xfr_messages)
 from zgtest import addrs, dnsq
 from zgtest.util import scaled
 
@@ -143,6 +143,48 @@ def test_each_type_imported_is_answered_and_exported(zs, cli, tmp_path):
     # What was exported imports back as the same records.
     res = cli("zone", "import", zid, write(tmp_path, export, "again.zone"))
     assert (res["added"], res["deleted"]) == (0, 0)
+
+
+def test_ixfr_carries_each_type_exactly(zs, cli, tmp_path):
+    zid = zs.zone()
+    zs.allow_transfer(zid, notify=())
+    old = zs.serial(zid)
+    cli("zone", "import", zid, write(tmp_path, zone_file(
+        "%s 900 IN %s %s" % (o, t, v) for o, t, v in TYPES)))
+
+    rrs = [(s.name.to_text(), s.rdtype, rd.to_wire())
+           for m in xfr_messages(ZONE, "IXFR", serial=old)
+           for s in m.answer for rd in s]
+
+    soas = [i for i, rr in enumerate(rrs)
+            if rr[1] == dns.rdatatype.SOA]
+    assert len(soas) == 4, rrs
+    added = sorted(rrs[soas[2] + 1:soas[3]])
+    assert added == sorted((o + "." + ZONE, dns.rdatatype.from_text(t),
+                            expected(t, v)) for o, t, v in TYPES)
+
+
+def test_bind_secondary_serves_each_type_exactly(zs, cli, bind_sec,
+                                                 tmp_path):
+    """Interop: BIND 9 takes every type by AXFR, then by IXFR."""
+    half = len(TYPES) // 2
+    zid = zs.zone()
+    for owner, rtype, value in TYPES[:half]:
+        cli("record", "add", zid, owner, rtype, value, "--ttl", "300")
+    zs.allow_transfer(zid)
+    sec = bind_sec()
+    sec.wait_serial(zs.serial(zid))
+
+    cli("zone", "update-policy", zid, "--grant", KEY)
+    rc, out = nsupdate(["update add %s.%s 300 %s %s" % (o, ZONE, t, v)
+                        for o, t, v in TYPES[half:]])
+    assert rc == 0, out
+    sec.wait_serial(zs.serial(zid))
+
+    for owner, rtype, value in TYPES:
+        msg = sec.lookup(owner + "." + ZONE, rtype)
+        assert [(s.ttl, [rd.to_wire() for rd in s]) for s in msg.answer] \
+            == [(300, [expected(rtype, value)])], (owner, rtype, msg)
 
 
 def test_generic_type_round_trips(zs, cli, tmp_path):
