@@ -1076,15 +1076,14 @@ static int upstream_seq(struct store *s, const char *vpc_id, int64_t *seq)
 	sqlite3_stmt *st = NULL;
 	int ret = store_query(s, &st, "SELECT seq FROM vpc WHERE vpc_id = ?",
 			      "t", vpc_id);
-	if (ret != 0) {
-		return ret;
+	if (ret == 0) {
+		ret = store_step_one(s, st);
 	}
-	ret = store_step(s, st);
-	if (ret == 1) {
+	if (ret == 0) {
 		*seq = sqlite3_column_int64(st, 0);
 	}
 	sqlite3_finalize(st);
-	return ret == 1 ? 0 : ret == 0 ? ZG_ENOENT : ret;
+	return ret;
 }
 
 int store_upstream_put(struct store *store, struct store_upstream *up,

@@ -9,6 +9,12 @@
 
 #include "common/error.h"
 
+int store_step_one(struct store *s, sqlite3_stmt *st)
+{
+	int ret = store_step(s, st);
+	return ret == 1 ? 0 : ret == 0 ? ZG_ENOENT : ret;
+}
+
 void store_read_meta(sqlite3_stmt *st, struct store_meta *meta)
 {
 	store_col_text(st, 0, meta->resource_id, sizeof(meta->resource_id));
@@ -50,15 +56,14 @@ int store_touch_row(struct store *s, const char *table, const char *idcol,
 
 	sqlite3_stmt *st = NULL;
 	int ret = store_query(s, &st, sql, "tt", now, resource_id);
-	if (ret != 0) {
-		return ret;
+	if (ret == 0) {
+		ret = store_step_one(s, st);
 	}
-	ret = store_step(s, st);
-	if (ret == 1 && meta != NULL) {
+	if (ret == 0 && meta != NULL) {
 		store_read_meta(st, meta);
 	}
 	sqlite3_finalize(st);
-	return ret == 1 ? 0 : ret == 0 ? ZG_ENOENT : ret;
+	return ret;
 }
 
 int store_delete_row(struct store *s, const char *table, const char *idcol,

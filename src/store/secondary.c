@@ -45,15 +45,11 @@ int store_tsig_get(struct store *store, const char *name,
 	sqlite3_stmt *st = NULL;
 	int ret = store_query(store, &st, TSIG_SELECT " WHERE key_id = ?",
 			      "t", name);
-	if (ret != 0) {
-		return ret;
+	if (ret == 0) {
+		ret = store_step_one(store, st);
 	}
-	ret = store_step(store, st);
-	if (ret == 1) {
+	if (ret == 0) {
 		load_tsig_row(st, out);
-		ret = 0;
-	} else if (ret == 0) {
-		ret = ZG_ENOENT;
 	}
 	sqlite3_finalize(st);
 	return ret;
@@ -185,20 +181,16 @@ int store_secondary_get(struct store *store, const char *zone_id,
 			      " coalesce(endpoint_id, ''), max_records,"
 			      " max_bytes FROM zone_secondary WHERE zone_id = ?",
 			      "t", zone_id);
-	if (ret != 0) {
-		return ret;
+	if (ret == 0) {
+		ret = store_step_one(store, st);
 	}
-	ret = store_step(store, st);
-	if (ret == 1) {
+	if (ret == 0) {
 		snprintf(out->zone_id, sizeof(out->zone_id), "%s", zone_id);
 		store_col_text(st, 0, out->tsig_key, sizeof(out->tsig_key));
 		store_col_text(st, 1, out->endpoint_id,
 			       sizeof(out->endpoint_id));
 		out->max_records = (uint64_t)sqlite3_column_int64(st, 2);
 		out->max_bytes = (uint64_t)sqlite3_column_int64(st, 3);
-		ret = 0;
-	} else if (ret == 0) {
-		ret = ZG_ENOENT;
 	}
 	sqlite3_finalize(st);
 	if (ret == 0) {
@@ -288,15 +280,11 @@ int store_xfr_state_get(struct store *store, const char *zone_id,
 	sqlite3_stmt *st = NULL;
 	int ret = store_query(store, &st, STATE_SELECT " WHERE zone_id = ?",
 			      "t", zone_id);
-	if (ret != 0) {
-		return ret;
+	if (ret == 0) {
+		ret = store_step_one(store, st);
 	}
-	ret = store_step(store, st);
-	if (ret == 1) {
+	if (ret == 0) {
 		load_state_row(st, zone_id, out);
-		ret = 0;
-	} else if (ret == 0) {
-		ret = ZG_ENOENT;
 	}
 	sqlite3_finalize(st);
 	return ret;
@@ -396,14 +384,11 @@ int store_xfr_snapshot_get(struct store *store, const char *zone_id,
 	int ret = store_query(store, &st, "SELECT snapshot FROM xfr_state"
 			      " WHERE zone_id = ? AND snapshot IS NOT NULL",
 			      "t", zone_id);
-	if (ret != 0) {
-		return ret;
+	if (ret == 0) {
+		ret = store_step_one(store, st);
 	}
-	ret = store_step(store, st);
-	if (ret == 1) {
+	if (ret == 0) {
 		ret = copy_blob(st, 0, snapshot, len);
-	} else if (ret == 0) {
-		ret = ZG_ENOENT;
 	}
 	sqlite3_finalize(st);
 	return ret;

@@ -252,16 +252,12 @@ int store_transfer_get(struct store *store, const char *zone_id,
 	int ret = store_query(store, &st, "SELECT coalesce(tsig_key, '')"
 			      " FROM zone_transfer WHERE zone_id = ?", "t",
 			      zone_id);
-	if (ret != 0) {
-		return ret;
+	if (ret == 0) {
+		ret = store_step_one(store, st);
 	}
-	ret = store_step(store, st);
-	if (ret == 1) {
+	if (ret == 0) {
 		snprintf(out->zone_id, sizeof(out->zone_id), "%s", zone_id);
 		store_col_text(st, 0, out->tsig_key, sizeof(out->tsig_key));
-		ret = 0;
-	} else if (ret == 0) {
-		ret = ZG_ENOENT;
 	}
 	sqlite3_finalize(st);
 	if (ret == 0) {
@@ -546,15 +542,11 @@ static int find_version(struct store *s, const char *zone_id,
 			      " AND serial = ? AND (? < 0 OR seq < ?)"
 			      " ORDER BY seq DESC LIMIT 1", "tiii", zone_id,
 			      (int64_t)serial, before_seq, before_seq);
-	if (ret != 0) {
-		return ret;
+	if (ret == 0) {
+		ret = store_step_one(s, st);
 	}
-	ret = store_step(s, st);
-	if (ret == 1) {
+	if (ret == 0) {
 		*seq = sqlite3_column_int64(st, 0);
-		ret = 0;
-	} else if (ret == 0) {
-		ret = ZG_ENOENT;
 	}
 	sqlite3_finalize(st);
 	return ret;

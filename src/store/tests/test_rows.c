@@ -235,6 +235,48 @@ static void test_delete_row_refused_by_a_reference_is_eexist(void **state)
 }
 
 /*
+ * store_step_one
+ */
+
+static void test_step_one_stands_on_the_first_row(void **state)
+{
+	struct fixture *f = *state;
+	sqlite3_stmt *st = NULL;
+	assert_int_equal(store_query(f->store, &st, "SELECT name FROM thing"
+				     " ORDER BY seq DESC", NULL), 0);
+
+	assert_int_equal(store_step_one(f->store, st), 0);
+
+	assert_string_equal((const char *)sqlite3_column_text(st, 0), "two");
+	sqlite3_finalize(st);
+}
+
+static void test_step_one_without_a_row_is_enoent(void **state)
+{
+	struct fixture *f = *state;
+	sqlite3_stmt *st = NULL;
+	assert_int_equal(store_query(f->store, &st, "SELECT name FROM thing"
+				     " WHERE seq > 2", NULL), 0);
+
+	assert_int_equal(store_step_one(f->store, st), ZG_ENOENT);
+	sqlite3_finalize(st);
+}
+
+static void test_step_one_passes_a_failed_step_on(void **state)
+{
+	struct fixture *f = *state;
+	sqlite3_stmt *st = NULL;
+	/* Prepares fine, fails when it runs. */
+	assert_int_equal(store_query(f->store, &st,
+				     "SELECT abs(-9223372036854775807 - 1)",
+				     NULL), 0);
+
+	assert_int_equal(store_step_one(f->store, st), ZG_ESTORE);
+	assert_non_null(strstr(store_last_error(f->store), "overflow"));
+	sqlite3_finalize(st);
+}
+
+/*
  * store_write_strv
  */
 
@@ -339,6 +381,9 @@ int main(void)
 		T(test_delete_row_deletes_that_row_only),
 		T(test_delete_row_of_a_missing_row_is_enoent),
 		T(test_delete_row_refused_by_a_reference_is_eexist),
+		T(test_step_one_stands_on_the_first_row),
+		T(test_step_one_without_a_row_is_enoent),
+		T(test_step_one_passes_a_failed_step_on),
 		T(test_write_strv_replaces_only_the_owners_list),
 		T(test_write_strv_of_nothing_empties_the_list),
 		T(test_write_strv_stops_at_the_first_refused_row),
