@@ -148,31 +148,17 @@ static void free_elems(const struct store_page_query *q, void *elems, size_t n)
 	free(elems);
 }
 
-int store_list_page(struct store *s, const struct store_page_query *q,
-		    const char *after, size_t limit, void **out,
-		    size_t *n_out, bool *more)
+int store_read_rows(struct store *s, sqlite3_stmt *st,
+		    const struct store_page_query *q, size_t limit,
+		    void **out, size_t *n_out, bool *more)
 {
 	*out = NULL;
 	*n_out = 0;
 	*more = false;
 
-	int64_t after_seq = -1;
-	if (parse_after(after, &after_seq) != 0) {
-		snprintf(s->errmsg, sizeof(s->errmsg), "bad cursor");
-		return ZG_EINVAL;
-	}
-
-	char sql[1024];
-	snprintf(sql, sizeof(sql), "%s AND seq > ?4 ORDER BY seq LIMIT ?5",
-		 q->select);
-	sqlite3_stmt *st = NULL;
-	int64_t sql_limit = limit == 0 ? -1 : (int64_t)limit + 1;
-	int ret = store_query(s, &st, sql, "tttii", q->params[0],
-			      q->params[1], q->params[2], after_seq,
-			      sql_limit);
-
 	char *elems = NULL;
 	size_t n = 0;
+	int ret = 0;
 	while (ret == 0 && (ret = store_step(s, st)) == 1) {
 		if (limit != 0 && n == limit) {
 			*more = true;
@@ -189,7 +175,6 @@ int store_list_page(struct store *s, const struct store_page_query *q,
 		n++;
 		ret = q->load(s, st, elems + (n - 1) * q->elem_size);
 	}
-	sqlite3_finalize(st);
 
 	if (ret != 0) {
 		free_elems(q, elems, n);
@@ -198,6 +183,37 @@ int store_list_page(struct store *s, const struct store_page_query *q,
 	*out = elems;
 	*n_out = n;
 	return 0;
+}
+
+int store_list_page(struct store *s, const struct store_page_query *q,
+		    const char *after, size_t limit, void **out,
+		    size_t *n_out, bool *more)
+{
+	*out = NULL;
+	*n_out = 0;
+	*more = false;
+
+	int64_t after_seq = -1;
+	int (*cursor)(const char *, int64_t *) =
+		q->cursor != NULL ? q->cursor : parse_after;
+	if (cursor(after, &after_seq) != 0) {
+		snprintf(s->errmsg, sizeof(s->errmsg), "bad cursor");
+		return ZG_EINVAL;
+	}
+
+	char sql[1024];
+	snprintf(sql, sizeof(sql), "%s AND seq > ?4 ORDER BY seq LIMIT ?5",
+		 q->select);
+	sqlite3_stmt *st = NULL;
+	int64_t sql_limit = limit == 0 ? -1 : (int64_t)limit + 1;
+	int ret = store_query(s, &st, sql, "tttii", q->params[0],
+			      q->params[1], q->params[2], after_seq,
+			      sql_limit);
+	if (ret == 0) {
+		ret = store_read_rows(s, st, q, limit, out, n_out, more);
+	}
+	sqlite3_finalize(st);
+	return ret;
 }
 
 /* Reads the one row of q whose id column is ?1 = resource_id. */

@@ -24,8 +24,9 @@ void store_tsig_key_clear(struct store_tsig_key *key)
 #define TSIG_SELECT "SELECT key_id, name, account, version, created_at," \
 	" updated_at, algorithm, secret FROM tsig_key"
 
-static void load_tsig_row(sqlite3_stmt *st, struct store_tsig_key *key)
+static int load_tsig(struct store *s, sqlite3_stmt *st, void *elem)
 {
+	struct store_tsig_key *key = elem;
 	store_col_text(st, 0, key->meta.resource_id,
 		       sizeof(key->meta.resource_id));
 	store_col_text(st, 1, key->meta.name, sizeof(key->meta.name));
@@ -37,6 +38,7 @@ static void load_tsig_row(sqlite3_stmt *st, struct store_tsig_key *key)
 		       sizeof(key->meta.updated_at));
 	store_col_text(st, 6, key->algorithm, sizeof(key->algorithm));
 	store_col_text(st, 7, key->secret, sizeof(key->secret));
+	return 0;
 }
 
 int store_tsig_get(struct store *store, const char *name,
@@ -49,15 +51,25 @@ int store_tsig_get(struct store *store, const char *name,
 		ret = store_step_one(store, st);
 	}
 	if (ret == 0) {
-		load_tsig_row(st, out);
+		ret = load_tsig(store, st, out);
 	}
 	sqlite3_finalize(st);
 	return ret;
 }
 
+static void clear_tsig(void *elem)
+{
+	store_tsig_key_clear(elem);
+}
+
+/* Keys have no seq: they page in the order of their names. */
 int store_tsig_list(struct store *store, const char *after, size_t limit,
 		    struct store_tsig_key **out, size_t *n_out, bool *more)
 {
+	const struct store_page_query q = {
+		.elem_size = sizeof(**out), .load = load_tsig,
+		.clear = clear_tsig,
+	};
 	*out = NULL;
 	*n_out = 0;
 	*more = false;
@@ -67,33 +79,12 @@ int store_tsig_list(struct store *store, const char *after, size_t limit,
 			      " WHERE key_id > coalesce(?, '')"
 			      " ORDER BY key_id LIMIT ?", "ti", after,
 			      sql_limit);
-	struct store_tsig_key *keys = NULL;
-	size_t n = 0;
-	while (ret == 0 && (ret = store_step(store, st)) == 1) {
-		if (limit != 0 && n == limit) {
-			*more = true;
-			ret = 0;
-			break;
-		}
-		struct store_tsig_key *grown = realloc(keys, (n + 1) *
-						       sizeof(*grown));
-		if (grown == NULL) {
-			ret = ZG_ENOMEM;
-			break;
-		}
-		keys = grown;
-		memset(&keys[n], 0, sizeof(keys[n]));
-		load_tsig_row(st, &keys[n++]);
-		ret = 0;
+	if (ret == 0) {
+		ret = store_read_rows(store, st, &q, limit, (void **)out,
+				      n_out, more);
 	}
 	sqlite3_finalize(st);
-	if (ret != 0) {
-		store_tsig_list_free(keys, n);
-		return ret;
-	}
-	*out = keys;
-	*n_out = n;
-	return 0;
+	return ret;
 }
 
 void store_tsig_list_free(struct store_tsig_key *keys, size_t n)

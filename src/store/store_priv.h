@@ -113,14 +113,30 @@ int store_write_strv(struct store *s, const char *table, const char *idcol,
 
 /* A paged query: select ends in a WHERE clause that may use the text
  * parameters ?1..?3 (params[i], NULL allowed); rows come in seq order.
- * load fills one zeroed element from a row; clear frees what it holds. */
+ * load fills one zeroed element from a row; clear frees what it holds.
+ * cursor turns the cursor of a listing into the seq to list after (-1
+ * for none) or fails; NULL reads resource ids ("vpc-12": 12) and
+ * "upstream-global" (0). */
 struct store_page_query {
 	const char *select;
 	const char *params[3];
 	size_t elem_size;
 	int (*load)(struct store *s, sqlite3_stmt *st, void *elem);
 	void (*clear)(void *elem);
+	int (*cursor)(const char *after, int64_t *seq);
 };
+
+/*!
+ * Steps st, a statement the caller prepared and still finalizes, and
+ * loads at most limit of its rows (0: all) with q->load into a new array
+ * *out (caller frees with q->clear on each and free); q->select and
+ * q->params are not used. *more tells whether a row was left unread. On
+ * failure *out is NULL: what was read is cleared and freed.
+ * \retval 0, ZG_ENOMEM, the error of q->load, a store error.
+ */
+int store_read_rows(struct store *s, sqlite3_stmt *st,
+		    const struct store_page_query *q, size_t limit,
+		    void **out, size_t *n_out, bool *more);
 
 /*!
  * Reads at most limit rows (0: all) after the cursor (an id, NULL for

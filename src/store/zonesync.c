@@ -12,25 +12,6 @@
 #include "store/store_priv.h"
 
 /*
- * Row helpers (the same column layout as the other resources)
- */
-
-#define INBOUND_COLS "inbound_id, seq, name, account, version," \
-	" created_at, updated_at, vpc_id"
-
-static void read_inbound_row(sqlite3_stmt *st, struct store_inbound *ib)
-{
-	struct store_meta *m = &ib->meta;
-	store_col_text(st, 0, m->resource_id, sizeof(m->resource_id));
-	store_col_text(st, 2, m->name, sizeof(m->name));
-	store_col_text(st, 3, m->account, sizeof(m->account));
-	m->version = sqlite3_column_int64(st, 4);
-	store_col_text(st, 5, m->created_at, sizeof(m->created_at));
-	store_col_text(st, 6, m->updated_at, sizeof(m->updated_at));
-	store_col_text(st, 7, ib->vpc_id, sizeof(ib->vpc_id));
-}
-
-/*
  * Inbound endpoints
  */
 
@@ -41,8 +22,14 @@ void store_inbound_clear(struct store_inbound *ib)
 	memset(ib, 0, sizeof(*ib));
 }
 
-static int load_inbound_lists(struct store *s, struct store_inbound *ib)
+#define INBOUND_SELECT "SELECT " META_COLS("inbound_id") ", vpc_id" \
+	" FROM inbound"
+
+static int load_inbound(struct store *s, sqlite3_stmt *st, void *elem)
 {
+	struct store_inbound *ib = elem;
+	store_read_meta(st, &ib->meta);
+	store_col_text(st, FIRST_OWN_COL, ib->vpc_id, sizeof(ib->vpc_id));
 	int ret = store_load_strv(s, "SELECT addr FROM inbound_listener"
 				  " WHERE inbound_id = ? ORDER BY pos",
 				  ib->meta.resource_id, &ib->listen);
@@ -54,28 +41,13 @@ static int load_inbound_lists(struct store *s, struct store_inbound *ib)
 	return ret;
 }
 
-int store_inbound_get(struct store *store, const char *inbound_id,
-		      struct store_inbound *out)
+static void clear_inbound(void *elem)
 {
-	sqlite3_stmt *st = NULL;
-	int ret = store_query(store, &st, "SELECT " INBOUND_COLS
-			      " FROM inbound WHERE inbound_id = ?", "t",
-			      inbound_id);
-	if (ret != 0) {
-		return ret;
-	}
-	ret = store_step(store, st);
-	if (ret == 1) {
-		read_inbound_row(st, out);
-		ret = 0;
-	} else if (ret == 0) {
-		ret = ZG_ENOENT;
-	}
-	sqlite3_finalize(st);
-	return ret == 0 ? load_inbound_lists(store, out) : ret;
+	store_inbound_clear(elem);
 }
 
-/* The seq of an "in-N" cursor; -1 for none. */
+/* The seq of an "in-N" cursor; -1 for none. Stricter than the other
+ * kinds' cursors: the dash and the number after it must be there. */
 static int cursor_seq(const char *after, int64_t *seq)
 {
 	*seq = -1;
@@ -92,51 +64,28 @@ static int cursor_seq(const char *after, int64_t *seq)
 	return 0;
 }
 
+int store_inbound_get(struct store *store, const char *inbound_id,
+		      struct store_inbound *out)
+{
+	struct store_page_query q = {
+		.select = INBOUND_SELECT " WHERE inbound_id = ?1",
+		.params = { inbound_id },
+		.elem_size = sizeof(*out), .load = load_inbound,
+		.clear = clear_inbound, .cursor = cursor_seq,
+	};
+	return store_get_one(store, &q, out);
+}
+
 int store_inbound_list(struct store *store, const char *after, size_t limit,
 		       struct store_inbound **out, size_t *n_out, bool *more)
 {
-	*out = NULL;
-	*n_out = 0;
-	*more = false;
-	int64_t after_seq;
-	if (cursor_seq(after, &after_seq) != 0) {
-		return ZG_EINVAL;
-	}
-	sqlite3_stmt *st = NULL;
-	int64_t sql_limit = limit == 0 ? -1 : (int64_t)limit + 1;
-	int ret = store_query(store, &st, "SELECT " INBOUND_COLS
-			      " FROM inbound WHERE seq > ? ORDER BY seq"
-			      " LIMIT ?", "ii", after_seq, sql_limit);
-	struct store_inbound *ibs = NULL;
-	size_t n = 0;
-	while (ret == 0 && (ret = store_step(store, st)) == 1) {
-		if (limit != 0 && n == limit) {
-			*more = true;
-			ret = 0;
-			break;
-		}
-		struct store_inbound *grown = realloc(ibs, (n + 1) *
-						      sizeof(*grown));
-		if (grown == NULL) {
-			ret = ZG_ENOMEM;
-			break;
-		}
-		ibs = grown;
-		memset(&ibs[n], 0, sizeof(ibs[n]));
-		read_inbound_row(st, &ibs[n++]);
-		ret = 0;
-	}
-	sqlite3_finalize(st);
-	for (size_t i = 0; ret == 0 && i < n; i++) {
-		ret = load_inbound_lists(store, &ibs[i]);
-	}
-	if (ret != 0) {
-		store_inbound_list_free(ibs, n);
-		return ret;
-	}
-	*out = ibs;
-	*n_out = n;
-	return 0;
+	struct store_page_query q = {
+		.select = INBOUND_SELECT " WHERE 1",
+		.elem_size = sizeof(**out), .load = load_inbound,
+		.clear = clear_inbound, .cursor = cursor_seq,
+	};
+	return store_list_page(store, &q, after, limit, (void **)out, n_out,
+			       more);
 }
 
 void store_inbound_list_free(struct store_inbound *ibs, size_t n)
@@ -355,42 +304,42 @@ static void join_types(const struct store_strv *types, char *out,
 	}
 }
 
+static int load_grant(struct store *s, sqlite3_stmt *st, void *elem)
+{
+	struct store_grant *g = elem;
+	store_col_text(st, 0, g->key_name, sizeof(g->key_name));
+	store_col_text(st, 1, g->match, sizeof(g->match));
+	store_col_text(st, 2, g->name, sizeof(g->name));
+	const unsigned char *types = sqlite3_column_text(st, 3);
+	return split_types(types != NULL ? (const char *)types : "",
+			   &g->types);
+}
+
+static void clear_grant(void *elem)
+{
+	store_grant_clear(elem);
+}
+
 int store_grant_list(struct store *store, const char *zone_id,
 		     struct store_grant **out, size_t *n_out)
 {
+	const struct store_page_query q = {
+		.elem_size = sizeof(**out), .load = load_grant,
+		.clear = clear_grant,
+	};
 	*out = NULL;
 	*n_out = 0;
+	bool more = false;
 	sqlite3_stmt *st = NULL;
 	int ret = store_query(store, &st, "SELECT key_name, match, name,"
 			      " types FROM zone_update_grant"
 			      " WHERE zone_id = ? ORDER BY pos", "t", zone_id);
-	struct store_grant *grants = NULL;
-	size_t n = 0;
-	while (ret == 0 && (ret = store_step(store, st)) == 1) {
-		struct store_grant *grown = realloc(grants, (n + 1) *
-						    sizeof(*grown));
-		if (grown == NULL) {
-			ret = ZG_ENOMEM;
-			break;
-		}
-		grants = grown;
-		struct store_grant *g = &grants[n++];
-		memset(g, 0, sizeof(*g));
-		store_col_text(st, 0, g->key_name, sizeof(g->key_name));
-		store_col_text(st, 1, g->match, sizeof(g->match));
-		store_col_text(st, 2, g->name, sizeof(g->name));
-		const unsigned char *types = sqlite3_column_text(st, 3);
-		ret = split_types(types != NULL ? (const char *)types : "",
-				  &g->types);
+	if (ret == 0) {
+		ret = store_read_rows(store, st, &q, 0, (void **)out, n_out,
+				      &more);
 	}
 	sqlite3_finalize(st);
-	if (ret != 0) {
-		store_grant_list_free(grants, n);
-		return ret;
-	}
-	*out = grants;
-	*n_out = n;
-	return 0;
+	return ret;
 }
 
 void store_grant_list_free(struct store_grant *grants, size_t n)

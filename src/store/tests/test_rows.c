@@ -277,6 +277,190 @@ static void test_step_one_passes_a_failed_step_on(void **state)
 }
 
 /*
+ * store_read_rows and store_list_page
+ */
+
+/* An element of the listings below: the value of an item row. A value
+ * "bad" fails to load, after the element took memory of its own. */
+struct elem {
+	char *value;
+};
+
+static size_t elems_cleared;
+
+static int load_elem(struct store *s, sqlite3_stmt *st, void *out)
+{
+	struct elem *e = out;
+	assert_null(e->value);	/* handed over zeroed */
+	e->value = strdup((const char *)sqlite3_column_text(st, 0));
+	assert_non_null(e->value);
+	return strcmp(e->value, "bad") == 0 ? ZG_EINVAL : 0;
+}
+
+static void clear_elem(void *out)
+{
+	struct elem *e = out;
+	free(e->value);
+	e->value = NULL;
+	elems_cleared++;
+}
+
+static const struct store_page_query elem_rows = {
+	.elem_size = sizeof(struct elem), .load = load_elem,
+	.clear = clear_elem,
+};
+
+/* Joins the values of the n elements at out as "v1,v2,..." into page,
+ * then clears and frees them. */
+static void take_page(void *out, size_t n, char *page, size_t pagelen)
+{
+	struct elem *elems = out;
+	page[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		size_t used = strlen(page);
+		snprintf(page + used, pagelen - used, "%s%s", i > 0 ? "," : "",
+			 elems[i].value);
+		clear_elem(&elems[i]);
+	}
+	free(out);
+}
+
+/* store_read_rows() of owner's items, as "v1,v2,..." in *page. */
+static int read_items(struct fixture *f, const char *owner, size_t limit,
+		      char *page, size_t pagelen, bool *more)
+{
+	sqlite3_stmt *st = NULL;
+	assert_int_equal(store_query(f->store, &st, "SELECT value FROM item"
+				     " WHERE owner = ? ORDER BY pos", "t",
+				     owner), 0);
+	void *out = NULL;
+	size_t n = 7;
+	int ret = store_read_rows(f->store, st, &elem_rows, limit, &out, &n,
+				  more);
+	sqlite3_finalize(st);
+
+	if (ret != 0) {
+		assert_null(out);
+		assert_int_equal(n, 0);
+	}
+	take_page(out, n, page, pagelen);
+	return ret;
+}
+
+static void test_read_rows_reads_up_to_the_limit(void **state)
+{
+	struct fixture *f = *state;
+	const char *const items[] = { "a", "b", "c" };
+	assert_int_equal(write_items(f, "o1", items, 3), 0);
+	char page[64];
+	bool more = true;
+
+	assert_int_equal(read_items(f, "o1", 0, page, sizeof(page), &more), 0);
+	assert_string_equal(page, "a,b,c");
+	assert_false(more);
+
+	assert_int_equal(read_items(f, "o1", 2, page, sizeof(page), &more), 0);
+	assert_string_equal(page, "a,b");
+	assert_true(more);
+
+	assert_int_equal(read_items(f, "o1", 3, page, sizeof(page), &more), 0);
+	assert_string_equal(page, "a,b,c");
+	assert_false(more);
+}
+
+static void test_read_rows_of_no_rows_is_an_empty_array(void **state)
+{
+	struct fixture *f = *state;
+	char page[64];
+	bool more = true;
+
+	assert_int_equal(read_items(f, "o1", 0, page, sizeof(page), &more), 0);
+
+	assert_string_equal(page, "");
+	assert_false(more);
+}
+
+/* Every element read, the failed one too, is cleared before the array
+ * goes: nothing leaks (ASan checks) and nothing is returned. */
+static void test_read_rows_clears_all_it_read_when_a_load_fails(void **state)
+{
+	struct fixture *f = *state;
+	const char *const items[] = { "a", "b", "bad", "c" };
+	assert_int_equal(write_items(f, "o1", items, 4), 0);
+	char page[64];
+	bool more = true;
+	elems_cleared = 0;
+
+	assert_int_equal(read_items(f, "o1", 0, page, sizeof(page), &more),
+			 ZG_EINVAL);
+
+	assert_int_equal(elems_cleared, 3);
+	assert_string_equal(page, "");
+}
+
+/* The cursor of a test listing: a bare number, "x" refused. */
+static int number_cursor(const char *after, int64_t *seq)
+{
+	*seq = after != NULL ? strtoll(after, NULL, 10) : -1;
+	return after != NULL && strcmp(after, "x") == 0 ? ZG_EINVAL : 0;
+}
+
+/* store_list_page() of the thing rows as "id,id,..." in *page. */
+static int list_things(struct fixture *f, int (*cursor)(const char *,
+							 int64_t *),
+		       const char *after, char *page, size_t pagelen)
+{
+	const struct store_page_query q = {
+		.select = "SELECT " META_COLS("thing_id") " FROM thing"
+			  " WHERE 1",
+		.elem_size = sizeof(struct elem), .load = load_elem,
+		.clear = clear_elem, .cursor = cursor,
+	};
+	void *out = NULL;
+	size_t n = 0;
+	bool more = false;
+	int ret = store_list_page(f->store, &q, after, 0, &out, &n, &more);
+	take_page(out, n, page, pagelen);
+	return ret;
+}
+
+static void test_list_page_reads_the_cursor_with_the_querys_own(void **state)
+{
+	struct fixture *f = *state;
+	char page[64];
+
+	assert_int_equal(list_things(f, number_cursor, "1", page,
+				     sizeof(page)), 0);
+	assert_string_equal(page, "thing-2");
+
+	assert_int_equal(list_things(f, number_cursor, "x", page,
+				     sizeof(page)), ZG_EINVAL);
+	assert_string_equal(page, "");
+	assert_string_equal(store_last_error(f->store), "bad cursor");
+}
+
+/* Without one, a cursor is a resource id, "upstream-global", or a bare
+ * number. */
+static void test_list_page_reads_resource_ids_by_default(void **state)
+{
+	struct fixture *f = *state;
+	char page[64];
+
+	assert_int_equal(list_things(f, NULL, NULL, page, sizeof(page)), 0);
+	assert_string_equal(page, "thing-1,thing-2");
+	assert_int_equal(list_things(f, NULL, "thing-1", page, sizeof(page)),
+			 0);
+	assert_string_equal(page, "thing-2");
+	assert_int_equal(list_things(f, NULL, "upstream-global", page,
+				     sizeof(page)), 0);
+	assert_string_equal(page, "thing-1,thing-2");
+	assert_int_equal(list_things(f, NULL, "2", page, sizeof(page)), 0);
+	assert_string_equal(page, "");
+	assert_int_equal(list_things(f, NULL, "thing-x", page, sizeof(page)),
+			 ZG_EINVAL);
+}
+
+/*
  * store_write_strv
  */
 
@@ -384,6 +568,11 @@ int main(void)
 		T(test_step_one_stands_on_the_first_row),
 		T(test_step_one_without_a_row_is_enoent),
 		T(test_step_one_passes_a_failed_step_on),
+		T(test_read_rows_reads_up_to_the_limit),
+		T(test_read_rows_of_no_rows_is_an_empty_array),
+		T(test_read_rows_clears_all_it_read_when_a_load_fails),
+		T(test_list_page_reads_the_cursor_with_the_querys_own),
+		T(test_list_page_reads_resource_ids_by_default),
 		T(test_write_strv_replaces_only_the_owners_list),
 		T(test_write_strv_of_nothing_empties_the_list),
 		T(test_write_strv_stops_at_the_first_refused_row),

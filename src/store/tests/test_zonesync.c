@@ -285,6 +285,145 @@ static void test_inbound_round_trip(void **state)
 	store_vpc_clear(&vpc);
 }
 
+/* Three inbound endpoints, in-1 to in-3, each listening on
+ * 10.0.0.N:53 and allowing 192.0.2.N/32. */
+static void make_inbounds(struct fixture *f)
+{
+	struct store_vpc vpc = { 0 };
+	snprintf(vpc.meta.name, sizeof(vpc.meta.name), "a");
+	assert_int_equal(store_strv_push(&vpc.cidrs, "10.1.0.0/16"), 0);
+	assert_int_equal(store_begin(f->store, &caller), 0);
+	assert_int_equal(store_vpc_create(f->store, &vpc), 0);
+	for (int i = 1; i <= 3; i++) {
+		struct store_inbound ib = { 0 };
+		char addr[32];
+		snprintf(ib.meta.name, sizeof(ib.meta.name), "ib%d", i);
+		snprintf(ib.vpc_id, sizeof(ib.vpc_id), "%s",
+			 vpc.meta.resource_id);
+		snprintf(addr, sizeof(addr), "10.0.0.%d:53", i);
+		assert_int_equal(store_strv_push(&ib.listen, addr), 0);
+		snprintf(addr, sizeof(addr), "192.0.2.%d/32", i);
+		assert_int_equal(store_strv_push(&ib.allow, addr), 0);
+		assert_int_equal(store_inbound_create(f->store, &ib), 0);
+		store_inbound_clear(&ib);
+	}
+	commit(f);
+	store_vpc_clear(&vpc);
+}
+
+/* One page of inbound endpoints as "id listen allow,..." in *page. */
+static int inbound_page(struct fixture *f, const char *after, size_t limit,
+			char *page, size_t pagelen, bool *more)
+{
+	struct store_inbound *ibs = NULL;
+	size_t n = 0;
+	page[0] = '\0';
+	assert_int_equal(store_begin(f->store, NULL), 0);
+	int ret = store_inbound_list(f->store, after, limit, &ibs, &n, more);
+	store_rollback(f->store);
+	for (size_t i = 0; i < n; i++) {
+		size_t used = strlen(page);
+		snprintf(page + used, pagelen - used, "%s%s %s %s",
+			 i > 0 ? "," : "", ibs[i].meta.resource_id,
+			 ibs[i].listen.v[0], ibs[i].allow.v[0]);
+	}
+	store_inbound_list_free(ibs, n);
+	return ret;
+}
+
+static void test_inbound_pages_follow_the_cursor(void **state)
+{
+	struct fixture *f = *state;
+	make_inbounds(f);
+	char page[256];
+	bool more = false;
+
+	assert_int_equal(inbound_page(f, NULL, 2, page, sizeof(page), &more),
+			 0);
+	assert_string_equal(page, "in-1 10.0.0.1:53 192.0.2.1/32,"
+			    "in-2 10.0.0.2:53 192.0.2.2/32");
+	assert_true(more);
+
+	assert_int_equal(inbound_page(f, "in-2", 2, page, sizeof(page),
+				      &more), 0);
+	assert_string_equal(page, "in-3 10.0.0.3:53 192.0.2.3/32");
+	assert_false(more);
+
+	assert_int_equal(inbound_page(f, "in-0", 0, page, sizeof(page),
+				      &more), 0);
+	assert_int_equal(strlen(page), 3 * strlen("in-1 10.0.0.1:53"
+						   " 192.0.2.1/32") + 2);
+	assert_false(more);
+}
+
+/* An inbound cursor must end in "-N"; the other kinds also take a bare
+ * number. */
+static void test_inbound_cursor_needs_a_dash_and_a_number(void **state)
+{
+	struct fixture *f = *state;
+	make_inbounds(f);
+	char page[256];
+	bool more = false;
+	const char *const bad[] = { "2", "in-", "in-x", "in-2x", "in--" };
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(inbound_page(f, bad[i], 0, page,
+					      sizeof(page), &more),
+				 ZG_EINVAL);
+		assert_string_equal(page, "");
+	}
+
+	struct store_inbound got = { .meta.version = 7 };
+	assert_int_equal(store_begin(f->store, NULL), 0);
+	assert_int_equal(store_inbound_get(f->store, "in-4", &got), ZG_ENOENT);
+	store_rollback(f->store);
+	assert_int_equal(got.meta.version, 7);
+}
+
+/* TSIG keys have no seq: they page in the order of their names. */
+static void test_tsig_keys_page_in_name_order(void **state)
+{
+	struct fixture *f = *state;
+	const char *const names[] = { "b.", "c.", "a." };
+	assert_int_equal(store_begin(f->store, &caller), 0);
+	for (size_t i = 0; i < 3; i++) {
+		struct store_tsig_key key = { 0 };
+		snprintf(key.meta.name, sizeof(key.meta.name), "%s", names[i]);
+		snprintf(key.algorithm, sizeof(key.algorithm), "hmac-sha256");
+		snprintf(key.secret, sizeof(key.secret), "c2VjcmV0");
+		assert_int_equal(store_tsig_create(f->store, &key), 0);
+	}
+	commit(f);
+
+	struct store_tsig_key *keys = NULL;
+	size_t n = 0;
+	bool more = false;
+	assert_int_equal(store_begin(f->store, NULL), 0);
+	assert_int_equal(store_tsig_list(f->store, NULL, 2, &keys, &n, &more),
+			 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(keys[0].meta.resource_id, "a.");
+	assert_string_equal(keys[1].meta.resource_id, "b.");
+	assert_string_equal(keys[1].algorithm, "hmac-sha256");
+	assert_string_equal(keys[1].secret, "c2VjcmV0");
+	assert_int_equal(keys[1].meta.version, 1);
+	assert_true(more);
+	store_tsig_list_free(keys, n);
+
+	assert_int_equal(store_tsig_list(f->store, "b.", 2, &keys, &n, &more),
+			 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(keys[0].meta.name, "c.");
+	assert_false(more);
+	store_tsig_list_free(keys, n);
+
+	assert_int_equal(store_tsig_list(f->store, "c.", 0, &keys, &n, &more),
+			 0);
+	assert_int_equal(n, 0);
+	assert_null(keys);
+	store_rollback(f->store);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, \
@@ -297,6 +436,9 @@ int main(void)
 		T(test_grants_replace_types_and_revoke_by_key),
 		T(test_key_in_use_by_transfers_or_grants_stays),
 		T(test_inbound_round_trip),
+		T(test_inbound_pages_follow_the_cursor),
+		T(test_inbound_cursor_needs_a_dash_and_a_number),
+		T(test_tsig_keys_page_in_name_order),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);
