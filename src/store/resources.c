@@ -1074,11 +1074,8 @@ static int upstream_seq(struct store *s, const char *vpc_id, int64_t *seq)
 		return 0;
 	}
 	sqlite3_stmt *st = NULL;
-	int ret = store_query(s, &st, "SELECT seq FROM vpc WHERE vpc_id = ?",
-			      "t", vpc_id);
-	if (ret == 0) {
-		ret = store_step_one(s, st);
-	}
+	int ret = store_query_one(s, &st, "SELECT seq FROM vpc"
+				  " WHERE vpc_id = ?", "t", vpc_id);
 	if (ret == 0) {
 		*seq = sqlite3_column_int64(st, 0);
 	}

@@ -9,12 +9,6 @@
 
 #include "common/error.h"
 
-int store_step_one(struct store *s, sqlite3_stmt *st)
-{
-	int ret = store_step(s, st);
-	return ret == 1 ? 0 : ret == 0 ? ZG_ENOENT : ret;
-}
-
 void store_read_meta(sqlite3_stmt *st, struct store_meta *meta)
 {
 	store_col_text(st, 0, meta->resource_id, sizeof(meta->resource_id));
@@ -55,10 +49,7 @@ int store_touch_row(struct store *s, const char *table, const char *idcol,
 		 idcol);
 
 	sqlite3_stmt *st = NULL;
-	int ret = store_query(s, &st, sql, "tt", now, resource_id);
-	if (ret == 0) {
-		ret = store_step_one(s, st);
-	}
+	int ret = store_query_one(s, &st, sql, "tt", now, resource_id);
 	if (ret == 0 && meta != NULL) {
 		store_read_meta(st, meta);
 	}

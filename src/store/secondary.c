@@ -45,11 +45,8 @@ int store_tsig_get(struct store *store, const char *name,
 		   struct store_tsig_key *out)
 {
 	sqlite3_stmt *st = NULL;
-	int ret = store_query(store, &st, TSIG_SELECT " WHERE key_id = ?",
-			      "t", name);
-	if (ret == 0) {
-		ret = store_step_one(store, st);
-	}
+	int ret = store_query_one(store, &st, TSIG_SELECT " WHERE key_id = ?",
+				  "t", name);
 	if (ret == 0) {
 		ret = load_tsig(store, st, out);
 	}
@@ -167,14 +164,11 @@ int store_secondary_get(struct store *store, const char *zone_id,
 			struct store_secondary *out)
 {
 	sqlite3_stmt *st = NULL;
-	int ret = store_query(store, &st,
-			      "SELECT coalesce(tsig_key, ''),"
-			      " coalesce(endpoint_id, ''), max_records,"
-			      " max_bytes FROM zone_secondary WHERE zone_id = ?",
-			      "t", zone_id);
-	if (ret == 0) {
-		ret = store_step_one(store, st);
-	}
+	int ret = store_query_one(store, &st,
+				  "SELECT coalesce(tsig_key, ''),"
+				  " coalesce(endpoint_id, ''), max_records,"
+				  " max_bytes FROM zone_secondary"
+				  " WHERE zone_id = ?", "t", zone_id);
 	if (ret == 0) {
 		snprintf(out->zone_id, sizeof(out->zone_id), "%s", zone_id);
 		store_col_text(st, 0, out->tsig_key, sizeof(out->tsig_key));
@@ -269,11 +263,8 @@ int store_xfr_state_get(struct store *store, const char *zone_id,
 			struct store_xfr_state *out)
 {
 	sqlite3_stmt *st = NULL;
-	int ret = store_query(store, &st, STATE_SELECT " WHERE zone_id = ?",
-			      "t", zone_id);
-	if (ret == 0) {
-		ret = store_step_one(store, st);
-	}
+	int ret = store_query_one(store, &st, STATE_SELECT " WHERE zone_id = ?",
+				  "t", zone_id);
 	if (ret == 0) {
 		load_state_row(st, zone_id, out);
 	}
@@ -372,12 +363,9 @@ int store_xfr_snapshot_get(struct store *store, const char *zone_id,
 	*snapshot = NULL;
 	*len = 0;
 	sqlite3_stmt *st = NULL;
-	int ret = store_query(store, &st, "SELECT snapshot FROM xfr_state"
-			      " WHERE zone_id = ? AND snapshot IS NOT NULL",
-			      "t", zone_id);
-	if (ret == 0) {
-		ret = store_step_one(store, st);
-	}
+	int ret = store_query_one(store, &st, "SELECT snapshot FROM xfr_state"
+				  " WHERE zone_id = ? AND snapshot IS NOT NULL",
+				  "t", zone_id);
 	if (ret == 0) {
 		ret = copy_blob(st, 0, snapshot, len);
 	}

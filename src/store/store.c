@@ -402,6 +402,20 @@ int store_query(struct store *s, sqlite3_stmt **st, const char *sql,
 	return ret;
 }
 
+int store_query_one(struct store *s, sqlite3_stmt **st, const char *sql,
+		    const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int ret = query_va(s, st, sql, fmt, ap);
+	va_end(ap);
+	if (ret == 0) {
+		ret = store_step(s, *st);
+		ret = ret == 1 ? 0 : ret == 0 ? ZG_ENOENT : ret;
+	}
+	return ret;
+}
+
 int store_step(struct store *s, sqlite3_stmt *st)
 {
 	int rc = sqlite3_step(st);

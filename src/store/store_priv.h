@@ -40,6 +40,13 @@ struct store {
 int store_query(struct store *s, sqlite3_stmt **st, const char *sql,
 		const char *fmt, ...);
 
+/*! Like store_query(), then steps to the first row of a query that
+ *  should have one: 0 with *st on that row, ZG_ENOENT when there is
+ *  none, or an error. The caller finalizes *st in every case (it is
+ *  NULL when preparing failed). */
+int store_query_one(struct store *s, sqlite3_stmt **st, const char *sql,
+		    const char *fmt, ...);
+
 /*! Prepares, binds, steps to completion, finalizes. *changes (may be
  *  NULL) receives the number of rows changed. */
 int store_run(struct store *s, size_t *changes, const char *sql,
@@ -50,11 +57,6 @@ int store_exec(struct store *s, const char *sql);
 
 /*! Steps st: 1 for a row, 0 when done, a negative code on failure. */
 int store_step(struct store *s, sqlite3_stmt *st);
-
-/*! Steps st to the first row of a query that should have one: 0 with st
- *  on that row, ZG_ENOENT when there is none, or store_step()'s error.
- *  The caller still finalizes st. */
-int store_step_one(struct store *s, sqlite3_stmt *st);
 
 /*! Maps an SQLite result code to a zg error and keeps the message. */
 int store_fail(struct store *s, int sqlite_rc);

@@ -198,12 +198,9 @@ int store_transfer_get(struct store *store, const char *zone_id,
 		       struct store_transfer *out)
 {
 	sqlite3_stmt *st = NULL;
-	int ret = store_query(store, &st, "SELECT coalesce(tsig_key, '')"
-			      " FROM zone_transfer WHERE zone_id = ?", "t",
-			      zone_id);
-	if (ret == 0) {
-		ret = store_step_one(store, st);
-	}
+	int ret = store_query_one(store, &st, "SELECT coalesce(tsig_key, '')"
+				  " FROM zone_transfer WHERE zone_id = ?", "t",
+				  zone_id);
 	if (ret == 0) {
 		snprintf(out->zone_id, sizeof(out->zone_id), "%s", zone_id);
 		store_col_text(st, 0, out->tsig_key, sizeof(out->tsig_key));
@@ -486,14 +483,11 @@ static int find_version(struct store *s, const char *zone_id,
 			uint32_t serial, int64_t before_seq, int64_t *seq)
 {
 	sqlite3_stmt *st = NULL;
-	int ret = store_query(s, &st, "SELECT seq FROM zone_journal"
-			      " WHERE zone_id = ? AND kind = 'soa'"
-			      " AND serial = ? AND (? < 0 OR seq < ?)"
-			      " ORDER BY seq DESC LIMIT 1", "tiii", zone_id,
-			      (int64_t)serial, before_seq, before_seq);
-	if (ret == 0) {
-		ret = store_step_one(s, st);
-	}
+	int ret = store_query_one(s, &st, "SELECT seq FROM zone_journal"
+				  " WHERE zone_id = ? AND kind = 'soa'"
+				  " AND serial = ? AND (? < 0 OR seq < ?)"
+				  " ORDER BY seq DESC LIMIT 1", "tiii", zone_id,
+				  (int64_t)serial, before_seq, before_seq);
 	if (ret == 0) {
 		*seq = sqlite3_column_int64(st, 0);
 	}

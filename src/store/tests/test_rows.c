@@ -235,45 +235,60 @@ static void test_delete_row_refused_by_a_reference_is_eexist(void **state)
 }
 
 /*
- * store_step_one
+ * store_query_one
  */
 
-static void test_step_one_stands_on_the_first_row(void **state)
+static void test_query_one_stands_on_the_first_row(void **state)
 {
 	struct fixture *f = *state;
 	sqlite3_stmt *st = NULL;
-	assert_int_equal(store_query(f->store, &st, "SELECT name FROM thing"
-				     " ORDER BY seq DESC", NULL), 0);
 
-	assert_int_equal(store_step_one(f->store, st), 0);
+	assert_int_equal(store_query_one(f->store, &st, "SELECT name"
+					 " FROM thing WHERE seq >= ?"
+					 " ORDER BY seq DESC", "i",
+					 (int64_t)1), 0);
 
 	assert_string_equal((const char *)sqlite3_column_text(st, 0), "two");
 	sqlite3_finalize(st);
 }
 
-static void test_step_one_without_a_row_is_enoent(void **state)
+static void test_query_one_without_a_row_is_enoent(void **state)
 {
 	struct fixture *f = *state;
 	sqlite3_stmt *st = NULL;
-	assert_int_equal(store_query(f->store, &st, "SELECT name FROM thing"
-				     " WHERE seq > 2", NULL), 0);
 
-	assert_int_equal(store_step_one(f->store, st), ZG_ENOENT);
+	assert_int_equal(store_query_one(f->store, &st, "SELECT name"
+					 " FROM thing WHERE thing_id = ?", "t",
+					 "thing-3"), ZG_ENOENT);
+
+	assert_non_null(st);
 	sqlite3_finalize(st);
 }
 
-static void test_step_one_passes_a_failed_step_on(void **state)
+static void test_query_one_passes_a_failed_step_on(void **state)
 {
 	struct fixture *f = *state;
 	sqlite3_stmt *st = NULL;
-	/* Prepares fine, fails when it runs. */
-	assert_int_equal(store_query(f->store, &st,
-				     "SELECT abs(-9223372036854775807 - 1)",
-				     NULL), 0);
 
-	assert_int_equal(store_step_one(f->store, st), ZG_ESTORE);
+	/* Prepares fine, fails when it runs. */
+	assert_int_equal(store_query_one(f->store, &st,
+					 "SELECT abs(-9223372036854775807 - 1)",
+					 NULL), ZG_ESTORE);
+
 	assert_non_null(strstr(store_last_error(f->store), "overflow"));
 	sqlite3_finalize(st);
+}
+
+static void test_query_one_of_bad_sql_leaves_no_statement(void **state)
+{
+	struct fixture *f = *state;
+	sqlite3_stmt *st = NULL;
+
+	assert_int_equal(store_query_one(f->store, &st, "SELECT name"
+					 " FROM nothing", NULL), ZG_ESTORE);
+
+	assert_null(st);
+	assert_non_null(strstr(store_last_error(f->store), "nothing"));
 }
 
 /*
@@ -565,9 +580,10 @@ int main(void)
 		T(test_delete_row_deletes_that_row_only),
 		T(test_delete_row_of_a_missing_row_is_enoent),
 		T(test_delete_row_refused_by_a_reference_is_eexist),
-		T(test_step_one_stands_on_the_first_row),
-		T(test_step_one_without_a_row_is_enoent),
-		T(test_step_one_passes_a_failed_step_on),
+		T(test_query_one_stands_on_the_first_row),
+		T(test_query_one_without_a_row_is_enoent),
+		T(test_query_one_passes_a_failed_step_on),
+		T(test_query_one_of_bad_sql_leaves_no_statement),
 		T(test_read_rows_reads_up_to_the_limit),
 		T(test_read_rows_of_no_rows_is_an_empty_array),
 		T(test_read_rows_clears_all_it_read_when_a_load_fails),
