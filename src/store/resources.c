@@ -114,10 +114,7 @@ int store_vpc_list(struct store *store, const char *after, size_t limit,
 
 void store_vpc_list_free(struct store_vpc *vpcs, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		store_vpc_clear(&vpcs[i]);
-	}
-	free(vpcs);
+	store_free_rows(vpcs, n, sizeof(*vpcs), clear_vpc);
 }
 
 static int write_vpc_children(struct store *s, const struct store_vpc *vpc)
@@ -270,10 +267,7 @@ int store_zone_list(struct store *store, const char *after, size_t limit,
 
 void store_zone_list_free(struct store_zone *zones, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		store_zone_clear(&zones[i]);
-	}
-	free(zones);
+	store_free_rows(zones, n, sizeof(*zones), clear_zone);
 }
 
 static int write_zone_ns(struct store *s, const struct store_zone *zone)
@@ -495,10 +489,7 @@ int store_record_list(struct store *store, const char *zone_id,
 
 void store_record_list_free(struct store_record *recs, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		store_record_clear(&recs[i]);
-	}
-	free(recs);
+	store_free_rows(recs, n, sizeof(*recs), clear_record);
 }
 
 int store_record_create(struct store *store, struct store_record *rec)
@@ -707,10 +698,7 @@ int store_endpoint_list(struct store *store, const char *after, size_t limit,
 
 void store_endpoint_list_free(struct store_endpoint *eps, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		store_endpoint_clear(&eps[i]);
-	}
-	free(eps);
+	store_free_rows(eps, n, sizeof(*eps), clear_endpoint);
 }
 
 static int write_endpoint_children(struct store *s,
@@ -881,10 +869,7 @@ int store_rule_list(struct store *store, const char *after, size_t limit,
 
 void store_rule_list_free(struct store_rule *rules, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		store_rule_clear(&rules[i]);
-	}
-	free(rules);
+	store_free_rows(rules, n, sizeof(*rules), clear_rule);
 }
 
 static int write_rule_forwarding(struct store *s,
@@ -1060,10 +1045,7 @@ int store_upstream_list(struct store *store, const char *after, size_t limit,
 
 void store_upstream_list_free(struct store_upstream *ups, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		store_upstream_clear(&ups[i]);
-	}
-	free(ups);
+	store_free_rows(ups, n, sizeof(*ups), clear_upstream);
 }
 
 /* The upstream's sort key: 0 for the global one, else its VPC's seq. */
@@ -1194,8 +1176,5 @@ int store_change_list(struct store *store, const char *after, size_t limit,
 
 void store_change_list_free(struct store_change *changes, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		store_change_clear(&changes[i]);
-	}
-	free(changes);
+	store_free_rows(changes, n, sizeof(*changes), clear_change);
 }

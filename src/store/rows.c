@@ -131,10 +131,11 @@ static int parse_after(const char *after, int64_t *seq)
 	return 0;
 }
 
-static void free_elems(const struct store_page_query *q, void *elems, size_t n)
+void store_free_rows(void *elems, size_t n, size_t elem_size,
+		     void (*clear)(void *elem))
 {
 	for (size_t i = 0; i < n; i++) {
-		q->clear((char *)elems + i * q->elem_size);
+		clear((char *)elems + i * elem_size);
 	}
 	free(elems);
 }
@@ -168,7 +169,7 @@ int store_read_rows(struct store *s, sqlite3_stmt *st,
 	}
 
 	if (ret != 0) {
-		free_elems(q, elems, n);
+		store_free_rows(elems, n, q->elem_size, q->clear);
 		return ret;
 	}
 	*out = elems;

@@ -86,10 +86,7 @@ int store_tsig_list(struct store *store, const char *after, size_t limit,
 
 void store_tsig_list_free(struct store_tsig_key *keys, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		store_tsig_key_clear(&keys[i]);
-	}
-	free(keys);
+	store_free_rows(keys, n, sizeof(*keys), clear_tsig);
 }
 
 int store_tsig_create(struct store *store, struct store_tsig_key *key)
@@ -473,10 +470,7 @@ int store_xfr_journal_get(struct store *store, const char *zone_id,
 void store_xfr_journal_free(struct store_xfr_journal_entry *entries,
 			    size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		free(entries[i].diff);
-	}
-	free(entries);
+	store_free_rows(entries, n, sizeof(*entries), clear_entry);
 }
 
 int store_xfr_journal_drop(struct store *store,

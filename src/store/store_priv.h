@@ -128,6 +128,12 @@ struct store_page_query {
 	int (*cursor)(const char *after, int64_t *seq);
 };
 
+/*! Frees an array of n elements of elem_size bytes after handing each
+ *  to clear; the body of every store_*_list_free(). elems may be NULL
+ *  when n is 0. */
+void store_free_rows(void *elems, size_t n, size_t elem_size,
+		     void (*clear)(void *elem));
+
 /*!
  * Steps st, a statement the caller prepared and still finalizes, and
  * loads at most limit of its rows (0: all) with q->load into a new array

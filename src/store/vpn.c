@@ -106,10 +106,7 @@ int store_vpn_gateway_list(struct store *store, const char *after,
 
 void store_vpn_gateway_list_free(struct store_vpn_gateway *gws, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		store_vpn_gateway_clear(&gws[i]);
-	}
-	free(gws);
+	store_free_rows(gws, n, sizeof(*gws), clear_gateway);
 }
 
 int store_vpn_gateway_create(struct store *store,
@@ -376,10 +373,7 @@ int store_ipsec_connection_list(struct store *store, const char *after,
 void store_ipsec_connection_list_free(struct store_ipsec_connection *conns,
 				      size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		store_ipsec_connection_clear(&conns[i]);
-	}
-	free(conns);
+	store_free_rows(conns, n, sizeof(*conns), clear_conn);
 }
 
 /* Replaces the subnets of one side ("local" or "remote") of an IPsec

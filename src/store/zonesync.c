@@ -90,10 +90,7 @@ int store_inbound_list(struct store *store, const char *after, size_t limit,
 
 void store_inbound_list_free(struct store_inbound *ibs, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		store_inbound_clear(&ibs[i]);
-	}
-	free(ibs);
+	store_free_rows(ibs, n, sizeof(*ibs), clear_inbound);
 }
 
 static int write_inbound_lists(struct store *s, const struct store_inbound *ib)
@@ -341,10 +338,7 @@ int store_grant_list(struct store *store, const char *zone_id,
 
 void store_grant_list_free(struct store_grant *grants, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		store_grant_clear(&grants[i]);
-	}
-	free(grants);
+	store_free_rows(grants, n, sizeof(*grants), clear_grant);
 }
 
 int store_grant_put(struct store *store, const char *zone_id,

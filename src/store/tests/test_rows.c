@@ -292,7 +292,7 @@ static void test_query_one_of_bad_sql_leaves_no_statement(void **state)
 }
 
 /*
- * store_read_rows and store_list_page
+ * store_free_rows, store_read_rows and store_list_page
  */
 
 /* An element of the listings below: the value of an item row. A value
@@ -338,6 +338,30 @@ static void take_page(void *out, size_t n, char *page, size_t pagelen)
 		clear_elem(&elems[i]);
 	}
 	free(out);
+}
+
+static void test_free_rows_clears_each_element_then_frees(void **state)
+{
+	struct elem *elems = calloc(3, sizeof(*elems));
+	assert_non_null(elems);
+	for (size_t i = 0; i < 3; i++) {
+		elems[i].value = strdup("x");
+	}
+	elems_cleared = 0;
+
+	/* ASan reports the array or a value if either is left behind. */
+	store_free_rows(elems, 3, sizeof(*elems), clear_elem);
+
+	assert_int_equal(elems_cleared, 3);
+}
+
+static void test_free_rows_of_nothing_clears_nothing(void **state)
+{
+	elems_cleared = 0;
+
+	store_free_rows(NULL, 0, sizeof(struct elem), clear_elem);
+
+	assert_int_equal(elems_cleared, 0);
 }
 
 /* store_read_rows() of owner's items, as "v1,v2,..." in *page. */
@@ -584,6 +608,8 @@ int main(void)
 		T(test_query_one_without_a_row_is_enoent),
 		T(test_query_one_passes_a_failed_step_on),
 		T(test_query_one_of_bad_sql_leaves_no_statement),
+		cmocka_unit_test(test_free_rows_clears_each_element_then_frees),
+		cmocka_unit_test(test_free_rows_of_nothing_clears_nothing),
 		T(test_read_rows_reads_up_to_the_limit),
 		T(test_read_rows_of_no_rows_is_an_empty_array),
 		T(test_read_rows_clears_all_it_read_when_a_load_fails),
