@@ -364,9 +364,11 @@ static void test_free_rows_of_nothing_clears_nothing(void **state)
 	assert_int_equal(elems_cleared, 0);
 }
 
-/* store_read_rows() of owner's items, as "v1,v2,..." in *page. */
-static int read_items(struct fixture *f, const char *owner, size_t limit,
-		      char *page, size_t pagelen, bool *more)
+/* Asserts what store_read_rows() returns for owner's items: want_ret,
+ * and the values read as "v1,v2,..." with *more. */
+static void assert_read_items(struct fixture *f, const char *owner,
+			      size_t limit, int want_ret,
+			      const char *want_page, bool want_more)
 {
 	sqlite3_stmt *st = NULL;
 	assert_int_equal(store_query(f->store, &st, "SELECT value FROM item"
@@ -374,16 +376,19 @@ static int read_items(struct fixture *f, const char *owner, size_t limit,
 				     owner), 0);
 	void *out = NULL;
 	size_t n = 7;
-	int ret = store_read_rows(f->store, st, &elem_rows, limit, &out, &n,
-				  more);
+	bool more = !want_more;
+	assert_int_equal(store_read_rows(f->store, st, &elem_rows, limit,
+					 &out, &n, &more), want_ret);
 	sqlite3_finalize(st);
 
-	if (ret != 0) {
+	if (want_ret != 0) {
 		assert_null(out);
 		assert_int_equal(n, 0);
 	}
-	take_page(out, n, page, pagelen);
-	return ret;
+	char page[64];
+	take_page(out, n, page, sizeof(page));
+	assert_string_equal(page, want_page);
+	assert_int_equal(more, want_more);
 }
 
 static void test_read_rows_reads_up_to_the_limit(void **state)
@@ -391,32 +396,17 @@ static void test_read_rows_reads_up_to_the_limit(void **state)
 	struct fixture *f = *state;
 	const char *const items[] = { "a", "b", "c" };
 	assert_int_equal(write_items(f, "o1", items, 3), 0);
-	char page[64];
-	bool more = true;
 
-	assert_int_equal(read_items(f, "o1", 0, page, sizeof(page), &more), 0);
-	assert_string_equal(page, "a,b,c");
-	assert_false(more);
-
-	assert_int_equal(read_items(f, "o1", 2, page, sizeof(page), &more), 0);
-	assert_string_equal(page, "a,b");
-	assert_true(more);
-
-	assert_int_equal(read_items(f, "o1", 3, page, sizeof(page), &more), 0);
-	assert_string_equal(page, "a,b,c");
-	assert_false(more);
+	assert_read_items(f, "o1", 0, 0, "a,b,c", false);
+	assert_read_items(f, "o1", 2, 0, "a,b", true);
+	assert_read_items(f, "o1", 3, 0, "a,b,c", false);
 }
 
 static void test_read_rows_of_no_rows_is_an_empty_array(void **state)
 {
 	struct fixture *f = *state;
-	char page[64];
-	bool more = true;
 
-	assert_int_equal(read_items(f, "o1", 0, page, sizeof(page), &more), 0);
-
-	assert_string_equal(page, "");
-	assert_false(more);
+	assert_read_items(f, "o1", 0, 0, "", false);
 }
 
 /* Every element read, the failed one too, is cleared before the array
@@ -426,15 +416,11 @@ static void test_read_rows_clears_all_it_read_when_a_load_fails(void **state)
 	struct fixture *f = *state;
 	const char *const items[] = { "a", "b", "bad", "c" };
 	assert_int_equal(write_items(f, "o1", items, 4), 0);
-	char page[64];
-	bool more = true;
 	elems_cleared = 0;
 
-	assert_int_equal(read_items(f, "o1", 0, page, sizeof(page), &more),
-			 ZG_EINVAL);
+	assert_read_items(f, "o1", 0, ZG_EINVAL, "", false);
 
 	assert_int_equal(elems_cleared, 3);
-	assert_string_equal(page, "");
 }
 
 /* The cursor of a test listing: a bare number, "x" refused. */

@@ -311,49 +311,61 @@ static void make_inbounds(struct fixture *f)
 	store_vpc_clear(&vpc);
 }
 
-/* One page of inbound endpoints as "id listen allow,..." in *page. */
-static int inbound_page(struct fixture *f, const char *after, size_t limit,
-			char *page, size_t pagelen, bool *more)
+/* Appends the formatted text to the page, after a comma unless it is
+ * the first. */
+static void page_add(char *page, size_t pagelen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void page_add(char *page, size_t pagelen, const char *fmt, ...)
+{
+	size_t used = strlen(page);
+	if (used > 0 && used + 1 < pagelen) {
+		page[used++] = ',';
+		page[used] = '\0';
+	}
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(page + used, pagelen - used, fmt, ap);
+	va_end(ap);
+}
+
+/* Asserts what store_inbound_list() returns: want_ret, and the page as
+ * "id listen allow,..." with *more. */
+static void assert_inbound_page(struct fixture *f, const char *after,
+				size_t limit, int want_ret,
+				const char *want_page, bool want_more)
 {
 	struct store_inbound *ibs = NULL;
 	size_t n = 0;
-	page[0] = '\0';
+	bool more = !want_more;
 	assert_int_equal(store_begin(f->store, NULL), 0);
-	int ret = store_inbound_list(f->store, after, limit, &ibs, &n, more);
+	assert_int_equal(store_inbound_list(f->store, after, limit, &ibs, &n,
+					    &more), want_ret);
 	store_rollback(f->store);
+
+	char page[512] = "";
 	for (size_t i = 0; i < n; i++) {
-		size_t used = strlen(page);
-		snprintf(page + used, pagelen - used, "%s%s %s %s",
-			 i > 0 ? "," : "", ibs[i].meta.resource_id,
-			 ibs[i].listen.v[0], ibs[i].allow.v[0]);
+		page_add(page, sizeof(page), "%s %s %s",
+			 ibs[i].meta.resource_id, ibs[i].listen.v[0],
+			 ibs[i].allow.v[0]);
 	}
 	store_inbound_list_free(ibs, n);
-	return ret;
+	assert_string_equal(page, want_page);
+	assert_int_equal(more, want_more);
 }
 
 static void test_inbound_pages_follow_the_cursor(void **state)
 {
 	struct fixture *f = *state;
 	make_inbounds(f);
-	char page[256];
-	bool more = false;
 
-	assert_int_equal(inbound_page(f, NULL, 2, page, sizeof(page), &more),
-			 0);
-	assert_string_equal(page, "in-1 10.0.0.1:53 192.0.2.1/32,"
-			    "in-2 10.0.0.2:53 192.0.2.2/32");
-	assert_true(more);
-
-	assert_int_equal(inbound_page(f, "in-2", 2, page, sizeof(page),
-				      &more), 0);
-	assert_string_equal(page, "in-3 10.0.0.3:53 192.0.2.3/32");
-	assert_false(more);
-
-	assert_int_equal(inbound_page(f, "in-0", 0, page, sizeof(page),
-				      &more), 0);
-	assert_int_equal(strlen(page), 3 * strlen("in-1 10.0.0.1:53"
-						   " 192.0.2.1/32") + 2);
-	assert_false(more);
+	assert_inbound_page(f, NULL, 2, 0, "in-1 10.0.0.1:53 192.0.2.1/32,"
+			    "in-2 10.0.0.2:53 192.0.2.2/32", true);
+	assert_inbound_page(f, "in-2", 2, 0, "in-3 10.0.0.3:53 192.0.2.3/32",
+			    false);
+	assert_inbound_page(f, "in-0", 0, 0, "in-1 10.0.0.1:53 192.0.2.1/32,"
+			    "in-2 10.0.0.2:53 192.0.2.2/32,"
+			    "in-3 10.0.0.3:53 192.0.2.3/32", false);
 }
 
 /* An inbound cursor must end in "-N"; the other kinds also take a bare
@@ -362,15 +374,10 @@ static void test_inbound_cursor_needs_a_dash_and_a_number(void **state)
 {
 	struct fixture *f = *state;
 	make_inbounds(f);
-	char page[256];
-	bool more = false;
 	const char *const bad[] = { "2", "in-", "in-x", "in-2x", "in--" };
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		assert_int_equal(inbound_page(f, bad[i], 0, page,
-					      sizeof(page), &more),
-				 ZG_EINVAL);
-		assert_string_equal(page, "");
+		assert_inbound_page(f, bad[i], 0, ZG_EINVAL, "", false);
 	}
 
 	struct store_inbound got = { .meta.version = 7 };
@@ -378,6 +385,32 @@ static void test_inbound_cursor_needs_a_dash_and_a_number(void **state)
 	assert_int_equal(store_inbound_get(f->store, "in-4", &got), ZG_ENOENT);
 	store_rollback(f->store);
 	assert_int_equal(got.meta.version, 7);
+}
+
+/* Asserts a page of TSIG keys, read in a transaction of its own, as
+ * "name algorithm secret version,..." with *more. */
+static void assert_tsig_page(struct fixture *f, const char *after,
+			     size_t limit, const char *want_page,
+			     bool want_more)
+{
+	struct store_tsig_key *keys = NULL;
+	size_t n = 0;
+	bool more = !want_more;
+	assert_int_equal(store_begin(f->store, NULL), 0);
+	assert_int_equal(store_tsig_list(f->store, after, limit, &keys, &n,
+					 &more), 0);
+	store_rollback(f->store);
+
+	char page[512] = "";
+	for (size_t i = 0; i < n; i++) {
+		page_add(page, sizeof(page), "%s %s %s v%lld",
+			 keys[i].meta.name, keys[i].algorithm, keys[i].secret,
+			 (long long)keys[i].meta.version);
+	}
+	assert_true(n > 0 || keys == NULL);
+	store_tsig_list_free(keys, n);
+	assert_string_equal(page, want_page);
+	assert_int_equal(more, want_more);
 }
 
 /* TSIG keys have no seq: they page in the order of their names. */
@@ -395,33 +428,10 @@ static void test_tsig_keys_page_in_name_order(void **state)
 	}
 	commit(f);
 
-	struct store_tsig_key *keys = NULL;
-	size_t n = 0;
-	bool more = false;
-	assert_int_equal(store_begin(f->store, NULL), 0);
-	assert_int_equal(store_tsig_list(f->store, NULL, 2, &keys, &n, &more),
-			 0);
-	assert_int_equal(n, 2);
-	assert_string_equal(keys[0].meta.resource_id, "a.");
-	assert_string_equal(keys[1].meta.resource_id, "b.");
-	assert_string_equal(keys[1].algorithm, "hmac-sha256");
-	assert_string_equal(keys[1].secret, "c2VjcmV0");
-	assert_int_equal(keys[1].meta.version, 1);
-	assert_true(more);
-	store_tsig_list_free(keys, n);
-
-	assert_int_equal(store_tsig_list(f->store, "b.", 2, &keys, &n, &more),
-			 0);
-	assert_int_equal(n, 1);
-	assert_string_equal(keys[0].meta.name, "c.");
-	assert_false(more);
-	store_tsig_list_free(keys, n);
-
-	assert_int_equal(store_tsig_list(f->store, "c.", 0, &keys, &n, &more),
-			 0);
-	assert_int_equal(n, 0);
-	assert_null(keys);
-	store_rollback(f->store);
+	assert_tsig_page(f, NULL, 2, "a. hmac-sha256 c2VjcmV0 v1,"
+			 "b. hmac-sha256 c2VjcmV0 v1", true);
+	assert_tsig_page(f, "b.", 2, "c. hmac-sha256 c2VjcmV0 v1", false);
+	assert_tsig_page(f, "c.", 0, "", false);
 }
 
 int main(void)
