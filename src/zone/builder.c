@@ -74,23 +74,6 @@ void zone_builder_free(struct zone_builder *b)
 	builder_free(b);
 }
 
-static struct zone_node *node_new(struct zone_node *parent,
-				  const knot_dname_t *owner, size_t size)
-{
-	struct zone_node *node = calloc(1, sizeof(*node));
-	if (node == NULL) {
-		return NULL;
-	}
-	node->owner = malloc(size);
-	if (node->owner == NULL) {
-		free(node);
-		return NULL;
-	}
-	memcpy(node->owner, owner, size);
-	node->parent = parent;
-	return node;
-}
-
 static int db_insert(struct zone_contents *z, const uint8_t *key, size_t len,
 		     struct zone_node *node)
 {
@@ -140,13 +123,12 @@ static struct zone_node *node_get(struct zone_contents *z,
 		node = zone_db_find(z, key->bytes, key->ends[k]);
 		if (node == NULL) {
 			size_t off = offs[key->labels - k];
-			node = node_new(parent, owner + off, full - off);
-			if (node == NULL) {
-				return NULL;
-			}
-			if (db_insert(z, key->bytes, key->ends[k], node) != 0) {
-				free(node->owner);
-				free(node);
+			node = zone_node_new(z, parent, owner + off,
+					     full - off);
+			/* A node left out of the trie stays in the arena
+			 * until the zone is freed. */
+			if (node == NULL ||
+			    db_insert(z, key->bytes, key->ends[k], node) != 0) {
 				return NULL;
 			}
 		}
@@ -368,9 +350,57 @@ int zone_builder_add_rrset(struct zone_builder *b, const knot_rrset_t *rr)
 	return 0;
 }
 
-/* Fills what readers use: the topmost cut of each node, the SOA and its
- * negative TTL, the record count. The trie iterates in canonical order,
- * so a parent is always seen before its children. */
+/* Bytes an rdataset takes in the arena: rounded up so that the next
+ * rdataset starts aligned like the first. */
+static size_t rdata_space(const knot_rdataset_t *rrs)
+{
+	return rrs->count > 0 ? ((size_t)rrs->size + 7) & ~(size_t)7 : 0;
+}
+
+/*
+ * Moves a node's RRsets and their rdata from the malloc heap into one
+ * block of the arena: the array at its exact length, each rdataset right
+ * after it. A lookup then reads the node and, in the next block, all it
+ * answers with; the heap blocks of the build go back at once.
+ */
+static int compact_node(struct zone_contents *z, struct zone_node *node)
+{
+	if (node->cap_rrsets == 0) {
+		return 0;
+	}
+	size_t array = node->n_rrsets * sizeof(knot_rrset_t);
+	size_t size = array;
+	for (uint16_t i = 0; i < node->n_rrsets; i++) {
+		size += rdata_space(&node->rrsets[i].rrs);
+	}
+	uint8_t *block = zone_arena_alloc(&z->arena, size);
+	if (block == NULL) {
+		return ZG_ENOMEM;
+	}
+
+	knot_rrset_t *rrsets = (knot_rrset_t *)block;
+	memcpy(rrsets, node->rrsets, array);
+	uint8_t *rdata = block + array;
+	for (uint16_t i = 0; i < node->n_rrsets; i++) {
+		knot_rdataset_t *rrs = &rrsets[i].rrs;
+		if (rrs->count > 0) {
+			memcpy(rdata, rrs->rdata, rrs->size);
+			rrs->rdata = (knot_rdata_t *)rdata;
+			rdata += rdata_space(rrs);
+		} else {
+			rrs->rdata = NULL;
+		}
+		knot_rdataset_clear(&node->rrsets[i].rrs, NULL);
+	}
+	free(node->rrsets);
+	node->rrsets = rrsets;
+	node->cap_rrsets = 0;
+	return 0;
+}
+
+/* Fills what readers use: the topmost cut of each node, the record
+ * count; moves the RRsets into the arena. The trie iterates in canonical
+ * order, so a parent is always seen before its children. */
 static int finish_nodes(struct zone_contents *z)
 {
 	const knot_db_api_t *api = zone_db_api();
@@ -384,10 +414,12 @@ static int finish_nodes(struct zone_contents *z)
 		return ZG_ENOMEM;
 	}
 	z->rr_count = 0;
-	while (it != NULL) {
+	int ret = 0;
+	while (it != NULL && ret == 0) {
 		knot_db_val_t v;
 		if (api->iter_val(it, &v) == KNOT_EOK) {
 			struct zone_node *node = v.data;
+			ret = compact_node(z, node);
 			bool deleg = node != z->apex &&
 				     zone_node_rrset(node, KNOT_RRTYPE_NS) != NULL;
 			node->cut = node->parent != NULL &&
@@ -397,10 +429,16 @@ static int finish_nodes(struct zone_contents *z)
 				z->rr_count += node->rrsets[i].rrs.count;
 			}
 		}
-		it = api->iter_next(it);
+		if (ret == 0) {
+			it = api->iter_next(it);
+		}
+	}
+	if (it != NULL) {
+		api->iter_finish(it);
 	}
 	api->txn_abort(&txn);
-	return 0;
+	z->finished = ret == 0;
+	return ret;
 }
 
 struct zone_contents *zone_builder_finish(struct zone_builder *b, char *err,
@@ -413,21 +451,23 @@ struct zone_contents *zone_builder_finish(struct zone_builder *b, char *err,
 	struct zone_contents *z = b->z;
 	builder_free(b);
 
-	z->soa = zone_node_rrset(z->apex, KNOT_RRTYPE_SOA);
-	if (z->soa == NULL || z->soa->rrs.count == 0) {
+	const knot_rrset_t *soa = zone_node_rrset(z->apex, KNOT_RRTYPE_SOA);
+	if (soa == NULL || soa->rrs.count == 0) {
 		char text[KNOT_DNAME_TXT_MAXLEN + 1] = "?";
 		knot_dname_to_str(text, z->apex_name, sizeof(text));
 		set_err(err, errlen, "zone %s has no SOA at its apex", text);
 		zone_contents_free(z);
 		return NULL;
 	}
-	uint32_t minimum = knot_soa_minimum(z->soa->rrs.rdata);
-	z->neg_ttl = z->soa->ttl < minimum ? z->soa->ttl : minimum;
 
 	if (finish_nodes(z) != 0) {
 		set_err(err, errlen, "out of memory");
 		zone_contents_free(z);
 		return NULL;
 	}
+	/* Found again: finishing moved the RRsets. */
+	z->soa = zone_node_rrset(z->apex, KNOT_RRTYPE_SOA);
+	uint32_t minimum = knot_soa_minimum(z->soa->rrs.rdata);
+	z->neg_ttl = z->soa->ttl < minimum ? z->soa->ttl : minimum;
 	return z;
 }

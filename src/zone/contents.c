@@ -39,40 +39,55 @@ const knot_rrset_t *zone_node_rrset(const struct zone_node *node,
 	return NULL;
 }
 
-static void node_free(struct zone_node *node)
+struct zone_node *zone_node_new(struct zone_contents *z,
+				struct zone_node *parent,
+				const knot_dname_t *owner, size_t size)
 {
-	for (uint16_t i = 0; i < node->n_rrsets; i++) {
-		knot_rdataset_clear(&node->rrsets[i].rrs, NULL);
+	struct zone_node *node = zone_arena_alloc(&z->arena,
+						  sizeof(*node) + size);
+	if (node == NULL) {
+		return NULL;
 	}
-	free(node->rrsets);
-	free(node->owner);
-	free(node);
+	*node = (struct zone_node){
+		.owner = (knot_dname_t *)(node + 1),
+		.parent = parent,
+	};
+	memcpy(node->owner, owner, size);
+	return node;
 }
 
 struct zone_contents *zone_contents_new(const knot_dname_t *apex)
 {
-	struct zone_contents *z = calloc(1, sizeof(*z));
-	struct zone_node *node = calloc(1, sizeof(*node));
-	if (z == NULL || node == NULL) {
-		goto fail;
-	}
 	struct wire_name_key key;
 	if (wire_name_key_build(apex, &key) != 0) {
-		goto fail;
+		return NULL;
 	}
-	z->apex_name = malloc(knot_dname_size(apex));
-	node->owner = malloc(knot_dname_size(apex));
-	if (z->apex_name == NULL || node->owner == NULL) {
+	struct zone_contents *z = calloc(1, sizeof(*z));
+	if (z == NULL) {
+		return NULL;
+	}
+	zone_arena_init(&z->arena);
+
+	size_t size = knot_dname_size(apex);
+	z->apex_name = zone_arena_alloc(&z->arena, size);
+	struct zone_node *node = z->apex_name != NULL
+		? zone_node_new(z, NULL, apex, size) : NULL;
+	if (node == NULL) {
 		goto fail;
 	}
 	wire_name_lower(apex, z->apex_name);
 	wire_name_lower(apex, node->owner);
 	z->apex_labels = key.labels;
 
+	/* The trie takes its memory from the arena too: nothing of a
+	 * finished zone is left in the malloc heap between the short-lived
+	 * blocks of the next build, and freeing the zone is one pass over
+	 * its chunks. */
 	const knot_db_api_t *api = zone_db_api();
 	struct knot_db_trie_opts opts = KNOT_DB_TRIE_OPTS_INITIALIZER;
-	if (api->init(&z->db, NULL, &opts) != KNOT_EOK) {
-		z->db = NULL;
+	knot_mm_t mm;
+	zone_arena_mm(&z->arena, &mm);
+	if (api->init(&z->db, &mm, &opts) != KNOT_EOK) {
 		goto fail;
 	}
 	knot_db_txn_t txn;
@@ -87,18 +102,37 @@ struct zone_contents *zone_contents_new(const knot_dname_t *apex)
 	return z;
 
 fail:
-	if (node != NULL) {
-		free(node->owner);
-		free(node);
-	}
-	if (z != NULL) {
-		if (z->db != NULL) {
-			zone_db_api()->deinit(z->db);
-		}
-		free(z->apex_name);
-		free(z);
-	}
+	zone_arena_free_all(&z->arena);
+	free(z);
 	return NULL;
+}
+
+/* The RRsets a build left in the malloc heap: a zone that was not
+ * finished, or whose finish failed part way. */
+static void free_build_rrsets(struct zone_contents *z)
+{
+	const knot_db_api_t *api = zone_db_api();
+	knot_db_txn_t txn;
+	if (api->txn_begin(z->db, &txn, KNOT_DB_RDONLY) != KNOT_EOK) {
+		return;
+	}
+	/* The apex is always there, so the trie is never empty and the
+	 * iterator starts on a node. */
+	knot_db_iter_t *it = api->iter_begin(&txn, 0);
+	while (it != NULL) {
+		knot_db_val_t v;
+		struct zone_node *node = api->iter_val(it, &v) == KNOT_EOK
+			? v.data : NULL;
+		if (node != NULL && node->cap_rrsets > 0) {
+			for (uint16_t i = 0; i < node->n_rrsets; i++) {
+				knot_rdataset_clear(&node->rrsets[i].rrs,
+						    NULL);
+			}
+			free(node->rrsets);
+		}
+		it = api->iter_next(it);
+	}
+	api->txn_abort(&txn);
 }
 
 void zone_contents_free(struct zone_contents *z)
@@ -106,23 +140,12 @@ void zone_contents_free(struct zone_contents *z)
 	if (z == NULL) {
 		return;
 	}
-	const knot_db_api_t *api = zone_db_api();
-	knot_db_txn_t txn;
-	if (api->txn_begin(z->db, &txn, 0) == KNOT_EOK) {
-		/* The apex is always there, so the trie is never empty
-		 * and the iterator starts on a node. */
-		knot_db_iter_t *it = api->iter_begin(&txn, 0);
-		while (it != NULL) {
-			knot_db_val_t v;
-			if (api->iter_val(it, &v) == KNOT_EOK) {
-				node_free(v.data);
-			}
-			it = api->iter_next(it);
-		}
-		api->txn_abort(&txn);
+	if (!z->finished) {
+		free_build_rrsets(z);
 	}
-	api->deinit(z->db);
-	free(z->apex_name);
+	/* No deinit of the trie: it only returns its blocks to the arena,
+	 * which goes whole. */
+	zone_arena_free_all(&z->arena);
 	free(z);
 }
 
