@@ -137,7 +137,7 @@ void store_free_rows(void *elems, size_t n, size_t elem_size,
 /*!
  * Steps st, a statement the caller prepared and still finalizes, and
  * loads at most limit of its rows (0: all) with q->load into a new array
- * *out (caller frees with q->clear on each and free); q->select and
+ * *out (caller frees with store_free_rows() and q->clear); q->select and
  * q->params are not used. *more tells whether a row was left unread. On
  * failure *out is NULL: what was read is cleared and freed.
  * \retval 0, ZG_ENOMEM, the error of q->load, a store error.
@@ -147,9 +147,9 @@ int store_read_rows(struct store *s, sqlite3_stmt *st,
 		    void **out, size_t *n_out, bool *more);
 
 /*!
- * Reads at most limit rows (0: all) after the cursor (an id, NULL for
- * the start) into a new array *out (caller frees with q->clear on each
- * and free). *more tells whether rows remain.
+ * Reads at most limit rows (0: all) after the cursor (read by
+ * q->cursor; NULL for the start) into a new array *out (caller frees with
+ * store_free_rows() and q->clear). *more tells whether rows remain.
  * \retval 0, ZG_EINVAL (bad cursor), ZG_ENOMEM, a store error.
  */
 int store_list_page(struct store *s, const struct store_page_query *q,
