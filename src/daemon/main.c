@@ -2,6 +2,7 @@
 /* zonegated: starts the store, the configuration publisher, the DNS
  * workers and listeners and the management API, and stops them. */
 #include <errno.h>
+#include <malloc.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -504,9 +505,27 @@ static void stop(struct daemon *d)
 	options_free(&d->opts);
 }
 
+/*
+ * Fixes glibc's mmap threshold at its default (128 KiB). Left alone, glibc
+ * raises it to the size of the largest mapped block freed so far (and the
+ * heap trim threshold to twice that): after the publisher reads a big
+ * zone's rows once, every later block of that size stays in a malloc heap
+ * and the heaps keep tens of MiB they no longer use. Fixed, big blocks
+ * (rows, request bodies, large zone arena chunks) are mapped and unmapped
+ * on their own, and heaps shrink back. A refusal only costs memory.
+ */
+static void tune_malloc(void)
+{
+#ifdef M_MMAP_THRESHOLD
+	(void)mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+#endif
+}
+
 int main(int argc, char **argv)
 {
 	struct daemon d = { .ready_fd = -1 };
+
+	tune_malloc();
 
 	int status = read_options(&d, argc, argv);
 	if (status >= 0) {
