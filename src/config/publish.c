@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -23,6 +24,10 @@
 /* How long the publisher waits after the first mark for more marks to
  * join the same publication. */
 #define BATCH_WINDOW_NS (3 * 1000 * 1000)
+
+/* How long the publisher waits after a publication for the next one
+ * before it gives the memory freed meanwhile back to the system. */
+#define TRIM_QUIET_NS (200 * 1000 * 1000)
 
 /*
  * Batching
@@ -61,7 +66,8 @@ struct config_publisher {
 	/* Lock order: lock, then the store's mutex (the publisher thread
 	 * reads the store without holding lock). */
 	pthread_mutex_t lock;
-	pthread_cond_t wake;		/* the publisher thread waits */
+	pthread_cond_t wake;		/* the publisher thread waits; on
+					 * CLOCK_MONOTONIC */
 	pthread_cond_t done;		/* sync callers wait */
 	bool stopping;
 	uint64_t requested;		/* tickets handed out */
@@ -872,15 +878,55 @@ static void remark(struct config_publisher *pub, const struct batch *b,
 	}
 }
 
+/*
+ * Gives the pages of freed blocks back to the system. A publication frees
+ * the zone versions it replaced and the short-lived blocks of its builds
+ * (the store's rows, presentation lines, RRsets on their way into a zone's
+ * arena); API requests free their bodies and JSON trees. glibc returns a
+ * heap's free memory only from its top, so without this the holes stay
+ * resident; malloc_trim() returns every free page of every arena.
+ */
+static void release_memory(void)
+{
+#ifdef __GLIBC__
+	(void)malloc_trim(0);
+#endif
+}
+
+/* Waits for a wake for TRIM_QUIET_NS at most. Called with lock held.
+ * \return true when the time ran out. */
+static bool wait_quiet(struct config_publisher *pub)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_nsec += TRIM_QUIET_NS;
+	if (until.tv_nsec >= 1000 * 1000 * 1000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000 * 1000 * 1000;
+	}
+	return pthread_cond_timedwait(&pub->wake, &pub->lock, &until) ==
+	       ETIMEDOUT;
+}
+
 static void *publisher_main(void *arg)
 {
 	struct config_publisher *pub = arg;
 	rcu_register_thread();
 
+	/* Memory is released once a burst of publications is over (the
+	 * API answers each change before the next comes), not after each. */
+	bool trim_due = false;
 	pthread_mutex_lock(&pub->lock);
 	while (true) {
 		while (!pub->stopping && pub->requested == pub->completed) {
-			pthread_cond_wait(&pub->wake, &pub->lock);
+			if (!trim_due) {
+				pthread_cond_wait(&pub->wake, &pub->lock);
+			} else if (wait_quiet(pub)) {
+				trim_due = false;
+				pthread_mutex_unlock(&pub->lock);
+				release_memory();
+				pthread_mutex_lock(&pub->lock);
+			}
 		}
 		if (pub->stopping) {
 			break;
@@ -896,6 +942,7 @@ static void *publisher_main(void *arg)
 
 		struct store_strv failed = { 0 };
 		int rc = run_batch(pub, &b, &failed);
+		trim_due = true;
 
 		pthread_mutex_lock(&pub->lock);
 		remark(pub, &b, rc, &failed);
@@ -936,7 +983,12 @@ struct config_publisher *config_publisher_new(struct store *store,
 	}
 	pub->n_extra_listen = n_extra_listen;
 	pthread_mutex_init(&pub->lock, NULL);
-	pthread_cond_init(&pub->wake, NULL);
+	/* wait_quiet() measures on the monotonic clock. */
+	pthread_condattr_t attr;
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&pub->wake, &attr);
+	pthread_condattr_destroy(&attr);
 	pthread_cond_init(&pub->done, NULL);
 
 	if (pthread_create(&pub->thread, NULL, publisher_main, pub) != 0) {
