@@ -270,6 +270,11 @@ static const char *const migrations[] = {
 	"  seq INTEGER NOT NULL, from_serial INTEGER NOT NULL,"
 	"  to_serial INTEGER NOT NULL, bytes INTEGER NOT NULL,"
 	"  diff BLOB NOT NULL, PRIMARY KEY (zone_id, seq));",
+
+	/* 8 -> 9: the address a private zone's NOTIFYs leave from (BIND's
+	 * notify-source); "" keeps the automatic choice. */
+	"ALTER TABLE zone_transfer ADD COLUMN notify_source TEXT NOT NULL"
+	"  DEFAULT '';",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==

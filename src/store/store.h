@@ -44,7 +44,7 @@
  * matching *_clear(), which leaves the struct zeroed and reusable.
  */
 
-#define STORE_SCHEMA_VERSION 8	/* the newest schema this build knows */
+#define STORE_SCHEMA_VERSION 9	/* the newest schema this build knows */
 #define STORE_ID_LEN 48		/* "vpc-12", "upstream-vpc-3" plus NUL */
 #define STORE_NAME_LEN 256	/* a presentation DNS name plus NUL */
 #define STORE_TIME_LEN 24	/* "2024-05-01T12:00:00Z" plus NUL */
@@ -553,6 +553,9 @@ struct store_transfer {
 	struct store_strv allow;	/* canonical CIDRs of secondaries */
 	char tsig_key[STORE_NAME_LEN];	/* key name required, "" for none */
 	struct store_strv notify;	/* canonical "ip:port" */
+	char notify_source[STORE_ADDR_LEN]; /* bare address NOTIFYs leave
+					     * from, "" for the automatic
+					     * choice */
 };
 
 void store_transfer_clear(struct store_transfer *xfr);
@@ -564,6 +567,17 @@ int store_transfer_get(struct store *store, const char *zone_id,
 int store_transfer_put(struct store *store, const struct store_transfer *xfr);
 /*! Removes them. ZG_ENOENT when there were none. */
 int store_transfer_delete(struct store *store, const char *zone_id);
+
+/*!
+ * The addresses zonegate listens on for the VPCs zone_id is bound to, in
+ * the order the automatic NOTIFY source takes them: VPC by VPC in the
+ * order they were bound, the listeners of the VPC's inbound endpoints
+ * (oldest endpoint first), then the VPC's own listeners. Canonical
+ * "ip:port", duplicates kept; out is appended to. None for a zone bound
+ * to no VPC with listeners or endpoints.
+ */
+int store_transfer_sources(struct store *store, const char *zone_id,
+			   struct store_strv *out);
 
 /* One grant of a zone's dynamic update policy (RFC 2136): what a TSIG
  * key may change. */

@@ -195,12 +195,14 @@ int store_transfer_get(struct store *store, const char *zone_id,
 		       struct store_transfer *out)
 {
 	sqlite3_stmt *st = NULL;
-	int ret = store_query_one(store, &st, "SELECT coalesce(tsig_key, '')"
-				  " FROM zone_transfer WHERE zone_id = ?", "t",
-				  zone_id);
+	int ret = store_query_one(store, &st, "SELECT coalesce(tsig_key, ''),"
+				  " notify_source FROM zone_transfer"
+				  " WHERE zone_id = ?", "t", zone_id);
 	if (ret == 0) {
 		snprintf(out->zone_id, sizeof(out->zone_id), "%s", zone_id);
 		store_col_text(st, 0, out->tsig_key, sizeof(out->tsig_key));
+		store_col_text(st, 1, out->notify_source,
+			       sizeof(out->notify_source));
 	}
 	sqlite3_finalize(st);
 	if (ret == 0) {
@@ -225,10 +227,11 @@ int store_transfer_put(struct store *store, const struct store_transfer *xfr)
 	}
 	const char *key = xfr->tsig_key[0] != '\0' ? xfr->tsig_key : NULL;
 	int ret = store_run(store, NULL, "INSERT INTO zone_transfer"
-			    " (zone_id, tsig_key) VALUES (?, ?)"
-			    " ON CONFLICT (zone_id) DO UPDATE"
-			    " SET tsig_key = excluded.tsig_key", "tt",
-			    xfr->zone_id, key);
+			    " (zone_id, tsig_key, notify_source)"
+			    " VALUES (?, ?, ?) ON CONFLICT (zone_id) DO UPDATE"
+			    " SET tsig_key = excluded.tsig_key,"
+			    " notify_source = excluded.notify_source", "ttt",
+			    xfr->zone_id, key, xfr->notify_source);
 	if (ret == 0) {
 		ret = store_write_strv(store, "zone_transfer_allow", "zone_id",
 				       "cidr", xfr->zone_id, &xfr->allow);
@@ -240,12 +243,32 @@ int store_transfer_put(struct store *store, const struct store_transfer *xfr)
 	}
 	if (ret == 0) {
 		ret = store_log_change(store, "update", "zone", xfr->zone_id,
-				       "set the transfer settings of %s: %zu allowed prefixes, key %s, %zu notify targets",
+				       "set the transfer settings of %s: %zu allowed prefixes, key %s, %zu notify targets, notify source %s",
 				       xfr->zone_id, xfr->allow.n,
 				       key != NULL ? key : "none",
-				       xfr->notify.n);
+				       xfr->notify.n,
+				       xfr->notify_source[0] != '\0'
+				       ? xfr->notify_source : "automatic");
 	}
 	return ret;
+}
+
+int store_transfer_sources(struct store *store, const char *zone_id,
+			   struct store_strv *out)
+{
+	return store_load_strv(store, "SELECT addr FROM ("
+			       " SELECT b.rowid AS bound, 0 AS kind,"
+			       " i.seq AS owner, l.pos AS pos, l.addr AS addr"
+			       " FROM zone_vpc b JOIN inbound i"
+			       " ON i.vpc_id = b.vpc_id"
+			       " JOIN inbound_listener l"
+			       " ON l.inbound_id = i.inbound_id"
+			       " WHERE b.zone_id = ?1"
+			       " UNION ALL SELECT b.rowid, 1, 0, l.pos, l.addr"
+			       " FROM zone_vpc b JOIN vpc_listener l"
+			       " ON l.vpc_id = b.vpc_id WHERE b.zone_id = ?1)"
+			       " ORDER BY bound, kind, owner, pos", zone_id,
+			       out);
 }
 
 int store_transfer_delete(struct store *store, const char *zone_id)

@@ -189,6 +189,96 @@ static void test_transfer_settings_replace_and_delete(void **state)
 	store_transfer_clear(&got);
 }
 
+/* The NOTIFY source is kept with the settings; "" is the automatic
+ * choice, which a database from before schema 9 gets. */
+static void test_transfer_keeps_the_notify_source(void **state)
+{
+	struct fixture *f = *state;
+	struct store_transfer xfr = { 0 }, got = { 0 };
+	snprintf(xfr.zone_id, sizeof(xfr.zone_id), "%s", f->zone_id);
+	assert_int_equal(store_strv_push(&xfr.allow, "192.0.2.10/32"), 0);
+	snprintf(xfr.notify_source, sizeof(xfr.notify_source), "10.0.0.5");
+
+	assert_int_equal(store_begin(f->store, &caller), 0);
+	assert_int_equal(store_transfer_put(f->store, &xfr), 0);
+	assert_int_equal(store_transfer_get(f->store, f->zone_id, &got), 0);
+	assert_string_equal(got.notify_source, "10.0.0.5");
+	store_transfer_clear(&got);
+
+	xfr.notify_source[0] = '\0';
+	assert_int_equal(store_transfer_put(f->store, &xfr), 0);
+	assert_int_equal(store_transfer_get(f->store, f->zone_id, &got), 0);
+	assert_string_equal(got.notify_source, "");
+	commit(f);
+	assert_int_equal(fixture_int(f->store, "SELECT count(*)"
+				     " FROM zone_transfer"
+				     " WHERE notify_source = ''"), 1);
+	store_transfer_clear(&xfr);
+	store_transfer_clear(&got);
+}
+
+static void make_vpc(struct fixture *f, const char *name,
+		     const char *listener, char *id_out)
+{
+	struct store_vpc vpc = { 0 };
+	char cidr[32];
+	snprintf(vpc.meta.name, sizeof(vpc.meta.name), "%s", name);
+	snprintf(cidr, sizeof(cidr), "10.%d.0.0/16", name[0] - 'a' + 1);
+	assert_int_equal(store_strv_push(&vpc.cidrs, cidr), 0);
+	if (listener != NULL) {
+		assert_int_equal(store_strv_push(&vpc.listen, listener), 0);
+	}
+	assert_int_equal(store_vpc_create(f->store, &vpc), 0);
+	snprintf(id_out, STORE_ID_LEN, "%s", vpc.meta.resource_id);
+	store_vpc_clear(&vpc);
+}
+
+static void make_inbound(struct fixture *f, const char *vpc_id,
+			 const char *listener)
+{
+	struct store_inbound ib = { 0 };
+	snprintf(ib.meta.name, sizeof(ib.meta.name), "in-%s", listener);
+	snprintf(ib.vpc_id, sizeof(ib.vpc_id), "%s", vpc_id);
+	assert_int_equal(store_strv_push(&ib.listen, listener), 0);
+	assert_int_equal(store_strv_push(&ib.allow, "192.0.2.0/24"), 0);
+	assert_int_equal(store_inbound_create(f->store, &ib), 0);
+	store_inbound_clear(&ib);
+}
+
+/* VPC by VPC in binding order: its inbound endpoints' listeners, oldest
+ * endpoint first, then its own; VPCs the zone is not bound to add
+ * nothing. */
+static void test_transfer_sources_follow_the_bindings(void **state)
+{
+	struct fixture *f = *state;
+	char vpc_a[STORE_ID_LEN], vpc_b[STORE_ID_LEN], vpc_c[STORE_ID_LEN];
+	struct store_strv got = { 0 };
+
+	assert_int_equal(store_begin(f->store, &caller), 0);
+	make_vpc(f, "a", "10.0.0.3:53", vpc_a);
+	make_vpc(f, "b", "10.0.0.7:5353", vpc_b);
+	make_vpc(f, "c", "10.0.0.9:53", vpc_c);
+	make_inbound(f, vpc_a, "10.0.0.5:53");
+	make_inbound(f, vpc_c, "10.0.0.8:53");
+	make_inbound(f, vpc_a, "10.0.0.4:53");
+	assert_int_equal(store_transfer_sources(f->store, f->zone_id, &got),
+			 0);
+	assert_int_equal(got.n, 0);
+
+	assert_int_equal(store_zone_bind(f->store, f->zone_id, vpc_b), 0);
+	assert_int_equal(store_zone_bind(f->store, f->zone_id, vpc_a), 0);
+	assert_int_equal(store_transfer_sources(f->store, f->zone_id, &got),
+			 0);
+	commit(f);
+
+	assert_int_equal(got.n, 4);
+	assert_string_equal(got.v[0], "10.0.0.7:5353");
+	assert_string_equal(got.v[1], "10.0.0.5:53");
+	assert_string_equal(got.v[2], "10.0.0.4:53");
+	assert_string_equal(got.v[3], "10.0.0.3:53");
+	store_strv_clear(&got);
+}
+
 static void test_grants_replace_types_and_revoke_by_key(void **state)
 {
 	struct fixture *f = *state;
@@ -443,6 +533,8 @@ int main(void)
 		T(test_journal_records_ttl_change_as_delete_and_add),
 		T(test_journal_read_refuses_unknown_or_reversed),
 		T(test_transfer_settings_replace_and_delete),
+		T(test_transfer_keeps_the_notify_source),
+		T(test_transfer_sources_follow_the_bindings),
 		T(test_grants_replace_types_and_revoke_by_key),
 		T(test_key_in_use_by_transfers_or_grants_stays),
 		T(test_inbound_round_trip),
