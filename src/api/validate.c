@@ -427,13 +427,25 @@ static int check_usable(const struct zg_addr *a, const char *in,
 	return 0;
 }
 
+/* Why addr_parse() refused in: a port out of range is named as such,
+ * else in is not of the form word[:PORT]. */
+static int refuse_addr(const char *in, const char *word, char *msg,
+		       size_t msglen)
+{
+	if (addr_port_out_of_range(in)) {
+		return refuse(msg, msglen, "'%s': the port must be 1-65535",
+			      in);
+	}
+	return refuse(msg, msglen,
+		      "'%s' is not %s[:PORT] (IPv6 with a port as [%s]:PORT)",
+		      in, word, word);
+}
+
 int api_validate_listener(const char *in, struct zg_addr *out, char *canon,
 			  size_t canonlen, char *msg, size_t msglen)
 {
 	if (addr_parse(in, 53, out) != 0) {
-		return refuse(msg, msglen,
-			      "'%s' is not ADDR[:PORT] (IPv6 with a port as [ADDR]:PORT)",
-			      in);
+		return refuse_addr(in, "ADDR", msg, msglen);
 	}
 	int ret = check_usable(out, in, "listener", msg, msglen);
 	if (ret == 0) {
@@ -481,9 +493,7 @@ int api_validate_target(const char *in, const struct zg_addr *own,
 			size_t canonlen, char *msg, size_t msglen)
 {
 	if (addr_parse(in, 53, out) != 0) {
-		return refuse(msg, msglen,
-			      "'%s' is not IP[:PORT] (IPv6 with a port as [IP]:PORT)",
-			      in);
+		return refuse_addr(in, "IP", msg, msglen);
 	}
 	int ret = check_usable(out, in, "target", msg, msglen);
 	if (ret != 0) {

@@ -24,6 +24,31 @@ static int parse_port(const char *text, uint16_t *port)
 	return 0;
 }
 
+bool addr_port_out_of_range(const char *text)
+{
+	const char *port = NULL;
+	if (text == NULL) {
+		return false;
+	}
+	if (text[0] == '[') {
+		const char *close = strchr(text, ']');
+		port = close != NULL && close[1] == ':' ? close + 2 : NULL;
+	} else {
+		const char *colon = strchr(text, ':');
+		/* More than one colon is a bare IPv6 address: no port. */
+		port = colon != NULL && strchr(colon + 1, ':') == NULL
+			? colon + 1 : NULL;
+	}
+	if (port == NULL || *port == '\0' ||
+	    strspn(port, "0123456789") != strlen(port)) {
+		return false;
+	}
+	/* Leading zeros aside, more than five digits pass 65535. */
+	port += strspn(port, "0");
+	return strlen(port) > 5 || strtoul(port, NULL, 10) == 0 ||
+	       strtoul(port, NULL, 10) > 65535;
+}
+
 int addr_parse_ip(const char *text, struct zg_addr *out)
 {
 	memset(out, 0, sizeof(*out));

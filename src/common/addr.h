@@ -33,6 +33,13 @@ struct zg_prefix {
  */
 int addr_parse(const char *text, uint16_t default_port, struct zg_addr *out);
 
+/*!
+ * True when text gives a port ("1.2.3.4:N", "[::1]:N") of digits that
+ * is not 1-65535 (":0", ":99999"), one reason addr_parse() refuses it;
+ * callers use it to say that the port is what is wrong.
+ */
+bool addr_port_out_of_range(const char *text);
+
 /*! Parses an address without a port ("1.2.3.4", "::1"); port is set 0. */
 int addr_parse_ip(const char *text, struct zg_addr *out);
 

@@ -1012,6 +1012,29 @@ static void test_unquoted_semicolon_in_a_value_is_refused(void **state)
 	free(canon);
 }
 
+/* Ports are 1-65535 (RFC 6335 section 6): the message says so. */
+static void test_port_out_of_range_is_named(void **state)
+{
+	struct zg_addr a;
+	char canon[ZG_ADDR_STRLEN];
+	assert_int_equal(target("[::1]:99999", NULL, 0), ZG_EINVAL);
+	assert_string_equal(msg, "'[::1]:99999': the port must be 1-65535");
+	assert_int_equal(target("192.0.2.53:0", NULL, 0), ZG_EINVAL);
+	assert_string_equal(msg, "'192.0.2.53:0': the port must be 1-65535");
+	assert_int_equal(target("192.0.2.53:x", NULL, 0), ZG_EINVAL);
+	assert_string_equal(msg,
+			    "'192.0.2.53:x' is not IP[:PORT] (IPv6 with a port as [IP]:PORT)");
+	assert_int_equal(api_validate_listener("10.0.0.2:65536", &a, canon,
+					       sizeof(canon), msg, sizeof(msg)),
+			 ZG_EINVAL);
+	assert_string_equal(msg, "'10.0.0.2:65536': the port must be 1-65535");
+	assert_int_equal(api_validate_listener("10.0.0.2:", &a, canon,
+					       sizeof(canon), msg, sizeof(msg)),
+			 ZG_EINVAL);
+	assert_string_equal(msg,
+			    "'10.0.0.2:' is not ADDR[:PORT] (IPv6 with a port as [ADDR]:PORT)");
+}
+
 static void test_listeners_and_sources(void **state)
 {
 	struct zg_addr a;
@@ -1065,6 +1088,7 @@ int main(void)
 		cmocka_unit_test(test_record_set_names_the_record_that_overflows),
 		cmocka_unit_test(test_record_set_of_many_names_is_checked_whole),
 		cmocka_unit_test(test_cname_cannot_share_its_name),
+		cmocka_unit_test(test_port_out_of_range_is_named),
 		cmocka_unit_test(test_listeners_and_sources),
 		cmocka_unit_test(test_unquoted_semicolon_in_a_value_is_refused),
 		cmocka_unit_test(test_data_at_a_delegation_is_refused),

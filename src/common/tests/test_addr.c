@@ -41,6 +41,26 @@ static void test_parse_rejects_malformed_addresses(void **state)
 	}
 }
 
+/* Ports are 1-65535 (port 0 is reserved, RFC 6335 section 6); the
+ * refusal can name the port as the reason. */
+static void test_port_out_of_range_is_told_apart(void **state)
+{
+	assert_true(addr_port_out_of_range("[::1]:99999"));
+	assert_true(addr_port_out_of_range("192.0.2.1:0"));
+	assert_true(addr_port_out_of_range("192.0.2.1:65536"));
+	assert_true(addr_port_out_of_range("192.0.2.1:0000"));
+	assert_true(addr_port_out_of_range("192.0.2.1:123456789012345678901"));
+	assert_false(addr_port_out_of_range("192.0.2.1:65535"));
+	assert_false(addr_port_out_of_range("192.0.2.1:00053"));
+	assert_false(addr_port_out_of_range("[::1]:1"));
+	assert_false(addr_port_out_of_range("192.0.2.1"));
+	assert_false(addr_port_out_of_range("2001:db8::1"));
+	assert_false(addr_port_out_of_range("192.0.2.1:"));
+	assert_false(addr_port_out_of_range("192.0.2.1:-1"));
+	assert_false(addr_port_out_of_range("192.0.2.1:5x"));
+	assert_false(addr_port_out_of_range(NULL));
+}
+
 static void test_prefix_refuses_host_bits(void **state)
 {
 	struct zg_prefix p;
@@ -159,6 +179,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_addresses_with_and_without_port),
 		cmocka_unit_test(test_parse_rejects_malformed_addresses),
+		cmocka_unit_test(test_port_out_of_range_is_told_apart),
 		cmocka_unit_test(test_prefix_refuses_host_bits),
 		cmocka_unit_test(test_prefix_length_is_strict_decimal),
 		cmocka_unit_test(test_bare_address_is_a_host_prefix),
