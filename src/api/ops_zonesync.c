@@ -566,6 +566,7 @@ struct import {
 	knot_dname_t *apex;
 	struct store_soa soa;
 	bool has_soa;
+	uint64_t soa_line;		/* where the SOA is, when has_soa */
 	struct store_strv ns;
 	struct import_rec *recs;
 	size_t n;
@@ -610,6 +611,13 @@ static int name_text(const knot_dname_t *name, char *out, size_t outlen)
 
 static int import_soa(struct import *im, const struct zone_file_rr *rr)
 {
+	/* SOA is a singleton (RFC 1035 section 5.2, RFC 2181 section 6.1);
+	 * BIND refuses a second one too, identical or not. */
+	if (im->has_soa) {
+		return import_fail(im, rr->line,
+				   "a second SOA record at the zone apex; the zone has one, at line %" PRIu64,
+				   im->soa_line);
+	}
 	knot_rdata_t *rd = malloc(knot_rdata_size(rr->rdata_len));
 	if (rd == NULL) {
 		return ZG_ENOMEM;
@@ -634,6 +642,7 @@ static int import_soa(struct import *im, const struct zone_file_rr *rr)
 		im->soa.expire = knot_soa_expire(rd);
 		im->soa.minimum = knot_soa_minimum(rd);
 		im->has_soa = true;
+		im->soa_line = rr->line;
 	}
 	free(rd);
 	return ret;
@@ -928,6 +937,57 @@ static int update_apex(struct import *im, struct store_zone *zone,
 	return ret != 0 ? api_fail_store(im->r, ret, "the zone") : 0;
 }
 
+/* The directive that starts line (from 1) of text, "$GENERATE", into
+ * word; "" when the line starts with none. */
+static void directive_at(const char *text, uint64_t line, char *word,
+			 size_t wordlen)
+{
+	for (uint64_t i = 1; i < line && text != NULL; i++) {
+		text = strchr(text, '\n');
+		text = text != NULL ? text + 1 : NULL;
+	}
+	size_t n = 0;
+	if (text != NULL && *text == '$') {
+		n = 1 + strspn(text + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			       "abcdefghijklmnopqrstuvwxyz0123456789_-");
+	}
+	snprintf(word, wordlen, "%.*s", (int)n, n > 0 ? text : "");
+}
+
+/* The parser calls every directive it does not take "invalid": name the
+ * directive instead, $GENERATE (BIND's) above all. */
+static void explain_directive(struct import *im, const char *text,
+			      uint64_t line)
+{
+	char word[32];
+	directive_at(text, line, word, sizeof(word));
+	if (word[0] == '\0' || strcasecmp(word, "$ORIGIN") == 0 ||
+	    strcasecmp(word, "$TTL") == 0 ||
+	    strcasecmp(word, "$INCLUDE") == 0) {
+		return;
+	}
+	if (strcasecmp(word, "$GENERATE") == 0) {
+		import_fail(im, line,
+			    "$GENERATE is not supported; expand the records first");
+	} else {
+		import_fail(im, line,
+			    "%s is not a zone file directive zonegate takes; $ORIGIN and $TTL are",
+			    word);
+	}
+}
+
+/* The file parsed whole: it must hold the zone's SOA (RFC 1035 section
+ * 5.2), as BIND and named-checkzone require; a file without one, an
+ * empty one above all, would otherwise empty the zone. */
+static int check_file(struct import *im)
+{
+	if (!im->has_soa) {
+		return import_fail(im, 1,
+				   "the file has no SOA record at the zone apex; a zone file starts with the zone's SOA (RFC 1035 section 5.2)");
+	}
+	return check_records(im);
+}
+
 static int import_into(struct api_req *r, const char *zone_id,
 		       const char *text, json_t **out)
 {
@@ -945,8 +1005,11 @@ static int import_into(struct api_req *r, const char *zone_id,
 		knot_dname_to_lower(im.apex);
 		ret = zone_file_parse(text, strlen(text), im.apex, import_rr,
 				      &im, &line, im.err, sizeof(im.err));
+		if (ret == ZG_EINVAL && line > 0) {
+			explain_directive(&im, text, line);
+		}
 		if (ret == 0) {
-			ret = check_records(&im);
+			ret = check_file(&im);
 		}
 		if (ret == ZG_ENOMEM) {
 			ret = api_fail_at(r, 500, NULL, "out of memory");

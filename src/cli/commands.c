@@ -260,7 +260,7 @@ const struct cmd CMD_TABLE[] = {
 	  NULL, 1, 1, cmd_tsig_delete },
 
 	{ "zone", "import", "ZONE FILE [--create]",
-	  "replace a private zone's records with those of a zone file (all or nothing; FILE - is standard input); --create makes the zone first",
+	  "replace a private zone's records with those of a zone file, which holds the zone's SOA (all or nothing; FILE - is standard input); --create makes the zone first",
 	  CMD_ZONE_IMPORT_OPTS, 2, 2, cmd_zone_import },
 	{ "zone", "export", "ZONE",
 	  "print a private zone as a zone file (RFC 1035 master format)",

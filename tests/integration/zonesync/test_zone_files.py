@@ -124,3 +124,97 @@ def test_export_prints_a_zone_file(zs, cli, tmp_path):
     assert out.startswith(";; zone corp.example. at serial")
     rc, msg = checkzone(tmp_path, out)
     assert rc == 0, msg
+
+
+NO_SOA = ("line 1: the file has no SOA record at the zone apex; a zone "
+          "file starts with the zone's SOA (RFC 1035 section 5.2)")
+
+
+def test_file_without_soa_is_refused_and_changes_nothing(zs, cli, api,
+                                                         tmp_path):
+    """BIND and named-checkzone load no zone without its SOA; an empty
+    file must not empty the zone."""
+    zid = zs.zone(records=["www 300 A 10.1.2.3"])
+    before = cli("zone", "export", zid)["text"]
+    serial = zs.serial(zid)
+    no_soa = "\n".join(ln for ln in ZONE_FILE.splitlines()
+                       if " SOA " not in ln) + "\n"
+    for text in ["", "\n; nothing but a comment\n", "$TTL 300\n", no_soa]:
+        rc, err = cli.fails("zone", "import", zid,
+                            write(tmp_path, "bad.zone", text))
+        assert err == "zonegate: %s (field: text)\n" % NO_SOA, (text, err)
+
+        r = api.post("/v1/zones/%s/import" % zid, {"text": text})
+        assert r.status == 400, r
+        assert r.body["error"] == {"code": "invalid", "field": "text",
+                                   "message": NO_SOA}
+    assert zs.serial(zid) == serial
+    assert cli("zone", "export", zid)["text"] == before
+    assert answer("www." + ZONE)[1] == ["10.1.2.3"]
+
+    # --create of such a file creates no zone either.
+    rc, err = cli.fails("zone", "import", "new.example.",
+                        write(tmp_path, "empty.zone", ""), "--create")
+    assert NO_SOA in err
+    assert [z for z in cli("zone", "list")["items"]
+            if z["name"] == "new.example."] == []
+
+
+def test_second_soa_is_refused_naming_its_line(zs, cli, tmp_path):
+    """SOA is a singleton (BIND: "multiple RRs of singleton type")."""
+    zid = zs.zone(records=["www 300 A 10.1.2.3"])
+    before = cli("zone", "export", zid)["text"]
+    second = "@ 3600 IN SOA ns1 hostmaster 4001 7200 900 1209600 120\n"
+    same = "@ 3600 IN SOA ns1 hostmaster 4000 7200 900 1209600 120\n"
+    for extra in [second, same]:
+        rc, err = cli.fails("zone", "import", zid,
+                            write(tmp_path, "two.zone", ZONE_FILE + extra))
+        assert err == ("zonegate: line 13: a second SOA record at the zone "
+                       "apex; the zone has one, at line 3 (field: text)\n")
+    assert cli("zone", "export", zid)["text"] == before
+
+
+def test_unsupported_directives_are_named(zs, cli, tmp_path):
+    zid = zs.zone(records=["www 300 A 10.1.2.3"])
+    before = cli("zone", "export", zid)["text"]
+    cases = [
+        ("$GENERATE 1-10 host$ A 10.0.0.$\n",
+         "line 13: $GENERATE is not supported; expand the records first"),
+        ("$generate 1-2 h$ A 10.0.0.$\n",
+         "line 13: $GENERATE is not supported; expand the records first"),
+        ("$FOO bar\n", "line 13: $FOO is not a zone file directive "
+         "zonegate takes; $ORIGIN and $TTL are"),
+    ]
+    for extra, message in cases:
+        rc, err = cli.fails("zone", "import", zid,
+                            write(tmp_path, "gen.zone", ZONE_FILE + extra))
+        assert err == "zonegate: %s (field: text)\n" % message, err
+    rc, err = cli.fails("zone", "import", zid, write(
+        tmp_path, "inc.zone", "$INCLUDE /etc/passwd\n" + ZONE_FILE))
+    assert err == ("zonegate: line 1: $INCLUDE is not accepted; put the "
+                   "records in the file itself (field: text)\n")
+    assert cli("zone", "export", zid)["text"] == before
+
+
+def test_export_loads_in_named_checkzone_once_the_ns_has_an_address(
+        zs, cli, tmp_path):
+    """named-checkzone (and a BIND primary) load no zone whose NS name
+    inside the zone has no address record: the default NS ns1.<zone>
+    needs its A or AAAA (docs/api.md, Zone files)."""
+    zid = cli("zone", "create", ZONE)["id"]
+    cli("record", "add", zid, "www", "A", "10.1.2.3")
+    rc, out = checkzone(tmp_path, cli("zone", "export", zid)["text"])
+    assert rc == 1
+    assert "NS 'ns1.corp.example' has no address records (A or AAAA)" in out
+
+    cli("record", "add", zid, "ns1", "A", "10.0.0.2")
+    rc, out = checkzone(tmp_path, cli("zone", "export", zid)["text"])
+    assert rc == 0, out
+    assert out.splitlines()[-2:] == [
+        "zone corp.example/IN: loaded serial %d" % zs.serial(zid), "OK"]
+
+    # An NS outside the zone needs no address here.
+    cli("zone", "set", zid, "--ns", "ns.example.net.")
+    cli("record", "delete", zid, "ns1", "A")
+    rc, out = checkzone(tmp_path, cli("zone", "export", zid)["text"])
+    assert rc == 0, out
