@@ -80,6 +80,18 @@ static json_t *records_json(const struct store_record *recs, size_t n,
 	return items;
 }
 
+/* Adds a sentence to the reply's warning (sentences joined by "; "). */
+static void add_warning(struct api_req *r, const char *text)
+{
+	const char *had = json_string_value(r->warning);
+	json_t *now = had != NULL ? json_sprintf("%s; %s", had, text)
+				  : json_string(text);
+	if (now != NULL) {
+		json_decref(r->warning);
+		r->warning = now;
+	}
+}
+
 static int read_owner(struct api_req *r, const char *zone, const char *text,
 		      const char *field, struct record_input *in)
 {
@@ -274,8 +286,7 @@ static int fit_into_rrset(struct api_req *r, const char *zone_id,
 		snprintf(warning, sizeof(warning),
 			 "ttl of the RRset %s %s changed from %" PRIu32
 			 " to %" PRIu32, in->rel, in->type, old_ttl, ttl);
-		json_decref(r->warning);
-		r->warning = json_string(warning);
+		add_warning(r, warning);
 	}
 	free(rrs);
 	store_record_list_free(recs, n);
@@ -296,6 +307,15 @@ static int read_record_body(struct api_req *r, json_t *body,
 	}
 	if (ret == 0) {
 		ret = read_owner(r, zone, name, "name", in);
+	}
+	if (ret == 0 && api_owner_repeats_zone(zone, name)) {
+		/* Master-file rules make the name relative, as asked, but
+		 * the zone's name written twice is most likely a slip. */
+		char warning[600];
+		snprintf(warning, sizeof(warning),
+			 "%s is relative: it becomes %s; end it with a dot for the absolute name",
+			 name, in->fqdn);
+		add_warning(r, warning);
 	}
 	if (ret == 0) {
 		ret = api_get_string(r, body, "type", true, &type, NULL);

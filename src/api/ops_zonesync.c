@@ -324,7 +324,7 @@ static int read_grant_types(struct api_req *r, json_t *array,
 	return 0;
 }
 
-/* The name or subtree of a grant, inside the zone. */
+/* The name or subtree of a grant: fully qualified, inside the zone. */
 static int read_grant_scope(struct api_req *r, json_t *body,
 			    const struct store_zone *zone,
 			    struct store_grant *g)
@@ -345,11 +345,11 @@ static int read_grant_scope(struct api_req *r, json_t *body,
 	if (ret != 0 || (!has_name && !has_subtree)) {
 		return ret;
 	}
-	char rel[API_NAME_LEN], msg[256];
+	char msg[512];
 	const char *field = has_name ? "name" : "subtree";
-	if (api_validate_owner(zone->meta.name, has_name ? name : subtree,
-			       rel, sizeof(rel), g->name, sizeof(g->name),
-			       msg, sizeof(msg)) != 0) {
+	if (api_validate_grant_name(zone->meta.name,
+				    has_name ? name : subtree, g->name,
+				    sizeof(g->name), msg, sizeof(msg)) != 0) {
 		return api_fail(r, 400, field, "%s", msg);
 	}
 	return 0;

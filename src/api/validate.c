@@ -232,6 +232,54 @@ int api_validate_owner(const char *zone, const char *in, char *rel,
 	return 0;
 }
 
+int api_validate_grant_name(const char *zone, const char *in, char *fqdn,
+			    size_t fqdnlen, char *msg, size_t msglen)
+{
+	char rel[API_NAME_LEN];
+	if (strcmp(in, "@") == 0) {
+		return api_validate_owner(zone, in, rel, sizeof(rel), fqdn,
+					  fqdnlen, msg, msglen);
+	}
+	char name[API_NAME_LEN];
+	int ret = finish_name(in, false, true, false, name, sizeof(name), msg,
+			      msglen);
+	if (ret != 0) {
+		return ret;
+	}
+	ret = api_validate_owner(zone, name, rel, sizeof(rel), fqdn, fqdnlen,
+				 msg, msglen);
+	size_t len = strlen(in);
+	if (ret == 0 || in[len - 1] == '.') {
+		return ret;
+	}
+
+	/* Outside the zone, and written without the final dot: say which
+	 * name to write if the name was meant relative to the zone. */
+	char meant[API_NAME_LEN];
+	if (api_validate_owner(zone, in, rel, sizeof(rel), meant,
+			       sizeof(meant), NULL, 0) != 0) {
+		return ret;
+	}
+	return refuse(msg, msglen,
+		      "%s is not inside the zone %s; names in an update policy are fully qualified, as in BIND's update-policy (for this name in the zone write %s)",
+		      name, zone, meant);
+}
+
+bool api_owner_repeats_zone(const char *zone, const char *in)
+{
+	size_t len = strlen(in);
+	size_t zlen = strlen(zone);
+	if (strcmp(zone, ".") == 0 || zlen < 2 || len == 0 ||
+	    in[len - 1] == '.' || strcmp(in, "@") == 0) {
+		return false;
+	}
+	zlen--;			/* the zone without its final dot */
+	if (len < zlen || strncasecmp(in + len - zlen, zone, zlen) != 0) {
+		return false;
+	}
+	return len == zlen || in[len - zlen - 1] == '.';
+}
+
 /* True when in is "<prefix>-<digits>". */
 static bool looks_like_id(const char *in, const char *prefix)
 {

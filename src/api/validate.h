@@ -57,6 +57,27 @@ int api_validate_owner(const char *zone, const char *in, char *rel,
 		       size_t msglen);
 
 /*!
+ * The name or subtree of an update-policy grant: a fully qualified name
+ * at or below zone, as BIND's update-policy takes names; the final dot
+ * is optional ("_acme-challenge.corp.example" is
+ * "_acme-challenge.corp.example."), "@" names the apex. A name outside
+ * the zone is refused, and when read relative to the zone it would be
+ * inside, msg gives that name to write instead.
+ * fqdn receives the name absolute and lower case.
+ */
+int api_validate_grant_name(const char *zone, const char *in, char *fqdn,
+			    size_t fqdnlen, char *msg, size_t msglen);
+
+/*!
+ * True when in, a record owner as given (relative: not "@", no final
+ * dot), ends with zone's own name at a label boundary, ignoring case:
+ * "www.corp.example" in zone "corp.example." names
+ * "www.corp.example.corp.example.", most likely not what was meant.
+ * Never true in the root zone.
+ */
+bool api_owner_repeats_zone(const char *zone, const char *in);
+
+/*!
  * A name for a VPC, endpoint or rule: 1-63 characters of letters,
  * digits, '-', '_' and '.', not starting with '-', and not of the form
  * of an id of that kind ("<id_prefix>-<digits>"), so a name never

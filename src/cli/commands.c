@@ -271,7 +271,7 @@ const struct cmd CMD_TABLE[] = {
 	  CMD_ZONE_TRANSFER_OPTS, 1, 1, cmd_zone_transfer },
 	{ "zone", "update-policy",
 	  "ZONE [--grant KEY [--name NAME | --subtree NAME] [--types TYPE,...] | --revoke KEY]",
-	  "let a TSIG key update a private zone (RFC 2136): the whole zone, a name or a subtree; no types: all but the apex SOA and NS; --revoke drops the key's grants; no option shows them",
+	  "let a TSIG key update a private zone (RFC 2136): the whole zone, a name or a subtree (NAME fully qualified, as in BIND's update-policy); no types: all but the apex SOA and NS; --revoke drops the key's grants; no option shows them",
 	  CMD_ZONE_POLICY_OPTS, 1, 1, cmd_zone_update_policy },
 
 	{ "inbound", "create",

@@ -124,6 +124,70 @@ static void test_record_owners_are_relative_to_the_zone(void **state)
 					    sizeof(msg)), ZG_EINVAL);
 }
 
+static void assert_grant(const char *zone, const char *in,
+			 const char *fqdn)
+{
+	char f[API_NAME_LEN];
+	assert_int_equal(api_validate_grant_name(zone, in, f, sizeof(f), msg,
+						 sizeof(msg)), 0);
+	assert_string_equal(f, fqdn);
+}
+
+/* BIND's update-policy names are absolute: the final dot is optional,
+ * and the zone's name is never appended. */
+static void test_grant_names_are_fully_qualified(void **state)
+{
+	assert_grant("corp.example.", "_acme-challenge.corp.example",
+		     "_acme-challenge.corp.example.");
+	assert_grant("corp.example.", "_Acme-Challenge.WWW.corp.example.",
+		     "_acme-challenge.www.corp.example.");
+	assert_grant("corp.example.", "corp.example", "corp.example.");
+	assert_grant("corp.example.", "@", "corp.example.");
+	assert_grant("corp.example.", "*.dyn.corp.example",
+		     "*.dyn.corp.example.");
+	assert_grant(".", "www", "www.");
+
+	char f[API_NAME_LEN];
+	assert_int_equal(api_validate_grant_name("corp.example.",
+						 "_acme-challenge.www", f,
+						 sizeof(f), msg, sizeof(msg)),
+			 ZG_EINVAL);
+	assert_string_equal(msg, "_acme-challenge.www. is not inside the zone corp.example.; names in an update policy are fully qualified, as in BIND's update-policy (for this name in the zone write _acme-challenge.www.corp.example.)");
+	assert_int_equal(api_validate_grant_name("corp.example.",
+						 "www.other.example.", f,
+						 sizeof(f), msg, sizeof(msg)),
+			 ZG_EINVAL);
+	assert_string_equal(msg,
+			    "www.other.example. is not inside the zone corp.example.");
+	assert_int_equal(api_validate_grant_name("corp.example.", "a b", f,
+						 sizeof(f), msg, sizeof(msg)),
+			 ZG_EINVAL);
+	assert_string_equal(msg,
+			    "the name holds ' '; use letters, digits, '-' and '_'");
+	assert_int_equal(api_validate_grant_name("corp.example.", "", f,
+						 sizeof(f), msg, sizeof(msg)),
+			 ZG_EINVAL);
+}
+
+/* "www.corp.example" in zone corp.example. is relative (RFC 1035
+ * section 5.1) and names www.corp.example.corp.example. */
+static void test_relative_owner_repeating_the_zone_is_noticed(void **state)
+{
+	assert_true(api_owner_repeats_zone("corp.example.",
+					   "www.corp.example"));
+	assert_true(api_owner_repeats_zone("corp.example.",
+					   "WWW.Corp.Example"));
+	assert_true(api_owner_repeats_zone("corp.example.", "corp.example"));
+	assert_false(api_owner_repeats_zone("corp.example.",
+					    "www.corp.example."));
+	assert_false(api_owner_repeats_zone("corp.example.",
+					    "www.notcorp.example"));
+	assert_false(api_owner_repeats_zone("corp.example.", "www"));
+	assert_false(api_owner_repeats_zone("corp.example.", "example"));
+	assert_false(api_owner_repeats_zone("corp.example.", "@"));
+	assert_false(api_owner_repeats_zone(".", "www"));
+}
+
 static void test_resource_names_cannot_look_like_ids(void **state)
 {
 	assert_int_equal(api_validate_resource_name("prod", "vpc", msg,
@@ -1066,6 +1130,8 @@ int main(void)
 		cmocka_unit_test(test_bad_names_are_refused),
 		cmocka_unit_test(test_name_fits_wire_at_255_octets),
 		cmocka_unit_test(test_record_owners_are_relative_to_the_zone),
+		cmocka_unit_test(test_grant_names_are_fully_qualified),
+		cmocka_unit_test(test_relative_owner_repeating_the_zone_is_noticed),
 		cmocka_unit_test(test_resource_names_cannot_look_like_ids),
 		cmocka_unit_test(test_zone_names_cannot_start_like_ids),
 		cmocka_unit_test(test_cidr_with_host_bits_is_refused_with_the_network),

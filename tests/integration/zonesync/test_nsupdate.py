@@ -84,8 +84,8 @@ def test_prerequisites_give_their_rcodes(zs, cli):
 def test_acme_key_may_touch_only_its_txt(zs, cli):
     zid = zs.zone(records=["www 300 A 10.1.2.3"])
     cli("tsig", "create", ACME_KEY, "--secret", ACME_SECRET)
-    grant(cli, zid, ACME_KEY, "--name", "_acme-challenge.www", "--types",
-          "TXT")
+    grant(cli, zid, ACME_KEY, "--name", "_acme-challenge.www." + ZONE,
+          "--types", "TXT")
     mark = zs.log_mark()
     acme = {"key": ACME_KEY, "secret": ACME_SECRET}
 
@@ -181,7 +181,7 @@ def test_ttl_of_an_added_rr_becomes_the_rrsets(zs, cli):
 
 def test_answers_are_signed_and_refusals_carry_an_ede(zs, cli):
     zid = zs.zone(records=["www 300 A 10.1.2.3"])
-    grant(cli, zid, KEY, "--subtree", "dyn")
+    grant(cli, zid, KEY, "--subtree", "dyn." + ZONE)
 
     def send(add):
         u = dns.update.UpdateMessage(ZONE, keyring=keyring(),
