@@ -80,11 +80,27 @@ char *client_path(const char *fmt, ...)
 	return text;
 }
 
-static int report_unreachable(const struct cli_ctx *ctx, int code)
+int client_timeout_ms(bool long_request, const char *env_value)
+{
+	char *end = NULL;
+	unsigned long s = env_value != NULL && *env_value >= '0' &&
+			  *env_value <= '9'
+		? strtoul(env_value, &end, 10) : 0;
+	if (end != NULL && *end == '\0' && s >= 1 && s <= 86400) {
+		return (int)s * 1000;
+	}
+	return long_request ? CLI_LONG_TIMEOUT_MS : CLI_TIMEOUT_MS;
+}
+
+static int report_unreachable(const struct cli_ctx *ctx, int code,
+			      int timeout_ms, const char *on_timeout)
 {
 	if (code == -ETIMEDOUT) {
-		fprintf(stderr, "zonegate: no reply from zonegated at %s within %d s; check that the daemon is running and not stuck\n",
-			ctx->socket_path, CLI_TIMEOUT_MS / 1000);
+		fprintf(stderr, "zonegate: no reply from zonegated at %s within %d s; check that the daemon is running and not stuck (%s sets the timeout in seconds)\n",
+			ctx->socket_path, timeout_ms / 1000, CLI_TIMEOUT_ENV);
+		if (on_timeout != NULL) {
+			fprintf(stderr, "zonegate: %s\n", on_timeout);
+		}
 	} else {
 		fprintf(stderr, "zonegate: cannot reach zonegated at %s: %s; start zonegated or point --api-socket or ZONEGATE_API at its socket\n",
 			ctx->socket_path, zg_strerror(code));
@@ -137,8 +153,9 @@ static void print_warnings(json_t *json)
 	}
 }
 
-int client_call(const struct cli_ctx *ctx, const char *method,
+static int call(const struct cli_ctx *ctx, const char *method,
 		const char *target, json_t *body, const char *if_match,
+		int timeout_ms, const char *on_timeout,
 		struct client_reply *out)
 {
 	struct http_response resp = { 0 };
@@ -157,10 +174,10 @@ int client_call(const struct cli_ctx *ctx, const char *method,
 		}
 		req.body = body_text;
 	}
-	rc = http_request(ctx->socket_path, &req, CLI_TIMEOUT_MS, &resp);
+	rc = http_request(ctx->socket_path, &req, timeout_ms, &resp);
 	free(body_text);
 	if (http_error_is_unreachable(rc)) {
-		return report_unreachable(ctx, rc);
+		return report_unreachable(ctx, rc, timeout_ms, on_timeout);
 	}
 	if (rc != 0) {
 		return client_fail("zonegated at %s sent a reply that is not valid HTTP: %s",
@@ -187,6 +204,24 @@ int client_call(const struct cli_ctx *ctx, const char *method,
 	out->json = json;
 	out->raw = resp.body;
 	return CLI_EXIT_OK;
+}
+
+int client_call(const struct cli_ctx *ctx, const char *method,
+		const char *target, json_t *body, const char *if_match,
+		struct client_reply *out)
+{
+	return call(ctx, method, target, body, if_match,
+		    client_timeout_ms(false, getenv(CLI_TIMEOUT_ENV)), NULL,
+		    out);
+}
+
+int client_call_long(const struct cli_ctx *ctx, const char *method,
+		     const char *target, json_t *body, const char *on_timeout,
+		     struct client_reply *out)
+{
+	return call(ctx, method, target, body, NULL,
+		    client_timeout_ms(true, getenv(CLI_TIMEOUT_ENV)),
+		    on_timeout, out);
 }
 
 void client_reply_clear(struct client_reply *reply)

@@ -22,6 +22,13 @@ enum cli_exit {
 /* How long one request may take before the CLI gives up. */
 #define CLI_TIMEOUT_MS 60000
 
+/* How long a request that may run for minutes (zone import and export,
+ * backup, restore) may take before the CLI gives up. */
+#define CLI_LONG_TIMEOUT_MS 600000
+
+/* Environment variable that sets every request's timeout, in seconds. */
+#define CLI_TIMEOUT_ENV "ZONEGATE_TIMEOUT"
+
 /* Settings shared by every command of one invocation. */
 struct cli_ctx {
 	const char *socket_path;	/* the API socket; not owned */
@@ -50,6 +57,25 @@ struct client_reply {
 int client_call(const struct cli_ctx *ctx, const char *method,
 		const char *target, json_t *body, const char *if_match,
 		struct client_reply *out);
+
+/*!
+ * The timeout of a request in ms: env_value (the value of
+ * CLI_TIMEOUT_ENV, NULL when unset) in seconds when it is a whole number
+ * from 1 to 86400, else CLI_LONG_TIMEOUT_MS for a long request and
+ * CLI_TIMEOUT_MS for the others.
+ */
+int client_timeout_ms(bool long_request, const char *env_value);
+
+/*!
+ * client_call() for a request that may run for minutes: it waits
+ * client_timeout_ms(true, ...) for the reply, and when none came in that
+ * time prints after the usual message "zonegate: <on_timeout>", which
+ * tells how to learn whether the request took effect (on_timeout may be
+ * NULL).
+ */
+int client_call_long(const struct cli_ctx *ctx, const char *method,
+		     const char *target, json_t *body, const char *on_timeout,
+		     struct client_reply *out);
 
 /*!
  * GETs every page of a collection (path without query, e.g. "/v1/vpcs")

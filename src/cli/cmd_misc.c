@@ -119,21 +119,29 @@ static char *absolute_path(const char *file)
 	return path;
 }
 
-/* POSTs {"path": FILE} to target and says what was done. */
+/* POSTs {"path": FILE} to target and says what was done; on_timeout
+ * (with %s for the path) says how to learn whether it was. A backup or
+ * restore of a large state may take minutes. */
 static int file_request(const struct cli_ctx *ctx, const char *target,
-			const char *file, const char *done)
+			const char *file, const char *done,
+			const char *on_timeout)
 {
 	struct client_reply reply;
 	char *path = absolute_path(file);
 	json_t *body = path != NULL ? json_pack("{s:s}", "path", path) : NULL;
+	char *hint = NULL;
 	int rc;
 
 	if (path == NULL) {
 		return CLI_EXIT_API;
 	}
-	rc = body != NULL ? client_call(ctx, "POST", target, body, NULL,
-					&reply) :
-	     client_fail("out of memory");
+	if (asprintf(&hint, on_timeout, path) < 0) {
+		hint = NULL;
+	}
+	rc = body != NULL && hint != NULL
+	     ? client_call_long(ctx, "POST", target, body, hint, &reply)
+	     : client_fail("out of memory");
+	free(hint);
 	if (rc == CLI_EXIT_OK && ctx->json) {
 		client_print_raw(reply.raw);
 	} else if (rc == CLI_EXIT_OK) {
@@ -151,12 +159,14 @@ int cmd_backup(const struct cli_ctx *ctx, const struct cmd *cmd,
 	       const struct args_parsed *args)
 {
 	return file_request(ctx, "/v1/backup", args->pos[0],
-			    "backup written to");
+			    "backup written to",
+			    "the backup may still be written: the daemon renames the finished copy to %s, so that file, once it is newer than this command, is complete");
 }
 
 int cmd_restore(const struct cli_ctx *ctx, const struct cmd *cmd,
 		const struct args_parsed *args)
 {
 	return file_request(ctx, "/v1/restore", args->pos[0],
-			    "restored from");
+			    "restored from",
+			    "the restore from %s may still be applied: `zonegate changes` ends with its restore entry once it is");
 }

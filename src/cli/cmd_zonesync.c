@@ -80,6 +80,52 @@ static int zone_call(const struct cli_ctx *ctx, const char *method,
 	return rc;
 }
 
+/* POSTs the import of text into the zone named by what the user typed,
+ * or creates the zone (create); an import may take minutes. */
+static int post_import(const struct cli_ctx *ctx, const char *zone,
+		       bool create, json_t *body, struct client_reply *reply)
+{
+	if (create) {
+		char *hint = NULL;
+		json_object_set_new(body, "name", json_string(zone));
+		if (asprintf(&hint, "the import may still be applied: once it is, `zonegate zone show %s` finds the zone (a failed import leaves none)",
+			     zone) < 0) {
+			return client_fail("out of memory");
+		}
+		int rc = client_call_long(ctx, "POST", "/v1/zones/import", body,
+					  hint, reply);
+		free(hint);
+		return rc;
+	}
+
+	/* The serial before, so that a timeout can say what to compare. */
+	struct client_reply before = { 0 };
+	int rc = client_get(ctx, &CLIENT_KIND_ZONE, zone, &before);
+	if (rc != CLI_EXIT_OK) {
+		return rc;
+	}
+	const char *zone_id = json_string_value(json_object_get(before.json,
+								"id"));
+	char *target = zone_id != NULL
+		? client_path("/v1/zones/%s/import", zone_id) : NULL;
+	char *hint = NULL;
+	if (target == NULL ||
+	    asprintf(&hint, "the import may still be applied: %s was at serial %lld before it, and `zonegate zone show %s` shows a higher serial once it is (a file that changes nothing keeps the serial)",
+		     zone, json_integer_value(json_object_get(before.json,
+							      "serial")),
+		     zone) < 0) {
+		hint = NULL;
+		rc = client_fail("out of memory");
+	}
+	if (rc == CLI_EXIT_OK) {
+		rc = client_call_long(ctx, "POST", target, body, hint, reply);
+	}
+	free(hint);
+	free(target);
+	client_reply_clear(&before);
+	return rc;
+}
+
 int cmd_zone_import(const struct cli_ctx *ctx, const struct cmd *cmd,
 		    const struct args_parsed *args)
 {
@@ -94,14 +140,8 @@ int cmd_zone_import(const struct cli_ctx *ctx, const struct cmd *cmd,
 	if (body == NULL) {
 		return client_fail("out of memory");
 	}
-	if (args_has(args, "create")) {
-		json_object_set_new(body, "name", json_string(args->pos[0]));
-		rc = client_call(ctx, "POST", "/v1/zones/import", body, NULL,
-				 &reply);
-	} else {
-		rc = zone_call(ctx, "POST", args->pos[0], "import", NULL, body,
-			       &reply);
-	}
+	rc = post_import(ctx, args->pos[0], args_has(args, "create"), body,
+			 &reply);
 	json_decref(body);
 	if (rc != CLI_EXIT_OK) {
 		return rc;
@@ -127,9 +167,21 @@ int cmd_zone_import(const struct cli_ctx *ctx, const struct cmd *cmd,
 int cmd_zone_export(const struct cli_ctx *ctx, const struct cmd *cmd,
 		    const struct args_parsed *args)
 {
+	char *zone_id = NULL;
+	int rc = client_resolve(ctx, &CLIENT_KIND_ZONE, args->pos[0],
+				&zone_id);
+	if (rc != CLI_EXIT_OK) {
+		return rc;
+	}
+	char *target = client_path("/v1/zones/%s/export", zone_id);
 	struct client_reply reply = { 0 };
-	int rc = zone_call(ctx, "GET", args->pos[0], "export", NULL, NULL,
-			   &reply);
+	rc = target != NULL
+		? client_call_long(ctx, "GET", target, NULL,
+				   "the daemon may be busy with a long change (an import or a restore); run the export again later",
+				   &reply)
+		: client_fail("out of memory");
+	free(target);
+	free(zone_id);
 	if (rc != CLI_EXIT_OK) {
 		return rc;
 	}

@@ -17,6 +17,7 @@ import socketserver
 import subprocess
 import tempfile
 import threading
+import time
 
 import pytest
 
@@ -48,6 +49,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                      "message": "no route in the fake"}},
                      False)
         status, body, chunked = route
+        delay = api.delays.get((self.command, self.path))
+        if delay:
+            time.sleep(delay)
         data = body if isinstance(body, bytes) else (
             b"" if body is None else json.dumps(body).encode())
         self.send_response(status)
@@ -77,6 +81,7 @@ class FakeAPI:
         self.dir = tempfile.mkdtemp(prefix="zg-cli-", dir="/tmp")
         self.socket = os.path.join(self.dir, "api.sock")
         self.routes = {}
+        self.delays = {}
         self.requests = []
         self.server = Server(self.socket, Handler)
         self.server.api = self
@@ -84,8 +89,10 @@ class FakeAPI:
                                        kwargs={"poll_interval": 0.05})
         self.thread.start()
 
-    def route(self, method, target, body=None, status=200, chunked=False):
+    def route(self, method, target, body=None, status=200, chunked=False,
+              delay=0):
         self.routes[(method, target)] = (status, body, chunked)
+        self.delays[(method, target)] = delay
 
     def close(self):
         self.server.shutdown()
@@ -580,6 +587,68 @@ def test_backup_and_restore_send_an_absolute_path(api, tmp_path):
         ("POST", "/v1/backup", {"path": str(tmp_path / "b.db")}),
         ("POST", "/v1/restore", {"path": "/var/tmp/x.db"})]
     assert b.stdout == "backup written to %s\n" % (tmp_path / "b.db")
+
+
+def test_zone_import_reads_the_serial_then_posts_the_file(api, tmp_path):
+    zone_file = tmp_path / "in.zone"
+    zone_file.write_text("@ IN SOA ns1 h 5 3600 600 604800 300\n")
+    api.route("GET", "/v1/zones/zone-1", ZONE1)
+    api.route("POST", "/v1/zones/zone-1/import", {
+        "zone": dict(ZONE1, serial=5), "records": 0, "added": 0,
+        "deleted": 1})
+    r = api.run("zone", "import", "zone-1", str(zone_file))
+    assert r.returncode == 0, r.stderr
+    assert api.sent() == [
+        ("GET", "/v1/zones/zone-1", None),
+        ("POST", "/v1/zones/zone-1/import",
+         {"text": "@ IN SOA ns1 h 5 3600 600 604800 300\n"})]
+    assert r.stdout == ("zone-1 corp.example. imported: 0 records "
+                        "(0 added, 1 deleted), serial 5\n")
+
+
+TIMEOUT_1S = ("zonegate: no reply from zonegated at %s within 1 s; check "
+              "that the daemon is running and not stuck (ZONEGATE_TIMEOUT "
+              "sets the timeout in seconds)\n")
+
+
+def test_import_past_the_timeout_says_how_to_tell_if_it_applied(api,
+                                                                 tmp_path):
+    zone_file = tmp_path / "in.zone"
+    zone_file.write_text("@ IN SOA ns1 h 5 3600 600 604800 300\n")
+    api.route("GET", "/v1/zones/zone-1", ZONE1)
+    api.route("POST", "/v1/zones/zone-1/import", {}, delay=3)
+    r = api.run("zone", "import", "zone-1", str(zone_file),
+                env={"ZONEGATE_TIMEOUT": "1"})
+    assert r.returncode == 3
+    assert r.stderr == TIMEOUT_1S % api.socket + (
+        "zonegate: the import may still be applied: zone-1 was at serial 3 "
+        "before it, and `zonegate zone show zone-1` shows a higher serial "
+        "once it is (a file that changes nothing keeps the serial)\n")
+
+    api.route("POST", "/v1/zones/import", {}, delay=3)
+    r = api.run("zone", "import", "new.example.", str(zone_file),
+                "--create", env={"ZONEGATE_TIMEOUT": "1"})
+    assert r.returncode == 3
+    assert r.stderr == TIMEOUT_1S % api.socket + (
+        "zonegate: the import may still be applied: once it is, `zonegate "
+        "zone show new.example.` finds the zone (a failed import leaves "
+        "none)\n")
+
+
+def test_backup_and_restore_past_the_timeout_say_how_to_check(api,
+                                                                tmp_path):
+    api.route("POST", "/v1/backup", {}, delay=3)
+    api.route("POST", "/v1/restore", {}, delay=3)
+    b = api.run("backup", "/var/tmp/b.db", env={"ZONEGATE_TIMEOUT": "1"})
+    r = api.run("restore", "/var/tmp/r.db", env={"ZONEGATE_TIMEOUT": "1"})
+    assert (b.returncode, r.returncode) == (3, 3)
+    assert b.stderr == TIMEOUT_1S % api.socket + (
+        "zonegate: the backup may still be written: the daemon renames the "
+        "finished copy to /var/tmp/b.db, so that file, once it is newer "
+        "than this command, is complete\n")
+    assert r.stderr == TIMEOUT_1S % api.socket + (
+        "zonegate: the restore from /var/tmp/r.db may still be applied: "
+        "`zonegate changes` ends with its restore entry once it is\n")
 
 
 @pytest.mark.parametrize("args,message", [
