@@ -120,7 +120,7 @@ static void test_migration_from_7_keeps_the_snapshot(void **state)
 	assert_int_equal(store_open(path, &s, err, sizeof(err)), 0);
 	unsigned version = 0;
 	assert_int_equal(store_schema_version(s, &version), 0);
-	assert_int_equal(version, 8);
+	assert_int_equal(version, STORE_SCHEMA_VERSION);
 	struct store_xfr_state st;
 	uint8_t *blob = NULL;
 	size_t len = 0;
