@@ -377,29 +377,17 @@ static int build_answer(struct xfr_req *r, struct xfr_answer *a,
 }
 
 /*
- * A signed query that is no transfer: what a secondary sends to check
- * the SOA before it transfers. It gets the same checks as a transfer and
- * the SOA, signed.
- *
- * LIMITATION: other TSIG-signed queries are refused (REFUSED, EDE 21):
- * the query path cannot sign its answers, so a client that signs all its
- * queries gets answers only for zone SOAs.
+ * A signed SOA query that is no transfer: what a secondary sends to
+ * check the serial before it transfers. It gets the same checks as a
+ * transfer and the SOA, signed.
  */
-static void serve_signed_query(struct xfr_req *r)
+static void serve_signed_soa(struct xfr_req *r)
 {
 	struct xfr_answer a = { 0 };
 	uint32_t serial = 0;
-	int ret = ZG_EREFUSED;
-	if (r->qtype == KNOT_RRTYPE_SOA) {
-		ret = served_serial(r, &serial);
-		if (ret == 0) {
-			ret = render(r, XFR_FORM_SOA, serial, NULL, &a);
-		}
-	}
-	if (ret == ZG_EREFUSED) {
-		send_error(r, KNOT_RCODE_REFUSED, EDE_NOT_SUPPORTED,
-			   "signed queries are answered for a zone's SOA only");
-		return;
+	int ret = served_serial(r, &serial);
+	if (ret == 0) {
+		ret = render(r, XFR_FORM_SOA, serial, NULL, &a);
 	}
 	if (ret != 0) {
 		req_log(r, ZG_LOG_WARNING, "cannot answer: %s; answered SERVFAIL",
@@ -485,6 +473,22 @@ static void handle_job(void *arg, const struct resolve_service_job *job)
 		goto out;
 	}
 
+	/*
+	 * LIMITATION: a TSIG-signed query other than AXFR, IXFR or SOA is
+	 * not resolved: the query path, which answers it unsigned, cannot
+	 * sign, and an unsigned answer to a signed query is what RFC 8945
+	 * section 5.3 forbids. It gets REFUSED with EDE 21, signed when the
+	 * TSIG verified (TSIG error NOERROR); a bad TSIG got NOTAUTH above
+	 * (section 5.2). A client that signs every query gets answers only
+	 * for zone SOAs.
+	 */
+	if (!is_transfer(&r) && r.qtype != KNOT_RRTYPE_SOA) {
+		req_log(&r, ZG_LOG_DEBUG, "refused: signed queries are answered for a zone's SOA only");
+		send_error(&r, KNOT_RCODE_REFUSED, EDE_NOT_SUPPORTED,
+			   "signed queries are answered for a zone's SOA only");
+		goto out;
+	}
+
 	/* AXFR needs TCP (RFC 5936 section 4.2). */
 	if (r.qtype == KNOT_RRTYPE_AXFR && !job->tcp) {
 		send_error(&r, KNOT_RCODE_REFUSED, EDE_NOT_SUPPORTED,
@@ -508,7 +512,7 @@ static void handle_job(void *arg, const struct resolve_service_job *job)
 	if (is_transfer(&r)) {
 		serve(&r);
 	} else {
-		serve_signed_query(&r);
+		serve_signed_soa(&r);
 	}
 out:
 	zone_handle_unref(r.handle);

@@ -3,6 +3,8 @@
 TSIG key (RFC 8945 section 5.2 errors), TCP only for AXFR (RFC 5936
 section 4.2), and IXFR answers (RFC 1995)."""
 
+import dns.edns
+import dns.flags
 import dns.message
 import dns.name
 import dns.query
@@ -16,12 +18,16 @@ from conftest import (ALGORITHM, IN_A, KEY, ONPREM, OUTSIDER, SECRET,
                       xfr_messages, xfr_rrs)
 
 
-def axfr_query(key=None, secret=SECRET):
-    q = dns.message.make_query(ZONE, "AXFR")
+def make_query(qname, qtype, key=None, secret=SECRET, **kw):
+    q = dns.message.make_query(qname, qtype, **kw)
     if key is not None:
         q.use_tsig(keyring(key, secret), keyname=dns.name.from_text(key),
                    algorithm=ALGORITHM)
     return q
+
+
+def axfr_query(key=None, secret=SECRET):
+    return make_query(ZONE, "AXFR", key, secret)
 
 
 def test_signed_axfr_from_allowed_source_gets_the_zone(zs):
@@ -189,3 +195,45 @@ def test_signed_soa_query_is_answered_signed(zs):
     assert r.had_tsig
     assert r.answer[0].rdtype == dns.rdatatype.SOA
     assert r.answer[0][0].serial == zs.serial(zid)
+
+
+def signed_query(qname, qtype, key=KEY, secret=SECRET):
+    return make_query(qname, qtype, key, secret, use_edns=0)
+
+
+def test_signed_ordinary_query_is_refused_signed_with_ede_21(zs):
+    # The query path cannot sign, and an unsigned answer to a signed
+    # query is what RFC 8945 section 5.3 rules out: REFUSED, EDE 21 (Not
+    # Supported), signed with the request's key (TSIG error NOERROR).
+    zid = zs.zone(records=["www 300 A 10.1.2.3"])
+    zs.allow_transfer(zid)
+
+    for tcp in (False, True):
+        q = signed_query("www." + ZONE, "A")
+        if tcp:
+            r = dns.query.tcp(q, IN_A, source=ONPREM, timeout=5)
+        else:
+            r = dns.query.udp(q, IN_A, source=ONPREM, timeout=5)
+
+        assert r.rcode() == dns.rcode.REFUSED
+        assert r.had_tsig             # dnspython verified the MAC
+        assert r.tsig_error == dns.rcode.NOERROR
+        assert not r.answer
+        assert r.flags & dns.flags.QR and not r.flags & dns.flags.RA
+        edes = [(o.code, o.text) for o in r.options
+                if o.otype == dns.edns.EDE]
+        assert edes == [(21, "signed queries are answered for a zone's"
+                             " SOA only")]
+
+
+def test_signed_ordinary_query_with_a_bad_mac_gets_notauth_badsig(zs):
+    zid = zs.zone(records=["www 300 A 10.1.2.3"])
+    zs.allow_transfer(zid)
+
+    wire = raw_exchange(signed_query("www." + ZONE, "A", KEY, WRONG_SECRET),
+                        tcp=False)
+
+    assert rcode_of(wire) == dns.rcode.NOTAUTH
+    with pytest.raises(dns.tsig.PeerBadSignature):
+        dns.message.from_wire(wire, keyring=keyring(KEY, WRONG_SECRET),
+                              request_mac=b"")
