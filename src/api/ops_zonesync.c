@@ -11,10 +11,13 @@
 #include <string.h>
 
 #include <libknot/libknot.h>
+#include <urcu.h>
 
 #include "api/validate.h"
 #include "common/error.h"
+#include "config/config.h"
 #include "wire/wire.h"
+#include "xfrout/xfrout.h"
 #include "zone/zone.h"
 
 #define TRANSFER_MAX_ALLOW 64
@@ -23,7 +26,7 @@
 #define APEX_NS_MAX 13
 
 static const char *const transfer_keys[] = {
-	"allow", "tsig", "notify", NULL,
+	"allow", "tsig", "notify", "notify_source", NULL,
 };
 static const char *const grant_keys[] = {
 	"key", "name", "subtree", "types", NULL,
@@ -76,20 +79,68 @@ static int read_key(struct api_req *r, const char *field, const char *text,
  * Transfer settings: /v1/zones/{id}/transfer
  */
 
-static json_t *transfer_json(const char *zone_id,
-			     const struct store_transfer *xfr)
+static json_t *text_or_null(const char *text)
 {
-	return json_pack("{ss so so so}", "zone", zone_id, "allow",
+	return text[0] != '\0' ? json_string(text) : json_null();
+}
+
+static json_t *transfer_json(const char *zone_id,
+			     const struct store_transfer *xfr,
+			     const char *effective_source)
+{
+	return json_pack("{ss so so so so so}", "zone", zone_id, "allow",
 			 api_json_strv(&xfr->allow), "tsig",
-			 xfr->tsig_key[0] != '\0' ? json_string(xfr->tsig_key)
-						  : json_null(),
-			 "notify", api_json_strv(&xfr->notify));
+			 text_or_null(xfr->tsig_key), "notify",
+			 api_json_strv(&xfr->notify), "notify_source",
+			 text_or_null(xfr->notify_source),
+			 "effective_notify_source",
+			 text_or_null(effective_source));
+}
+
+/* The source the NOTIFYs to the first notify target leave from, as the
+ * notifier chooses it (xfrout_notify_source()); "" without targets or
+ * without an address of their family. */
+static int effective_source(struct api_req *r,
+			    const struct store_transfer *xfr, char *out,
+			    size_t outlen)
+{
+	out[0] = '\0';
+	struct zg_addr dest, source;
+	if (xfr->notify.n == 0 || addr_parse(xfr->notify.v[0], 53,
+					     &dest) != 0) {
+		return 0;
+	}
+	struct store_strv sources = { 0 };
+	int ret = store_transfer_sources(r->store, xfr->zone_id, &sources);
+	if (ret != 0) {
+		store_strv_clear(&sources);
+		return api_fail_store(r, ret, "the zone's listeners");
+	}
+	/* A libmicrohttpd thread: registered for this call only. */
+	rcu_register_thread();
+	rcu_read_lock();
+	const struct config *cfg = config_current();
+	if (xfrout_notify_source(xfr->notify_source, &sources,
+				 cfg != NULL ? cfg->listen : NULL,
+				 cfg != NULL ? cfg->n_listen : 0,
+				 addr_family(&dest), &source)) {
+		addr_format(&source, false, out, outlen);
+	}
+	rcu_read_unlock();
+	rcu_unregister_thread();
+	store_strv_clear(&sources);
+	return 0;
 }
 
 static int transfer_reply(struct api_req *r, const char *zone_id,
 			  const struct store_transfer *xfr, json_t **out)
 {
-	*out = transfer_json(zone_id, xfr);
+	char effective[ZG_ADDR_STRLEN];
+	int ret = effective_source(r, xfr, effective, sizeof(effective));
+	if (ret != 0) {
+		return ret;
+	}
+	*out = transfer_json(zone_id, xfr, effective);
 	return *out != NULL ? 0 : api_fail_at(r, 500, NULL, "out of memory");
 }
 
@@ -165,6 +216,98 @@ static int read_notify(struct api_req *r, json_t *array,
 	return ret;
 }
 
+static const char *family_name(const struct zg_addr *addr)
+{
+	return addr_family(addr) == AF_INET6 ? "IPv6" : "IPv4";
+}
+
+/* The bare addresses of sources, each once, as "a, b" for a message. */
+static void list_sources(const struct store_strv *sources, char *out,
+			 size_t outlen)
+{
+	size_t used = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < sources->n; i++) {
+		struct zg_addr addr;
+		char text[ZG_ADDR_STRLEN];
+		bool seen = false;
+		if (addr_parse(sources->v[i], 53, &addr) != 0) {
+			continue;
+		}
+		for (size_t j = 0; j < i && !seen; j++) {
+			struct zg_addr before;
+			seen = addr_parse(sources->v[j], 53, &before) == 0 &&
+			       addr_equal_ip(&before, &addr);
+		}
+		addr_format(&addr, false, text, sizeof(text));
+		if (!seen && used < outlen) {
+			used += (size_t)snprintf(out + used, outlen - used,
+						 "%s%s", used > 0 ? ", " : "",
+						 text);
+		}
+	}
+}
+
+/* Whether want is the address of one of sources (ports aside). */
+static bool is_source(const struct store_strv *sources,
+		      const struct zg_addr *want)
+{
+	for (size_t i = 0; i < sources->n; i++) {
+		struct zg_addr addr;
+		if (addr_parse(sources->v[i], 53, &addr) == 0 &&
+		    addr_equal_ip(&addr, want)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The address in notify_source must be one zonegate listens on for the
+ * zone's VPCs, since a secondary takes NOTIFYs from the addresses it
+ * transfers from (RFC 1996 section 3.10), and of the family of every
+ * notify target. */
+static int check_notify_source(struct api_req *r, const char *text,
+			       struct store_transfer *xfr)
+{
+	struct zg_addr want;
+	if (addr_parse_ip(text, &want) != 0) {
+		return api_fail(r, 400, "notify_source",
+				"%s is not an IP address (a NOTIFY source takes no port)",
+				text);
+	}
+	struct store_strv sources = { 0 };
+	char valid[512];
+	int ret = store_transfer_sources(r->store, xfr->zone_id, &sources);
+	list_sources(&sources, valid, sizeof(valid));
+	if (ret != 0) {
+		ret = api_fail_store(r, ret, "the zone's listeners");
+	} else if (!is_source(&sources, &want) && sources.n == 0) {
+		ret = api_fail(r, 400, "notify_source",
+			       "%s is not an address zonegate listens on for the VPCs of %s, which has none: bind the zone to a VPC with listeners or give its VPC an inbound endpoint",
+			       text, xfr->zone_id);
+	} else if (!is_source(&sources, &want)) {
+		ret = api_fail(r, 400, "notify_source",
+			       "%s is not an address zonegate listens on for the VPCs of %s; the valid addresses are: %s",
+			       text, xfr->zone_id, valid);
+	}
+	store_strv_clear(&sources);
+	for (size_t i = 0; ret == 0 && i < xfr->notify.n; i++) {
+		struct zg_addr dest;
+		if (addr_parse(xfr->notify.v[i], 53, &dest) == 0 &&
+		    addr_family(&dest) != addr_family(&want)) {
+			ret = api_fail(r, 400, "notify_source",
+				       "notify[%zu] %s is %s and notify_source %s is %s: NOTIFYs to it cannot leave from that address",
+				       i, xfr->notify.v[i], family_name(&dest),
+				       text, family_name(&want));
+		}
+	}
+	if (ret == 0) {
+		addr_format(&want, false, xfr->notify_source,
+			    sizeof(xfr->notify_source));
+	}
+	return ret;
+}
+
 static int read_transfer(struct api_req *r, json_t *body,
 			 struct store_transfer *xfr)
 {
@@ -199,6 +342,14 @@ static int read_transfer(struct api_req *r, json_t *body,
 	if (ret == 0 && present) {
 		ret = read_notify(r, list, &xfr->notify);
 	}
+	json_t *source = json_object_get(body, "notify_source");
+	if (ret == 0 && source != NULL && !json_is_null(source)) {
+		ret = json_is_string(source)
+			? check_notify_source(r, json_string_value(source),
+					      xfr)
+			: api_fail(r, 400, "notify_source",
+				   "notify_source must be an IP address or null");
+	}
 	return ret;
 }
 
@@ -221,10 +372,12 @@ int api_transfer_put(struct api_req *r, const struct api_args *a,
 	if (ret == 0) {
 		char fields[64];
 		snprintf(fields, sizeof(fields), "zone_id=%s", a->id);
-		api_note(r, fields, "zone %s may be transferred to %zu prefixes%s%s, notifying %zu targets",
+		api_note(r, fields, "zone %s may be transferred to %zu prefixes%s%s, notifying %zu targets from %s",
 			 zone.meta.name, xfr.allow.n,
 			 xfr.tsig_key[0] != '\0' ? " with key " : "",
-			 xfr.tsig_key, xfr.notify.n);
+			 xfr.tsig_key, xfr.notify.n,
+			 xfr.notify_source[0] != '\0' ? xfr.notify_source
+						       : "the automatic source");
 		ret = transfer_reply(r, a->id, &xfr, out);
 	}
 	store_transfer_clear(&xfr);

@@ -16,7 +16,7 @@ const struct args_opt CMD_ZONE_IMPORT_OPTS[] = {
 };
 const struct args_opt CMD_ZONE_TRANSFER_OPTS[] = {
 	{ "allow", true }, { "tsig", true }, { "notify", true },
-	{ "none", false }, { NULL, false },
+	{ "notify-source", true }, { "none", false }, { NULL, false },
 };
 const struct args_opt CMD_ZONE_POLICY_OPTS[] = {
 	{ "grant", true }, { "name", true }, { "subtree", true },
@@ -195,18 +195,29 @@ int cmd_zone_export(const struct cli_ctx *ctx, const struct cmd *cmd,
 	return CLI_EXIT_OK;
 }
 
+/* One line: the zone's id, then the settings; the NOTIFY source shows
+ * what is set and what NOTIFYs really leave from. */
 static void print_transfer(const struct cli_ctx *ctx,
 			   const struct client_reply *reply)
 {
-	static const char *const keys[] = { "allow", "tsig", "notify", NULL };
+	static const char *const keys[] = {
+		"allow", "tsig", "notify", "notify_source",
+		"effective_notify_source", NULL,
+	};
 	if (ctx->json) {
 		client_print_raw(reply->raw);
-	} else {
-		output_summary(stdout, reply->json, keys);
+		return;
 	}
+	/* The resource names its zone "zone", not "id". */
+	json_t *shown = json_copy(reply->json);
+	if (shown != NULL) {
+		json_object_set(shown, "id", json_object_get(shown, "zone"));
+	}
+	output_summary(stdout, shown != NULL ? shown : reply->json, keys);
+	json_decref(shown);
 }
 
-/* The PUT body of --allow, --tsig and --notify. */
+/* The PUT body of --allow, --tsig, --notify and --notify-source. */
 static int transfer_body(const struct cmd *cmd,
 			 const struct args_parsed *args, json_t **out)
 {
@@ -228,6 +239,11 @@ static int transfer_body(const struct cmd *cmd,
 		json_object_set_new(body, "tsig", args_has(args, "tsig")
 				    ? json_string(args_get(args, "tsig"))
 				    : json_null());
+		json_object_set_new(body, "notify_source",
+				    args_has(args, "notify-source")
+				    ? json_string(args_get(args,
+							   "notify-source"))
+				    : json_null());
 		*out = json_incref(body);
 	}
 	json_decref(body);
@@ -241,12 +257,12 @@ int cmd_zone_transfer(const struct cli_ctx *ctx, const struct cmd *cmd,
 {
 	bool none = args_has(args, "none");
 	bool set = args_has(args, "allow");
-	if (none && (set || args_has(args, "tsig") ||
-		     args_has(args, "notify"))) {
+	bool other = args_has(args, "tsig") || args_has(args, "notify") ||
+		     args_has(args, "notify-source");
+	if (none && (set || other)) {
 		return cmd_usage_error(cmd, "--none takes no other option");
 	}
-	if (!none && !set && (args_has(args, "tsig") ||
-			      args_has(args, "notify"))) {
+	if (!none && !set && other) {
 		return cmd_usage_error(cmd, "--allow is required: it lists the secondaries that may transfer the zone");
 	}
 

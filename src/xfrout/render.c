@@ -135,7 +135,7 @@ static int first_soa(const knot_rrset_t *rr, void *arg)
 	return 1;
 }
 
-static const knot_rrset_t *zone_soa(const struct zone_contents *z)
+const knot_rrset_t *xfr_zone_soa(const struct zone_contents *z)
 {
 	const knot_rrset_t *soa = NULL;
 	(void)zone_contents_walk(z, first_soa, &soa);
@@ -155,7 +155,7 @@ int xfr_render_axfr(const knot_pkt_t *query, const struct zone_contents *z,
 {
 	memset(out, 0, sizeof(*out));
 	struct packer p = { .query = query, .reserve = reserve, .out = out };
-	const knot_rrset_t *soa = zone_soa(z);
+	const knot_rrset_t *soa = xfr_zone_soa(z);
 	if (soa == NULL) {
 		return ZG_EINVAL;
 	}
@@ -174,7 +174,7 @@ int xfr_render_soa(const knot_pkt_t *query, const struct zone_contents *z,
 {
 	memset(out, 0, sizeof(*out));
 	struct packer p = { .query = query, .reserve = reserve, .out = out };
-	const knot_rrset_t *soa = zone_soa(z);
+	const knot_rrset_t *soa = xfr_zone_soa(z);
 	int ret = soa != NULL ? packer_put(&p, soa) : ZG_EINVAL;
 	return packer_finish(&p, ret);
 }
@@ -239,7 +239,7 @@ int xfr_render_ixfr(const knot_pkt_t *query, const struct zone_contents *z,
 	memset(out, 0, sizeof(*out));
 	struct packer p = { .query = query, .reserve = reserve, .out = out };
 	const knot_dname_t *apex = zone_contents_apex(z);
-	const knot_rrset_t *soa = zone_soa(z);
+	const knot_rrset_t *soa = xfr_zone_soa(z);
 	if (soa == NULL || zone_contents_serial(z) != diff->new_soa->serial) {
 		return ZG_EINVAL;
 	}

@@ -14,6 +14,8 @@
 
 struct store;
 struct store_journal_entry;
+struct store_strv;
+struct zg_addr;
 struct resolve_stream;
 struct resolve_service_msg;
 
@@ -24,6 +26,10 @@ struct resolve_service_msg;
 #define XFROUT_NOTIFY_TRIES 5		/* sends per NOTIFY target */
 #define XFROUT_NOTIFY_FIRST_MS 1000	/* wait after the first send;
 					 * doubles after each */
+#define XFROUT_NOTIFY_HOLD_MS 1000	/* least time between the starts
+					 * of two NOTIFY rounds to one
+					 * target; changes meanwhile
+					 * share the next round */
 #define XFROUT_TSIG_DIGEST_MAX 64	/* HMAC-SHA512 */
 
 /*
@@ -168,11 +174,30 @@ int xfrout_request(struct xfrout *x, const struct resolve_service_msg *msg,
 
 /*!
  * A config_zone_hook: the zone now serves serial. Queues NOTIFYs to the
- * zone's notify targets (a newer serial replaces one still being sent,
- * so a burst of changes sends one NOTIFY per target). Never blocks on
- * the network.
+ * zone's notify targets. The first change after a quiet spell is sent
+ * at once; changes that come while a round to a target is being sent,
+ * or within XFROUT_NOTIFY_HOLD_MS of its start, share one next round,
+ * which carries the newest SOA. Never blocks on the network.
  */
 void xfrout_zone_published(void *x, const char *zone_id, uint32_t serial);
+
+/*!
+ * The address a zone's NOTIFYs to a target of family (AF_INET or
+ * AF_INET6) leave from, port 0: notify_source (the transfer settings'
+ * bare address, "" for none) when it is of that family; else the first
+ * of sources (store_transfer_sources(): the listeners of the inbound
+ * endpoints of the zone's VPCs and the VPCs' own listeners) of that
+ * family; else the first address of fallback (the daemon's listen
+ * addresses) of that family that is not unspecified. A secondary takes
+ * NOTIFYs from the addresses it transfers from (RFC 1996 section 3.10),
+ * hence listeners. Pure.
+ * \retval true with out set; false when there is none (the kernel then
+ *         picks the source).
+ */
+bool xfrout_notify_source(const char *notify_source,
+			  const struct store_strv *sources,
+			  const struct zg_addr *fallback, size_t n_fallback,
+			  int family, struct zg_addr *out);
 
 /*! RFC 1982 comparison: <0, 0 or >0 when a is older, equal to or newer
  *  than b; 0 also for the undefined distance 2^31 (section 3.2). */

@@ -54,6 +54,10 @@ int xfr_render_ixfr(const knot_pkt_t *query, const struct zone_contents *z,
 		    const struct xfrout_diff *diff, size_t reserve,
 		    struct xfr_answer *out);
 
+/*! z's apex SOA RRset (NULL for contents without one). Call under
+ *  rcu_read_lock() when z is published; points into z. */
+const knot_rrset_t *xfr_zone_soa(const struct zone_contents *z);
+
 /*! Renders the one-message answer holding z's SOA alone (IXFR of a
  *  secondary that is current, RFC 1995 section 2). */
 int xfr_render_soa(const knot_pkt_t *query, const struct zone_contents *z,
