@@ -8,7 +8,7 @@ import dns.rcode
 import dns.rdatatype
 import dns.zone
 
-from conftest import ZONE, xfr_messages, xfr_rrs
+from conftest import ZONE, nsupdate, xfr_messages, xfr_rrs
 
 
 def zone_rrs(text):
@@ -87,3 +87,32 @@ def test_unchanged_zone_answers_ixfr_with_one_soa(zs, bind_sec):
     assert len(rrs) == 1
     assert rrs[0][2] == "SOA"
     assert sec.serial() == serial
+
+
+def test_ttl_only_change_goes_as_delete_and_add_and_bind_follows(zs,
+                                                                 bind_sec):
+    zid = zs.zone(records=["www 300 A 10.1.2.3"])
+    zs.allow_transfer(zid)
+    zs.cli("zone", "update-policy", zid, "--grant", "xfr-out.")
+    sec = bind_sec()
+    old = zs.serial(zid)
+    sec.wait_serial(old)
+
+    # The same RR with another TTL: RFC 1995 compares whole RRs, so the
+    # IXFR deletes the old one and adds the new one, as BIND and Knot do.
+    rc, out = nsupdate(["update add www.%s 60 A 10.1.2.3" % ZONE])
+    assert rc == 0, out
+    new = zs.serial(zid)
+    assert new == old + 1
+    rrs = xfr_rrs(xfr_messages(ZONE, "IXFR", serial=old))
+    soas = [i for i, rr in enumerate(rrs) if rr[2] == "SOA"]
+    assert [int(rrs[i][3].split()[2]) for i in soas] == [new, old, new, new]
+    assert rrs[soas[1] + 1:soas[2]] == [("www." + ZONE, 300, "A",
+                                         "10.1.2.3")]
+    assert rrs[soas[2] + 1:soas[3]] == [("www." + ZONE, 60, "A",
+                                         "10.1.2.3")]
+
+    sec.wait_serial(new)
+    www = sec.lookup("www." + ZONE).answer[0]
+    assert www.ttl == 60 and [rd.address for rd in www] == ["10.1.2.3"]
+    assert sorted(xfr_rrs(sec.axfr())) == sorted(xfr_rrs(xfr_messages(ZONE)))

@@ -197,6 +197,27 @@ def test_signed_soa_query_is_answered_signed(zs):
     assert r.answer[0][0].serial == zs.serial(zid)
 
 
+def test_ixfr_sends_a_ttl_change_as_delete_plus_add(zs, cli):
+    zid = zs.zone(records=["www 300 A 10.1.2.3", "mx 300 MX 10 www"])
+    zs.allow_transfer(zid)
+    old = zs.serial(zid)
+    # The RRset's TTL changes with the new RR: RFC 1995 section 4 sends
+    # the old RR (old TTL) among the deletions and it again with the new
+    # TTL among the additions, as BIND 9 and Knot DNS do.
+    cli("record", "add", zid, "www", "A", "10.1.2.5", "--ttl", "60")
+    new = zs.serial(zid)
+
+    rrs = xfr_rrs(xfr_messages(ZONE, "IXFR", serial=old))
+
+    soas = [i for i, rr in enumerate(rrs) if rr[2] == "SOA"]
+    assert [int(rrs[i][3].split()[2]) for i in soas] == [new, old, new, new]
+    deleted = rrs[soas[1] + 1:soas[2]]
+    added = rrs[soas[2] + 1:soas[3]]
+    assert deleted == [("www.%s" % ZONE, 300, "A", "10.1.2.3")]
+    assert sorted(added) == [("www.%s" % ZONE, 60, "A", "10.1.2.3"),
+                             ("www.%s" % ZONE, 60, "A", "10.1.2.5")]
+
+
 def signed_query(qname, qtype, key=KEY, secret=SECRET):
     return make_query(qname, qtype, key, secret, use_edns=0)
 
