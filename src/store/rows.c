@@ -149,7 +149,7 @@ int store_read_rows(struct store *s, sqlite3_stmt *st,
 	*more = false;
 
 	char *elems = NULL;
-	size_t n = 0;
+	size_t n = 0, cap = 0;
 	int ret = 0;
 	while (ret == 0 && (ret = store_step(s, st)) == 1) {
 		if (limit != 0 && n == limit) {
@@ -157,12 +157,18 @@ int store_read_rows(struct store *s, sqlite3_stmt *st,
 			ret = 0;
 			break;
 		}
-		char *grown = realloc(elems, (n + 1) * q->elem_size);
-		if (grown == NULL) {
-			ret = ZG_ENOMEM;
-			break;
+		/* Doubling: a zone's 20,000 records are not copied 20,000
+		 * times over. */
+		if (n == cap) {
+			size_t grown_cap = cap == 0 ? 16 : cap * 2;
+			char *grown = realloc(elems, grown_cap * q->elem_size);
+			if (grown == NULL) {
+				ret = ZG_ENOMEM;
+				break;
+			}
+			elems = grown;
+			cap = grown_cap;
 		}
-		elems = grown;
 		memset(elems + n * q->elem_size, 0, q->elem_size);
 		n++;
 		ret = q->load(s, st, elems + (n - 1) * q->elem_size);

@@ -402,6 +402,39 @@ static void test_read_rows_reads_up_to_the_limit(void **state)
 	assert_read_items(f, "o1", 3, 0, "a,b,c", false);
 }
 
+/* Past the first allocation (16) and its doublings every row keeps its
+ * value and its place. */
+static void test_read_rows_keeps_every_row_of_a_long_listing(void **state)
+{
+	struct fixture *f = *state;
+	char values[40][4];
+	const char *items[40];
+	char want[256] = "";
+	for (size_t i = 0; i < 40; i++) {
+		snprintf(values[i], sizeof(values[i]), "%zu", i);
+		items[i] = values[i];
+		snprintf(want + strlen(want), sizeof(want) - strlen(want),
+			 "%s%zu", i > 0 ? "," : "", i);
+	}
+	assert_int_equal(write_items(f, "o1", items, 40), 0);
+
+	sqlite3_stmt *st = NULL;
+	assert_int_equal(store_query(f->store, &st, "SELECT value FROM item"
+				     " WHERE owner = ? ORDER BY pos", "t",
+				     "o1"), 0);
+	void *out = NULL;
+	size_t n = 0;
+	bool more = true;
+	assert_int_equal(store_read_rows(f->store, st, &elem_rows, 0, &out,
+					 &n, &more), 0);
+	sqlite3_finalize(st);
+	assert_int_equal(n, 40);
+	assert_false(more);
+	char page[256];
+	take_page(out, n, page, sizeof(page));
+	assert_string_equal(page, want);
+}
+
 static void test_read_rows_of_no_rows_is_an_empty_array(void **state)
 {
 	struct fixture *f = *state;
@@ -597,6 +630,7 @@ int main(void)
 		cmocka_unit_test(test_free_rows_clears_each_element_then_frees),
 		cmocka_unit_test(test_free_rows_of_nothing_clears_nothing),
 		T(test_read_rows_reads_up_to_the_limit),
+		T(test_read_rows_keeps_every_row_of_a_long_listing),
 		T(test_read_rows_of_no_rows_is_an_empty_array),
 		T(test_read_rows_clears_all_it_read_when_a_load_fails),
 		T(test_list_page_reads_the_cursor_with_the_querys_own),
