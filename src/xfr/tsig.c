@@ -79,6 +79,40 @@ static const char *tsig_error_name(uint16_t error)
 	return name != NULL ? name->name : "(unknown)";
 }
 
+/* What a TSIG error from the primary means for the operator: BADKEY
+ * points at the key's name, BADSIG at its secret, BADTIME at a clock
+ * (RFC 8945 section 5.2). */
+static void server_error(const struct xfr_tsig_ctx *ctx,
+			 const knot_rrset_t *tsig, char *why, size_t whylen)
+{
+	char key[KNOT_DNAME_TXT_MAXLEN + 1] = "";
+	if (knot_dname_to_str(key, ctx->key->name, sizeof(key)) == NULL) {
+		snprintf(key, sizeof(key), "(unprintable)");
+	}
+	uint16_t error = knot_tsig_rdata_error(tsig);
+	switch (error) {
+	case KNOT_RCODE_BADKEY:
+		snprintf(why, whylen, "the primary does not know TSIG key %s (BADKEY)",
+			 key);
+		break;
+	case KNOT_RCODE_BADSIG:
+		snprintf(why, whylen, "the primary cannot verify the request signed with TSIG key %s (BADSIG): the key's secret differs there",
+			 key);
+		break;
+	case KNOT_RCODE_BADTIME:
+		snprintf(why, whylen, "the primary's clock and ours differ by more than the fudge of %u s (BADTIME)",
+			 (unsigned)knot_tsig_rdata_fudge(tsig));
+		break;
+	case KNOT_RCODE_BADTRUNC:
+		snprintf(why, whylen, "the primary refused the request's truncated TSIG MAC (BADTRUNC)");
+		break;
+	default:
+		snprintf(why, whylen, "the primary answered with TSIG error %s",
+			 tsig_error_name(error));
+		break;
+	}
+}
+
 static int add_bytes(dnssec_tsig_ctx_t *hmac, const uint8_t *data,
 		     size_t len)
 {
@@ -224,6 +258,16 @@ int xfr_tsig_check_reply(struct xfr_tsig_ctx *ctx, const knot_pkt_t *pkt,
 		return take_unsigned(ctx, pkt, why, whylen);
 	}
 
+	/* RFC 8945 section 5.3.2: a server that cannot verify the request
+	 * (unknown key, bad MAC) answers with an unsigned TSIG holding the
+	 * error. It cannot be verified, but it can only refuse, and it
+	 * says why far better than a failed verification would. */
+	if (knot_tsig_rdata_error(tsig) != 0 &&
+	    knot_tsig_rdata_mac_length(tsig) == 0) {
+		server_error(ctx, tsig, why, whylen);
+		return ZG_EREFUSED;
+	}
+
 	int ret;
 	int err = 0;
 	if (ctx->verified == 0) {
@@ -242,10 +286,8 @@ int xfr_tsig_check_reply(struct xfr_tsig_ctx *ctx, const knot_pkt_t *pkt,
 		describe(ret, why, whylen);
 		return ZG_EREFUSED;
 	}
-	uint16_t tsig_error = knot_tsig_rdata_error(tsig);
-	if (tsig_error != 0) {
-		snprintf(why, whylen, "the primary answered with TSIG error %s",
-			 tsig_error_name(tsig_error));
+	if (knot_tsig_rdata_error(tsig) != 0) {
+		server_error(ctx, tsig, why, whylen);
 		return ZG_EREFUSED;
 	}
 

@@ -318,6 +318,104 @@ static void test_reply_signed_with_other_secret_is_refused(void **state)
 	knot_pkt_free(r);
 }
 
+/* A signed request for ZONE; ctx keeps its MAC. Returns it parsed. */
+static knot_pkt_t *signed_request(struct xfr_tsig_ctx *ctx)
+{
+	uint8_t req[512];
+	knot_pkt_t *q = notify(NULL, NULL, NULL);
+	memcpy(req, q->wire, q->size);
+	size_t len = q->size;
+	knot_pkt_free(q);
+	assert_int_equal(xfr_tsig_sign_request(ctx, req, &len, sizeof(req)),
+			 0);
+	return util_parse(req, len);
+}
+
+/* An empty NOTAUTH reply for ZONE SOA, unsigned yet; its length. */
+static size_t notauth_reply(uint8_t *wire)
+{
+	const char *none[] = { NULL };
+	knot_pkt_t *plain = util_reply(ZONE, KNOT_RRTYPE_SOA, none);
+	memcpy(wire, plain->wire, plain->size);
+	size_t len = plain->size;
+	knot_pkt_free(plain);
+	knot_wire_set_rcode(wire, KNOT_RCODE_NOTAUTH);
+	return len;
+}
+
+/* The primary's unsigned reply carrying TSIG error (RFC 8945 section
+ * 5.3.2): NOTAUTH, a TSIG with an empty MAC. */
+static knot_pkt_t *unsigned_error_reply(const knot_pkt_t *req,
+					uint16_t error)
+{
+	uint8_t wire[KNOT_WIRE_MAX_PKTSIZE];
+	size_t len = notauth_reply(wire);
+	assert_int_equal(knot_tsig_add(wire, &len, sizeof(wire), error,
+				       req->tsig_rr), 0);
+	knot_pkt_t *r = util_parse(wire, len);
+	assert_int_equal(knot_tsig_rdata_mac_length(r->tsig_rr), 0);
+	return r;
+}
+
+/* The reason the unsigned error reply from the primary is refused. */
+static void assert_unsigned_error_says(const struct fixture *f,
+				       uint16_t error, const char *expected)
+{
+	struct xfr_tsig_ctx ctx = { .key = &f->key };
+	knot_pkt_t *req = signed_request(&ctx);
+	knot_pkt_t *r = unsigned_error_reply(req, error);
+	char why[256] = "";
+	assert_int_equal(xfr_tsig_check_reply(&ctx, r, why, sizeof(why)),
+			 ZG_EREFUSED);
+	assert_string_equal(why, expected);
+	xfr_tsig_ctx_clear(&ctx);
+	knot_pkt_free(r);
+	knot_pkt_free(req);
+}
+
+static void test_unsigned_badkey_from_the_primary_names_the_key(void **state)
+{
+	assert_unsigned_error_says(*state, KNOT_RCODE_BADKEY,
+				   "the primary does not know TSIG key xfr-key. (BADKEY)");
+}
+
+static void test_unsigned_badsig_from_the_primary_points_at_the_secret(
+	void **state)
+{
+	assert_unsigned_error_says(*state, KNOT_RCODE_BADSIG,
+				   "the primary cannot verify the request signed with TSIG key xfr-key. (BADSIG): the key's secret differs there");
+}
+
+/* BADTIME comes signed (RFC 8945 section 5.2.3), with the request's
+ * time and the server's own in Other Data; the MAC verifies. */
+static void test_signed_badtime_from_the_primary_points_at_the_clocks(
+	void **state)
+{
+	struct fixture *f = *state;
+	struct xfr_tsig_ctx ctx = { .key = &f->key };
+	knot_pkt_t *req = signed_request(&ctx);
+	uint8_t wire[KNOT_WIRE_MAX_PKTSIZE];
+	size_t len = notauth_reply(wire);
+	uint8_t mac[64];
+	size_t mac_len = sizeof(mac);
+	assert_int_equal(knot_tsig_sign(wire, &len, sizeof(wire), ctx.mac,
+					ctx.mac_len, mac, &mac_len, &f->key,
+					KNOT_RCODE_BADTIME,
+					knot_tsig_rdata_time_signed(
+						req->tsig_rr)), 0);
+	knot_pkt_t *r = util_parse(wire, len);
+	assert_int_equal(knot_tsig_rdata_error(r->tsig_rr),
+			 KNOT_RCODE_BADTIME);
+	char why[256] = "";
+	assert_int_equal(xfr_tsig_check_reply(&ctx, r, why, sizeof(why)),
+			 ZG_EREFUSED);
+	/* libknot signs with a fudge of 300 s. */
+	assert_string_equal(why, "the primary's clock and ours differ by more than the fudge of 300 s (BADTIME)");
+	xfr_tsig_ctx_clear(&ctx);
+	knot_pkt_free(r);
+	knot_pkt_free(req);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -332,6 +430,9 @@ int main(void)
 		cmocka_unit_test(test_signed_replies_of_a_stream_verify),
 		cmocka_unit_test(test_bc31g_unsigned_reply_to_signed_request_is_refused),
 		cmocka_unit_test(test_reply_signed_with_other_secret_is_refused),
+		cmocka_unit_test(test_unsigned_badkey_from_the_primary_names_the_key),
+		cmocka_unit_test(test_unsigned_badsig_from_the_primary_points_at_the_secret),
+		cmocka_unit_test(test_signed_badtime_from_the_primary_points_at_the_clocks),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
