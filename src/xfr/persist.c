@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* What a secondary zone keeps in the store: its refresh state, a
  * snapshot and the journal of IXFR diffs since that snapshot, and the
- * way back from them to the held version. Service thread only. */
+ * way back from them to the held version. The writes and reads run in
+ * the service's store thread (storeq.c), or in an API transaction. */
 #include "xfr/xfr_impl.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,23 +17,6 @@
 /* Transfers are nobody's API change: logged as uid 0, pid 0. */
 static const struct store_caller service = { .uid = 0, .pid = 0 };
 
-static void log_zone(const struct xfr_zone *z, enum zg_log_level level,
-		     const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void log_zone(const struct xfr_zone *z, enum zg_log_level level,
-		     const char *fmt, ...)
-{
-	char fields[2 * STORE_NAME_LEN];
-	char text[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	xfr_zone_fields(z, fields, sizeof(fields));
-	zg_log(level, "xfr", fields, "%s", text);
-}
-
 /* Commits, or rolls back when ret reports a failure. */
 static int finish(struct store *store, int ret)
 {
@@ -44,47 +27,71 @@ static int finish(struct store *store, int ret)
 	return store_commit(store, NULL);
 }
 
-int xfr_zone_store_state(struct xfr_zone *z)
+void xfr_written_apply(const struct xfr_written *w, uint32_t serial,
+		       struct store_xfr_state *st)
 {
-	struct store *store = z->svc->store;
+	if (w->snapshot) {
+		st->snapshot_bytes = w->snapshot_bytes;
+		st->snapshot_serial = serial;
+	}
+	if (w->snapshot || w->journal_dropped) {
+		st->journal_entries = 0;
+		st->journal_bytes = 0;
+	}
+	st->journal_entries += w->diffs;
+	st->journal_bytes += w->diff_bytes;
+}
+
+int xfr_persist_state(struct store *store, const struct store_xfr_state *st,
+		      bool drop_journal, struct xfr_written *w)
+{
+	memset(w, 0, sizeof(*w));
 	int ret = store_begin(store, &service);
 	if (ret != 0) {
 		return ret;
 	}
-	return finish(store, store_xfr_state_put(store, &z->st));
+	ret = finish(store, drop_journal ? store_xfr_journal_drop(store, st)
+					 : store_xfr_state_put(store, st));
+	w->journal_dropped = ret == 0 && drop_journal;
+	return ret;
 }
 
-int xfr_zone_store_snapshot(struct xfr_zone *z, const struct zone_contents *c)
+int xfr_persist_snapshot(struct store *store,
+			 const struct store_xfr_state *st, const uint8_t *blob,
+			 size_t len, struct xfr_written *w)
 {
-	uint8_t *blob = NULL;
-	size_t len = 0;
-	int ret = xfr_snapshot_encode(c, &blob, &len);
+	memset(w, 0, sizeof(*w));
+	int ret = store_begin(store, &service);
 	if (ret != 0) {
 		return ret;
 	}
-	struct store *store = z->svc->store;
-	ret = store_begin(store, &service);
+	ret = finish(store, store_xfr_snapshot_put(store, st, blob, len));
 	if (ret == 0) {
-		ret = finish(store, store_xfr_snapshot_put(store, &z->st, blob,
-							   len));
-	}
-	free(blob);
-	if (ret == 0) {
-		z->st.snapshot_bytes = len;
-		z->st.snapshot_serial = z->st.serial;
-		z->st.journal_entries = 0;
-		z->st.journal_bytes = 0;
+		w->snapshot = true;
+		w->snapshot_bytes = len;
 	}
 	return ret;
 }
 
-/* Appends the diffs of r inside the caller's transaction; *bytes
- * receives their encoded size. */
-static int append_diffs(struct xfr_zone *z, const struct xfr_reply *r,
-			uint64_t *bytes)
+static int persist_contents(struct store *store,
+			    const struct store_xfr_state *st,
+			    const struct zone_contents *c,
+			    struct xfr_written *w)
 {
-	struct store *store = z->svc->store;
-	*bytes = 0;
+	uint8_t *blob = NULL;
+	size_t len = 0;
+	int ret = xfr_snapshot_encode(c, &blob, &len);
+	if (ret == 0) {
+		ret = xfr_persist_snapshot(store, st, blob, len, w);
+	}
+	free(blob);
+	return ret;
+}
+
+/* Appends the diffs of r inside the caller's transaction. */
+static int append_diffs(struct store *store, const char *zone_id,
+			const struct xfr_reply *r, struct xfr_written *w)
+{
 	int ret = 0;
 	for (size_t i = 0; ret == 0 && i < r->n_diffs; i++) {
 		const struct xfr_diff *d = &r->diffs[i];
@@ -92,133 +99,115 @@ static int append_diffs(struct xfr_zone *z, const struct xfr_reply *r,
 		size_t len = 0;
 		ret = xfr_journal_encode(r, d, &blob, &len);
 		if (ret == 0) {
-			ret = store_xfr_journal_append(store, z->zone_id,
+			ret = store_xfr_journal_append(store, zone_id,
 						       d->from_serial,
 						       d->to_serial, blob,
 						       len);
 		}
 		free(blob);
-		*bytes += len;
+		w->diffs++;
+		w->diff_bytes += len;
 	}
 	return ret;
 }
 
-int xfr_zone_store_diffs(struct xfr_zone *z, const struct xfr_reply *r,
-			 const struct zone_contents *c)
+int xfr_persist_transfer(struct store *store,
+			 const struct store_xfr_state *st,
+			 const struct xfr_reply *r,
+			 const struct zone_contents *c, const char *fields,
+			 struct xfr_written *w)
 {
-	struct store *store = z->svc->store;
-	uint64_t bytes = 0;
+	memset(w, 0, sizeof(*w));
+	if (r->kind != XFR_REPLY_INCREMENTAL) {
+		return persist_contents(store, st, c, w);
+	}
 	int ret = store_begin(store, &service);
 	if (ret != 0) {
 		return ret;
 	}
-	ret = store_xfr_state_put(store, &z->st);
+	ret = store_xfr_state_put(store, st);
 	if (ret == 0) {
-		ret = append_diffs(z, r, &bytes);
+		ret = append_diffs(store, st->zone_id, r, w);
 	}
 	ret = finish(store, ret);
 	if (ret == ZG_EINVAL) {
 		/* The store no longer ends where the held version does (a
 		 * restore replaced it): the whole zone makes it whole. */
-		log_zone(z, ZG_LOG_WARNING,
-			 "the stored journal does not end at serial %" PRIu32 ", where the IXFR starts; storing the whole zone at serial %" PRIu32 " instead",
-			 r->diffs[0].from_serial, z->st.serial);
-		return xfr_zone_store_snapshot(z, c);
+		zg_log(ZG_LOG_WARNING, "xfr", fields,
+		       "the stored journal does not end at serial %" PRIu32 ", where the IXFR starts; storing the whole zone at serial %" PRIu32 " instead",
+		       r->diffs[0].from_serial, st->serial);
+		return persist_contents(store, st, c, w);
 	}
-	if (ret == 0) {
-		z->st.journal_entries += r->n_diffs;
-		z->st.journal_bytes += bytes;
+	if (ret != 0) {
+		memset(w, 0, sizeof(*w));
 	}
 	return ret;
 }
 
 /*
- * Loading
+ * Reading
  */
 
-/* Reads the snapshot and the journal in one read transaction. */
-static int read_stored(struct xfr_zone *z, uint8_t **blob, size_t *len,
-		       struct store_xfr_journal_entry **entries, size_t *n)
+int xfr_stored_read(struct store *store, const char *zone_id,
+		    struct xfr_stored *out)
 {
-	struct store *store = z->svc->store;
-	int ret = store_begin(store, NULL);
-	if (ret != 0) {
+	memset(out, 0, sizeof(*out));
+	int ret = store_xfr_state_get(store, zone_id, &out->st);
+	if (ret == ZG_ENOENT) {
+		return 0;
+	}
+	if (ret != 0 || !out->st.loaded) {
 		return ret;
 	}
-	ret = store_xfr_snapshot_get(store, z->zone_id, blob, len);
-	if (ret == 0) {
-		ret = store_xfr_journal_get(store, z->zone_id, entries, n);
+	out->have_state = true;
+	out->read_err = store_xfr_snapshot_get(store, zone_id, &out->snapshot,
+					       &out->snapshot_len);
+	if (out->read_err == 0) {
+		out->read_err = store_xfr_journal_get(store, zone_id,
+						      &out->journal,
+						      &out->n_journal);
 	}
-	store_rollback(store);
-	if (ret != 0) {
-		free(*blob);
-		*blob = NULL;
-	}
-	return ret;
+	return 0;
 }
 
-/* Serves the snapshot alone: the journal is dropped so that the next
- * IXFR starts a new one from the snapshot's serial. */
-static void fall_back(struct xfr_zone *z, const struct zone_contents *base,
-		      const char *why)
+void xfr_stored_clear(struct xfr_stored *s)
 {
-	uint32_t journal_serial = z->st.serial;
-	z->st.serial = zone_contents_serial(base);
-	z->st.records = zone_contents_rr_count(base);
-	log_zone(z, ZG_LOG_WARNING,
-		 "the stored journal cannot be replayed (%s); serving the snapshot at serial %" PRIu32 " instead of %" PRIu32 " and refreshing from the primary now",
-		 why, z->st.serial, journal_serial);
-
-	struct store *store = z->svc->store;
-	int ret = store_begin(store, &service);
-	if (ret == 0) {
-		ret = finish(store, store_xfr_journal_drop(store, &z->st));
-	}
-	if (ret != 0) {
-		/* The next IXFR finds the journal not ending where the zone
-		 * does and writes the whole zone instead. */
-		log_zone(z, ZG_LOG_WARNING,
-			 "cannot drop the damaged journal: %s; the next transfer replaces it",
-			 zg_strerror(ret));
-		return;
-	}
-	z->st.journal_entries = 0;
-	z->st.journal_bytes = 0;
+	free(s->snapshot);
+	store_xfr_journal_free(s->journal, s->n_journal);
+	memset(s, 0, sizeof(*s));
 }
 
-struct zone_contents *xfr_zone_stored(struct xfr_zone *z, bool *fell_back,
-				      char *err, size_t errlen)
+struct zone_contents *xfr_stored_contents(const uint8_t *apex,
+					  const struct xfr_stored *s,
+					  struct store_xfr_state *st,
+					  bool *fell_back, char *err,
+					  size_t errlen)
 {
 	*fell_back = false;
-	uint8_t *blob = NULL;
-	size_t len = 0;
-	struct store_xfr_journal_entry *entries = NULL;
-	size_t n = 0;
-	int ret = read_stored(z, &blob, &len, &entries, &n);
-	if (ret != 0) {
+	if (s->read_err != 0 || s->snapshot == NULL) {
 		snprintf(err, errlen, "no stored snapshot (%s)",
-			 zg_strerror(ret));
+			 zg_strerror(s->read_err != 0 ? s->read_err
+				     : ZG_ENOENT));
 		return NULL;
 	}
-	struct zone_contents *base = xfr_snapshot_decode(z->apex, blob, len,
-							 err, errlen);
-	free(blob);
+	struct zone_contents *base = xfr_snapshot_decode(apex, s->snapshot,
+							 s->snapshot_len, err,
+							 errlen);
 	if (base == NULL) {
-		store_xfr_journal_free(entries, n);
 		return NULL;
 	}
 
 	char why[256] = "";
 	struct zone_contents *c = NULL;
-	if (n > 0) {
-		c = xfr_journal_replay(base, entries, n, why, sizeof(why));
+	if (s->n_journal > 0) {
+		c = xfr_journal_replay(base, s->journal, s->n_journal, why,
+				       sizeof(why));
 	}
-	store_xfr_journal_free(entries, n);
-	if (c != NULL && zone_contents_serial(c) == z->st.serial) {
+	if (c != NULL && zone_contents_serial(c) == st->serial) {
 		zone_contents_free(base);
 		return c;
 	}
-	if (n == 0 && zone_contents_serial(base) == z->st.serial) {
+	if (s->n_journal == 0 && zone_contents_serial(base) == st->serial) {
 		return base;
 	}
 
@@ -226,31 +215,47 @@ struct zone_contents *xfr_zone_stored(struct xfr_zone *z, bool *fell_back,
 		snprintf(why, sizeof(why),
 			 "it ends at serial %" PRIu32 " but the zone was stored at %" PRIu32,
 			 zone_contents_serial(c != NULL ? c : base),
-			 z->st.serial);
+			 st->serial);
 	}
 	zone_contents_free(c);
-	fall_back(z, base, why);
+	snprintf(err, errlen,
+		 "the stored journal cannot be replayed (%s); serving the snapshot at serial %" PRIu32 " instead of %" PRIu32,
+		 why, zone_contents_serial(base), st->serial);
+	st->serial = zone_contents_serial(base);
+	st->records = zone_contents_rr_count(base);
 	*fell_back = true;
 	return base;
 }
 
-void xfr_zone_compact(struct xfr_zone *z, const struct zone_contents *c)
+/*
+ * For the API: the version a secondary zone holds
+ */
+
+int xfr_stored_version(struct store *store, const char *zone_id,
+		       const char *name, struct zone_contents **out,
+		       char *err, size_t errlen)
 {
-	/* Only the version the state describes may become the snapshot. */
-	if (!xfr_journal_needs_compaction(&z->st) ||
-	    zone_contents_serial(c) != z->st.serial) {
-		return;
+	*out = NULL;
+	uint8_t apex[KNOT_DNAME_MAXLEN];
+	if (knot_dname_from_str(apex, name, sizeof(apex)) == NULL) {
+		snprintf(err, errlen, "the zone's name is not a DNS name");
+		return ZG_EINVAL;
 	}
-	uint64_t entries = z->st.journal_entries;
-	uint64_t bytes = z->st.journal_bytes;
-	int ret = xfr_zone_store_snapshot(z, c);
-	if (ret != 0) {
-		log_zone(z, ZG_LOG_WARNING,
-			 "cannot compact the journal: %s; it is tried again after the next transfer",
-			 zg_strerror(ret));
-		return;
+	knot_dname_to_lower(apex);
+	struct xfr_stored s;
+	int ret = xfr_stored_read(store, zone_id, &s);
+	if (ret == 0 && !s.have_state) {
+		ret = ZG_ENOENT;
 	}
-	log_zone(z, ZG_LOG_INFO,
-		 "journal compacted: %" PRIu64 " diffs of %" PRIu64 " bytes replaced by a snapshot of %" PRIu64 " bytes at serial %" PRIu32,
-		 entries, bytes, z->st.snapshot_bytes, z->st.serial);
+	if (ret == 0) {
+		/* A journal that does not replay is left out, as the
+		 * service does when it loads the zone. */
+		bool fell_back = false;
+		struct store_xfr_state st = s.st;
+		*out = xfr_stored_contents(apex, &s, &st, &fell_back, err,
+					   errlen);
+		ret = *out != NULL ? 0 : ZG_EINVAL;
+	}
+	xfr_stored_clear(&s);
+	return ret;
 }

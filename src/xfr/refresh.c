@@ -5,6 +5,7 @@
 #include "xfr/xfr_impl.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,8 +69,12 @@ struct xfr_op {
 	struct xfr_tsig_ctx tsig;
 	struct xfr_reply reply;
 	uint32_t primary_serial;
+	bool have_primary_serial;	/* a verified reply showed it */
 	uint8_t *buf;			/* a reply message being parsed */
 	char last_error[256];
+	uint64_t seq;			/* tells a stale store job apart */
+	bool storing;			/* the transfer waits for the store */
+	bool axfr_form;			/* an IXFR answered in AXFR form */
 };
 
 static void start_step(struct xfr_op *op, enum step step);
@@ -81,6 +86,23 @@ static void start_step(struct xfr_op *op, enum step step);
 void xfr_zone_fields(const struct xfr_zone *z, char *buf, size_t len)
 {
 	snprintf(buf, len, "zone_id=%s name=%s", z->zone_id, z->name);
+}
+
+static void zone_log(const struct xfr_zone *z, enum zg_log_level level,
+		     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* One sentence about z, with its fields. */
+static void zone_log(const struct xfr_zone *z, enum zg_log_level level,
+		     const char *fmt, ...)
+{
+	char fields[2 * STORE_NAME_LEN];
+	char text[768];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	xfr_zone_fields(z, fields, sizeof(fields));
+	zg_log(level, "xfr", fields, "%s", text);
 }
 
 static void op_fields(const struct xfr_op *op, char *buf, size_t len)
@@ -105,10 +127,15 @@ static uint32_t clamp_timer(uint32_t value)
 	return value > XFR_MAX_TIMER_S ? XFR_MAX_TIMER_S : value;
 }
 
+static uint32_t soa_refresh_of(const knot_rrset_t *soa)
+{
+	return soa != NULL ? clamp_timer(knot_soa_refresh(soa->rrs.rdata))
+			   : XFR_INITIAL_RETRY_S;
+}
+
 static uint32_t soa_refresh(const struct xfr_zone *z)
 {
-	return z->soa != NULL ? clamp_timer(knot_soa_refresh(z->soa->rrs.rdata))
-			      : XFR_INITIAL_RETRY_S;
+	return soa_refresh_of(z->soa);
 }
 
 static uint32_t soa_retry(const struct xfr_zone *z)
@@ -117,10 +144,15 @@ static uint32_t soa_retry(const struct xfr_zone *z)
 			      : XFR_INITIAL_RETRY_S;
 }
 
+static uint32_t soa_expire_of(const knot_rrset_t *soa)
+{
+	return soa != NULL ? clamp_timer(knot_soa_expire(soa->rrs.rdata))
+			   : XFR_MAX_TIMER_S;
+}
+
 static uint32_t soa_expire(const struct xfr_zone *z)
 {
-	return z->soa != NULL ? clamp_timer(knot_soa_expire(z->soa->rrs.rdata))
-			      : XFR_MAX_TIMER_S;
+	return soa_expire_of(z->soa);
 }
 
 static void arm(struct xfr_zone *z, struct loop_timer *timer, int64_t at)
@@ -162,41 +194,160 @@ static const struct zone_contents *held_contents(const struct xfr_zone *z)
 }
 
 /*
- * Persistence (persist.c writes, this file decides when)
+ * Store jobs (storeq.c runs them, persist.c writes)
+ *
+ * The zone's newest queued job is z->last_job until its done; a state
+ * write queued last is brought up to date instead of queueing another,
+ * so that a store held for minutes by another thread costs one waiting
+ * state write per zone, and nothing overtakes an earlier write of the
+ * zone (the queue keeps the order).
  */
 
-static void persist_state(struct xfr_zone *z)
+/* What every job of one zone carries. */
+struct zone_job {
+	struct xfr_job job;
+	char zone_id[STORE_ID_LEN];
+	char fields[3 * STORE_NAME_LEN];	/* for the log */
+	struct store_xfr_state st;		/* the state it writes */
+	int ret;				/* the store's answer */
+	struct xfr_written written;
+};
+
+static void zone_job_init(struct zone_job *zj, const struct xfr_zone *z,
+			  void (*run)(struct xfr_job *job),
+			  void (*done)(struct xfr_job *job, bool live))
 {
-	int ret = xfr_zone_store_state(z);
-	if (ret != 0) {
-		char fields[2 * STORE_NAME_LEN];
-		xfr_zone_fields(z, fields, sizeof(fields));
-		zg_log(ZG_LOG_WARNING, "xfr", fields,
-		       "cannot store the refresh state: %s; a restart may check the primary again sooner",
-		       zg_strerror(ret));
+	zj->job.run = run;
+	zj->job.done = done;
+	snprintf(zj->zone_id, sizeof(zj->zone_id), "%s", z->zone_id);
+	xfr_zone_fields(z, zj->fields, sizeof(zj->fields));
+	zj->st = z->st;
+}
+
+static void zone_job_post(struct xfr_zone *z, struct zone_job *zj)
+{
+	z->last_job = &zj->job;
+	xfr_jobs_post(z->svc, &zj->job);
+}
+
+/* The zone of a finished job, or NULL when it is gone; forgets the job
+ * as the zone's newest. */
+static struct xfr_zone *job_zone(struct zone_job *zj, bool live)
+{
+	struct xfr_zone *z = live ? xfr_service_zone(zj->job.svc, zj->zone_id)
+				  : NULL;
+	if (z != NULL && z->last_job == &zj->job) {
+		z->last_job = NULL;
 	}
+	return z;
+}
+
+struct state_job {
+	struct zone_job zj;
+	bool drop_journal;
+};
+
+static void state_run(struct xfr_job *job)
+{
+	struct state_job *sj = (struct state_job *)job;
+	struct zone_job *zj = &sj->zj;
+	zj->ret = xfr_persist_state(job->svc->store, &zj->st,
+				    sj->drop_journal, &zj->written);
+	if (zj->ret != 0 && sj->drop_journal) {
+		/* The next IXFR finds the journal not ending where the zone
+		 * does and writes the whole zone instead. */
+		zg_log(ZG_LOG_WARNING, "xfr", zj->fields,
+		       "cannot drop the damaged journal: %s; the next transfer replaces it",
+		       zg_strerror(zj->ret));
+	} else if (zj->ret != 0) {
+		zg_log(ZG_LOG_WARNING, "xfr", zj->fields,
+		       "cannot store the refresh state: %s; a restart may check the primary again sooner",
+		       zg_strerror(zj->ret));
+	}
+}
+
+static void state_done(struct xfr_job *job, bool live)
+{
+	struct zone_job *zj = (struct zone_job *)job;
+	struct xfr_zone *z = job_zone(zj, live);
+	if (z != NULL && zj->ret == 0) {
+		xfr_written_apply(&zj->written, zj->st.serial, &z->st);
+	}
+	free(job);
+}
+
+static void edit_state(struct xfr_job *job, void *arg)
+{
+	const struct xfr_zone *z = arg;
+	((struct zone_job *)job)->st = z->st;
+}
+
+/* Queues a write of z->st (drop_journal: and an empty journal). */
+static void store_state(struct xfr_zone *z, bool drop_journal)
+{
+	if (!drop_journal && z->last_job != NULL &&
+	    z->last_job->run == state_run &&
+	    xfr_jobs_edit(z->svc, z->last_job, edit_state, z)) {
+		return;
+	}
+	struct state_job *sj = calloc(1, sizeof(*sj));
+	if (sj == NULL) {
+		zone_log(z, ZG_LOG_WARNING,
+			 "cannot store the refresh state: out of memory; a restart may check the primary again sooner");
+		return;
+	}
+	zone_job_init(&sj->zj, z, state_run, state_done);
+	sj->drop_journal = drop_journal;
+	zone_job_post(z, &sj->zj);
 }
 
 /*
  * Serving and expiring
  */
 
+void xfr_zone_drop_held(struct xfr_zone *z)
+{
+	free(z->held_blob);
+	z->held_blob = NULL;
+	z->held_len = 0;
+}
+
+/* Keeps c (not served) encoded, for when a primary vouches for it
+ * again; without memory for it, that takes a new AXFR. */
+static void hold_unserved(struct xfr_zone *z, const struct zone_contents *c)
+{
+	xfr_zone_drop_held(z);
+	if (c == NULL ||
+	    xfr_snapshot_encode(c, &z->held_blob, &z->held_len) != 0) {
+		z->held_blob = NULL;
+		z->held_len = 0;
+		z->st.loaded = false;
+	}
+}
+
+/* A transfer being stored is contact with a primary. */
+static bool storing(const struct xfr_zone *z);
+
 static void on_expire(struct loop_timer *timer)
 {
 	struct xfr_zone *z = timer->arg;
-	if (!z->served || now_s() < z->st.expire_at) {
-		if (z->served) {
-			arm(z, &z->expire_timer, z->st.expire_at);
-		}
+	if (!z->served) {
 		return;
 	}
+	if (storing(z)) {
+		arm(z, &z->expire_timer, now_s() + 1);
+		return;
+	}
+	if (now_s() < z->st.expire_at) {
+		arm(z, &z->expire_timer, z->st.expire_at);
+		return;
+	}
+	hold_unserved(z, held_contents(z));
 	zone_handle_publish(z->handle, NULL);
 	z->served = false;
-	char fields[2 * STORE_NAME_LEN];
-	xfr_zone_fields(z, fields, sizeof(fields));
-	zg_log(ZG_LOG_ERROR, "xfr", fields,
-	       "zone expired: no primary answered for %" PRIu32 " s; it answers SERVFAIL until a refresh succeeds",
-	       soa_expire(z));
+	zone_log(z, ZG_LOG_ERROR,
+		 "zone expired: no primary answered for %" PRIu32 " s; it answers SERVFAIL until a refresh succeeds",
+		 soa_expire(z));
 }
 
 static void on_refresh_timer(struct loop_timer *timer)
@@ -209,51 +360,119 @@ static void serve(struct xfr_zone *z, struct zone_contents *c)
 {
 	zone_handle_publish(z->handle, c);
 	z->served = true;
+	xfr_zone_drop_held(z);
 	arm(z, &z->expire_timer, z->st.expire_at);
 }
 
-/* Compacts the journal after the current event: the zone is published
- * first, and the snapshot written is the one served. */
+/*
+ * Compaction: after the zone is published and while no operation of the
+ * zone runs, the snapshot is rewritten from the version served. The
+ * served contents stay valid while this thread does not publish, so
+ * they are encoded here and the store thread writes the blob.
+ */
+
+struct compact_job {
+	struct zone_job zj;
+	uint8_t *blob;			/* the served version, encoded */
+	size_t len;
+};
+
+static void compact_run(struct xfr_job *job)
+{
+	struct compact_job *cj = (struct compact_job *)job;
+	struct zone_job *zj = &cj->zj;
+	zj->ret = xfr_persist_snapshot(job->svc->store, &zj->st, cj->blob,
+				       cj->len, &zj->written);
+	if (zj->ret != 0) {
+		zg_log(ZG_LOG_WARNING, "xfr", zj->fields,
+		       "cannot compact the journal: %s; it is tried again after the next transfer",
+		       zg_strerror(zj->ret));
+	}
+}
+
+static void compact_done(struct xfr_job *job, bool live)
+{
+	struct compact_job *cj = (struct compact_job *)job;
+	struct zone_job *zj = &cj->zj;
+	struct xfr_zone *z = job_zone(zj, live);
+	if (z != NULL) {
+		z->compacting = false;
+	}
+	if (z != NULL && zj->ret == 0) {
+		uint64_t entries = z->st.journal_entries;
+		uint64_t bytes = z->st.journal_bytes;
+		xfr_written_apply(&zj->written, zj->st.serial, &z->st);
+		zg_log(ZG_LOG_INFO, "xfr", zj->fields,
+		       "journal compacted: %" PRIu64 " diffs of %" PRIu64 " bytes replaced by a snapshot of %zu bytes at serial %" PRIu32,
+		       entries, bytes, cj->len, zj->st.serial);
+	}
+	free(cj->blob);
+	free(cj);
+}
+
+static bool compaction_due(const struct xfr_zone *z)
+{
+	return z->served && z->op == NULL && !z->compacting &&
+	       xfr_journal_needs_compaction(&z->st);
+}
+
 static void on_compact_timer(struct loop_timer *timer)
 {
 	struct xfr_zone *z = timer->arg;
-	if (z->served) {
-		xfr_zone_compact(z, held_contents(z));
+	const struct zone_contents *c = compaction_due(z) ? held_contents(z)
+							  : NULL;
+	/* Only the version the state describes may become the snapshot. */
+	if (c == NULL || zone_contents_serial(c) != z->st.serial) {
+		return;
 	}
+	struct compact_job *cj = calloc(1, sizeof(*cj));
+	if (cj == NULL || xfr_snapshot_encode(c, &cj->blob, &cj->len) != 0) {
+		free(cj);
+		zone_log(z, ZG_LOG_WARNING,
+			 "cannot compact the journal: out of memory; it is tried again after the next transfer");
+		return;
+	}
+	zone_job_init(&cj->zj, z, compact_run, compact_done);
+	z->compacting = true;
+	zone_job_post(z, &cj->zj);
 }
 
 static void schedule_compaction(struct xfr_zone *z)
 {
-	if (z->served && xfr_journal_needs_compaction(&z->st)) {
+	if (compaction_due(z)) {
 		loop_timer_start(z->svc->loop, &z->compact_timer, 0);
 	}
 }
 
-void xfr_zone_load(struct xfr_zone *z)
+/*
+ * Loading
+ */
+
+static void load_nothing(struct xfr_zone *z, const char *fields)
+{
+	memset(&z->st, 0, sizeof(z->st));
+	snprintf(z->st.zone_id, sizeof(z->st.zone_id), "%s", z->zone_id);
+	z->st.primary_serial = -1;
+	zg_log(ZG_LOG_INFO, "xfr", fields,
+	       "no transfer stored yet; it answers SERVFAIL until the first transfer");
+}
+
+void xfr_zone_load(struct xfr_zone *z, const struct xfr_stored *s)
 {
 	char fields[2 * STORE_NAME_LEN];
 	xfr_zone_fields(z, fields, sizeof(fields));
-	struct store *store = z->svc->store;
-	int ret = store_begin(store, NULL);
-	if (ret == 0) {
-		ret = store_xfr_state_get(store, z->zone_id, &z->st);
-		store_rollback(store);
-	}
-	if (ret != 0 || !z->st.loaded) {
-		memset(&z->st, 0, sizeof(z->st));
-		snprintf(z->st.zone_id, sizeof(z->st.zone_id), "%s",
-			 z->zone_id);
-		z->st.primary_serial = -1;
-		zg_log(ZG_LOG_INFO, "xfr", fields,
-		       "no transfer stored yet; it answers SERVFAIL until the first transfer");
+	if (!s->have_state) {
+		load_nothing(z, fields);
 		xfr_zone_refresh(z);
 		return;
 	}
 
-	char err[256] = "";
+	z->st = s->st;
+	char err[512] = "";
 	bool fell_back = false;
-	struct zone_contents *c = xfr_zone_stored(z, &fell_back, err,
-						  sizeof(err));
+	struct zone_contents *c = xfr_stored_contents(z->apex, s, &z->st,
+						      &fell_back, err,
+						      sizeof(err));
 	if (c == NULL) {
 		zg_log(ZG_LOG_ERROR, "xfr", fields,
 		       "the stored snapshot cannot be loaded: %s; transferring the zone again",
@@ -262,11 +481,18 @@ void xfr_zone_load(struct xfr_zone *z)
 		xfr_zone_refresh(z);
 		return;
 	}
+	if (fell_back) {
+		zg_log(ZG_LOG_WARNING, "xfr", fields,
+		       "%s and refreshing from the primary now", err);
+		/* The next IXFR starts a new journal from the snapshot. */
+		store_state(z, true);
+	}
 	set_soa(z, contents_soa(c));
 	if (now_s() >= z->st.expire_at) {
 		zg_log(ZG_LOG_WARNING, "xfr", fields,
 		       "the stored version (serial %" PRIu32 ") expired while zonegate was down; it answers SERVFAIL until a refresh succeeds",
 		       z->st.serial);
+		hold_unserved(z, c);
 		zone_contents_free(c);
 	} else {
 		zg_log(ZG_LOG_NOTICE, "xfr", fields,
@@ -274,13 +500,14 @@ void xfr_zone_load(struct xfr_zone *z)
 		       zone_contents_serial(c), zone_contents_rr_count(c),
 		       z->st.snapshot_serial, z->st.journal_entries);
 		serve(z, c);
-		schedule_compaction(z);
 	}
-	if (fell_back) {
-		xfr_zone_refresh(z);
-	} else {
-		arm(z, &z->refresh_timer, z->st.refresh_at);
-	}
+	/* As BIND does at start: the stored version is served meanwhile,
+	 * but whether it is still the primaries' is checked at once rather
+	 * than at the refresh time stored before the restart.
+	 * LIMITATION: every zone checks at once, with no rate limit (BIND
+	 * spreads them with serial-query-rate): a daemon with thousands
+	 * of secondary zones sends as many SOA queries as it starts. */
+	xfr_zone_refresh(z);
 }
 
 /*
@@ -296,6 +523,11 @@ static void op_free(struct xfr_op *op)
 	free(op);
 }
 
+static bool storing(const struct xfr_zone *z)
+{
+	return z->op != NULL && z->op->storing;
+}
+
 /* Ends the operation with timers set; runs the check again when one was
  * asked for meanwhile. */
 static void op_end(struct xfr_op *op)
@@ -303,7 +535,8 @@ static void op_end(struct xfr_op *op)
 	struct xfr_zone *z = op->z;
 	z->op = NULL;
 	op_free(op);
-	persist_state(z);
+	store_state(z, false);
+	schedule_compaction(z);
 	if (z->again) {
 		z->again = false;
 		xfr_zone_refresh(z);
@@ -318,15 +551,30 @@ static void op_failed(struct xfr_op *op)
 	z->st.last_attempt = now;
 	snprintf(z->st.last_error, sizeof(z->st.last_error), "%s",
 		 op->last_error);
+	/* A primary answered with its serial (verified) before the
+	 * refusal: keep the lag visible. */
+	if (op->have_primary_serial) {
+		z->st.primary_serial = op->primary_serial;
+	}
 	z->st.refresh_at = now + soa_retry(z);
 	arm(z, &z->refresh_timer, z->st.refresh_at);
 
-	char fields[2 * STORE_NAME_LEN];
-	xfr_zone_fields(z, fields, sizeof(fields));
-	zg_log(ZG_LOG_WARNING, "xfr", fields,
-	       "refresh failed on every primary (last: %s); next attempt in %" PRIu32 " s",
-	       op->last_error, soa_retry(z));
+	zone_log(z, ZG_LOG_WARNING,
+		 "refresh failed on every primary (last: %s); next attempt in %" PRIu32 " s",
+		 op->last_error, soa_retry(z));
 	op_end(op);
+}
+
+/* The held version from its encoding (expired zones); NULL with err. */
+static struct zone_contents *unheld(const struct xfr_zone *z, char *err,
+				    size_t errlen)
+{
+	if (z->held_blob == NULL) {
+		snprintf(err, errlen, "it was not kept (out of memory)");
+		return NULL;
+	}
+	return xfr_snapshot_decode(z->apex, z->held_blob, z->held_len, err,
+				   errlen);
 }
 
 /* The primary answered and we hold its version (or a newer one). */
@@ -347,20 +595,13 @@ static void op_in_sync(struct xfr_op *op)
 		/* Expired before: the primary vouches for the held version
 		 * again. */
 		char err[256] = "";
-		bool fell_back = false;
-		struct zone_contents *c = xfr_zone_stored(z, &fell_back, err,
-							  sizeof(err));
+		struct zone_contents *c = unheld(z, err, sizeof(err));
 		if (c != NULL) {
-			/* An older version than the primary's: check again,
-			 * which brings it up to date. */
-			z->again = z->again || fell_back;
 			serve(z, c);
 		} else {
-			char fields[2 * STORE_NAME_LEN];
-			xfr_zone_fields(z, fields, sizeof(fields));
-			zg_log(ZG_LOG_ERROR, "xfr", fields,
-			       "the stored snapshot cannot be loaded: %s; transferring the zone again",
-			       err);
+			zone_log(z, ZG_LOG_ERROR,
+				 "the held version cannot be served again: %s; transferring the zone again",
+				 err);
 			z->st.loaded = false;
 			z->again = true;
 		}
@@ -379,8 +620,10 @@ static void primary_failed(struct xfr_op *op, const char *why)
 	char remote[ZG_ADDR_STRLEN];
 	addr_format(&op->z->primaries[op->primary], true, remote,
 		    sizeof(remote));
-	snprintf(op->last_error, sizeof(op->last_error), "%s from %s: %s",
-		 step_names[op->step], remote, why);
+	/* A query goes to a primary; a transfer comes from it. */
+	snprintf(op->last_error, sizeof(op->last_error), "%s %s %s: %s",
+		 step_names[op->step], op->step == STEP_SOA ? "to" : "from",
+		 remote, why);
 
 	xfr_conn_close(op->conn);
 	op->conn = NULL;
@@ -393,78 +636,179 @@ static void primary_failed(struct xfr_op *op, const char *why)
 }
 
 /*
- * A finished transfer
+ * A finished transfer: checked against the zone's limits, stored by the
+ * store thread, then served (stored before served: a crash restarts on
+ * this version or on the previous one, never on a mix, and what is
+ * served is always what a restart serves).
+ *
+ *   transfer_done --> limits --> install: job queued, op->storing
+ *                                   |
+ *        store thread: one transaction (journal or snapshot)
+ *                                   |
+ *   install_done (loop) --> stored: publish, timers, op_end
+ *                       --> failed: primary_failed (next primary)
+ *
+ * Meanwhile the loop goes on: other zones' checks and transfers, this
+ * zone's NOTIFYs (a check runs again after it), its expire timer (a
+ * transfer being stored counts as contact).
  */
 
-/* An IXFR goes to the journal, the rest replaces the snapshot. */
-static int store_transfer(struct xfr_zone *z, const struct xfr_reply *r,
-			  const struct zone_contents *c)
+struct install_job {
+	struct zone_job zj;		/* st: the state of the new version */
+	uint64_t op_seq;		/* the operation that waits */
+	struct xfr_reply reply;		/* taken from the operation */
+	struct zone_contents *c;	/* the new version; owned */
+	knot_rrset_t *soa;		/* its SOA; owned */
+};
+
+static void install_run(struct xfr_job *job)
 {
-	if (r->kind == XFR_REPLY_INCREMENTAL) {
-		return xfr_zone_store_diffs(z, r, c);
-	}
-	return xfr_zone_store_snapshot(z, c);
+	struct install_job *ij = (struct install_job *)job;
+	struct zone_job *zj = &ij->zj;
+	zj->ret = xfr_persist_transfer(job->svc->store, &zj->st, &ij->reply,
+				       ij->c, zj->fields, &zj->written);
 }
 
-/* Builds, stores and publishes the transferred zone. */
+static void install_free(struct install_job *ij)
+{
+	zone_contents_free(ij->c);
+	knot_rrset_free(ij->soa, NULL);
+	xfr_reply_clear(&ij->reply);
+	free(ij);
+}
+
+/* The stored transfer becomes the version served. */
+static void install_stored(struct xfr_op *op, struct install_job *ij)
+{
+	struct xfr_zone *z = op->z;
+	/* The sizes follow every job of the zone, this one last. */
+	struct store_xfr_state st = ij->zj.st;
+	st.snapshot_bytes = z->st.snapshot_bytes;
+	st.snapshot_serial = z->st.snapshot_serial;
+	st.journal_entries = z->st.journal_entries;
+	st.journal_bytes = z->st.journal_bytes;
+	xfr_written_apply(&ij->zj.written, st.serial, &st);
+	z->st = st;
+	set_soa(z, ij->soa);
+	ij->soa = NULL;
+
+	size_t records = zone_contents_rr_count(ij->c);
+	zg_log(ZG_LOG_NOTICE, "xfr", ij->zj.fields,
+	       "%s%s done: zone published at serial %" PRIu32 " with %zu records",
+	       step_names[op->step],
+	       op->axfr_form ? " (answered in AXFR form)" : "", z->st.serial,
+	       records);
+	serve(z, ij->c);
+	ij->c = NULL;
+	arm(z, &z->refresh_timer, z->st.refresh_at);
+	op_end(op);
+}
+
+static void install_done(struct xfr_job *job, bool live)
+{
+	struct install_job *ij = (struct install_job *)job;
+	struct xfr_zone *z = job_zone(&ij->zj, live);
+	struct xfr_op *op = z != NULL ? z->op : NULL;
+	if (op == NULL || op->seq != ij->op_seq) {
+		install_free(ij);	/* the zone or its transfer is gone */
+		return;
+	}
+	op->storing = false;
+	if (ij->zj.ret != 0) {
+		char why[128];
+		snprintf(why, sizeof(why), "cannot store the transfer: %s",
+			 zg_strerror(ij->zj.ret));
+		primary_failed(op, why);
+	} else {
+		install_stored(op, ij);
+	}
+	install_free(ij);
+}
+
+/* Hands the transferred zone c (owned) to the store thread. */
 static void install(struct xfr_op *op, struct zone_contents *c,
 		    size_t skipped)
 {
 	struct xfr_zone *z = op->z;
-	char fields[3 * STORE_NAME_LEN];
-	op_fields(op, fields, sizeof(fields));
+	struct install_job *ij = calloc(1, sizeof(*ij));
 	knot_rrset_t *soa = contents_soa(c);
-	if (soa == NULL) {
+	if (ij == NULL || soa == NULL) {
+		free(ij);
+		knot_rrset_free(soa, NULL);
 		zone_contents_free(c);
 		primary_failed(op, "out of memory");
 		return;
 	}
-
-	int64_t now = now_s();
-	struct store_xfr_state saved = z->st;
-	knot_rrset_t *old_soa = z->soa;
-	z->soa = soa;
-	z->st.loaded = true;
-	z->st.serial = zone_contents_serial(c);
-	z->st.records = zone_contents_rr_count(c);
-	z->st.last_attempt = now;
-	z->st.last_success = now;
-	z->st.synced_at = now;
-	z->st.primary_serial = zone_contents_serial(c);
-	z->st.last_error[0] = '\0';
-	z->st.refresh_at = now + soa_refresh(z);
-	z->st.expire_at = now + soa_expire(z);
-
-	/* Stored before served: a crash now restarts on this version or
-	 * on the previous one, never on a mix (one SQLite transaction). */
-	int ret = store_transfer(z, &op->reply, c);
-	if (ret != 0) {
-		z->st = saved;
-		z->soa = old_soa;
-		knot_rrset_free(soa, NULL);
-		zone_contents_free(c);
-		char why[128];
-		snprintf(why, sizeof(why), "cannot store the transfer: %s",
-			 zg_strerror(ret));
-		primary_failed(op, why);
-		return;
-	}
-	knot_rrset_free(old_soa, NULL);
+	ij->soa = soa;
+	zone_job_init(&ij->zj, z, install_run, install_done);
+	op_fields(op, ij->zj.fields, sizeof(ij->zj.fields));
+	ij->op_seq = op->seq;
+	ij->c = c;
+	op->axfr_form = op->reply.kind == XFR_REPLY_FULL &&
+			op->step == STEP_IXFR;
 	if (skipped > 0 || op->reply.out_of_zone > 0) {
-		zg_log(ZG_LOG_WARNING, "xfr", fields,
+		zg_log(ZG_LOG_WARNING, "xfr", ij->zj.fields,
 		       "%zu records outside the zone or of meta types were left out",
 		       skipped + op->reply.out_of_zone);
 	}
-	zg_log(ZG_LOG_NOTICE, "xfr", fields,
-	       "%s%s done: zone published at serial %" PRIu32 " with %zu records",
-	       step_names[op->step],
-	       op->reply.kind == XFR_REPLY_FULL && op->step == STEP_IXFR
-	       ? " (answered in AXFR form)" : "",
-	       zone_contents_serial(c), zone_contents_rr_count(c));
-	serve(z, c);
-	schedule_compaction(z);
-	arm(z, &z->refresh_timer, z->st.refresh_at);
-	op_end(op);
+
+	int64_t now = now_s();
+	struct store_xfr_state *st = &ij->zj.st;
+	st->loaded = true;
+	st->serial = zone_contents_serial(c);
+	st->records = zone_contents_rr_count(c);
+	st->last_attempt = now;
+	st->last_success = now;
+	st->synced_at = now;
+	st->primary_serial = zone_contents_serial(c);
+	st->last_error[0] = '\0';
+	/* The new version's timers, from its own SOA. */
+	st->refresh_at = now + soa_refresh_of(ij->soa);
+	st->expire_at = now + soa_expire_of(ij->soa);
+
+	/* The reply goes with the job (an IXFR's diffs are what the
+	 * journal stores); the operation keeps nothing of it. */
+	ij->reply = op->reply;
+	memset(&op->reply, 0, sizeof(op->reply));
+	zg_log(ZG_LOG_INFO, "xfr", ij->zj.fields,
+	       "%s received: serial %" PRIu32 " with %zu records; storing it before it is served",
+	       step_names[op->step], st->serial, (size_t)st->records);
+	op->storing = true;
+	zone_job_post(z, &ij->zj);
+}
+
+/* The zone c a transfer would make, against the zone's limits (they
+ * bound the zone, not one transfer: an IXFR may not grow it past them
+ * either). \retval true when within; why filled otherwise. */
+static bool within_limits(const struct xfr_zone *z,
+			  const struct zone_contents *c, char *why,
+			  size_t whylen)
+{
+	char stays[64] = "";
+	if (z->served || z->held_blob != NULL) {
+		snprintf(stays, sizeof(stays), "; serial %" PRIu32 " stays %s",
+			 z->st.serial, z->served ? "served" : "held");
+	}
+	size_t records = zone_contents_rr_count(c);
+	if (records > z->max_records) {
+		snprintf(why, whylen,
+			 "the zone would have %zu records at serial %" PRIu32 ", more than max_records %" PRIu64 "%s",
+			 records, zone_contents_serial(c), z->max_records,
+			 stays);
+		return false;
+	}
+	uint64_t bytes = 0;
+	if (xfr_snapshot_size(c, &bytes) != 0) {
+		snprintf(why, whylen, "out of memory");
+		return false;
+	}
+	if (bytes > z->max_bytes) {
+		snprintf(why, whylen,
+			 "the zone would take %" PRIu64 " bytes at serial %" PRIu32 " (counted as stored), more than max_bytes %" PRIu64 "%s",
+			 bytes, zone_contents_serial(c), z->max_bytes, stays);
+		return false;
+	}
+	return true;
 }
 
 static void transfer_done(struct xfr_op *op)
@@ -472,6 +816,7 @@ static void transfer_done(struct xfr_op *op)
 	struct xfr_zone *z = op->z;
 	struct xfr_reply *r = &op->reply;
 	op->primary_serial = r->new_serial;
+	op->have_primary_serial = true;
 
 	/* RFC 1995 section 2: a single SOA means we are current. */
 	if (r->kind == XFR_REPLY_UPTODATE) {
@@ -493,16 +838,19 @@ static void transfer_done(struct xfr_op *op)
 	size_t skipped = 0;
 	struct zone_contents *base = NULL;
 	if (r->kind == XFR_REPLY_INCREMENTAL && !z->served) {
-		/* Expired: the held version is only in the store. Should its
-		 * journal fall back, the diffs do not apply and AXFR
-		 * follows. */
-		bool fell_back = false;
-		base = xfr_zone_stored(z, &fell_back, err, sizeof(err));
+		/* Expired: the held version is kept encoded. Without it the
+		 * diffs do not apply and AXFR follows. */
+		base = unheld(z, err, sizeof(err));
 	}
 	struct zone_contents *c = xfr_apply(base != NULL ? base
 					    : held_contents(z), r, &skipped,
 					    err, sizeof(err));
 	zone_contents_free(base);
+	if (c != NULL && !within_limits(z, c, err, sizeof(err))) {
+		zone_contents_free(c);
+		primary_failed(op, err);
+		return;
+	}
 	if (c != NULL) {
 		install(op, c, skipped);
 		return;
@@ -633,6 +981,7 @@ static bool on_soa_reply(struct xfr_op *op, knot_pkt_t *pkt)
 		primary_failed(op, "the reply to the SOA query has no SOA for the zone");
 		return false;
 	}
+	op->have_primary_serial = true;
 	op->conn = NULL;
 	soa_done(op);
 	return false;
@@ -642,6 +991,11 @@ static bool on_transfer_reply(struct xfr_op *op, knot_pkt_t *pkt,
 			      size_t len)
 {
 	int ret = xfr_reply_feed(&op->reply, pkt, len);
+	if (op->reply.have_serial && !op->have_primary_serial) {
+		/* The first message verified: its SOA is the primary's. */
+		op->primary_serial = op->reply.new_serial;
+		op->have_primary_serial = true;
+	}
 	if (ret != 0) {
 		op->conn = NULL;
 		primary_failed(op, op->reply.err[0] != '\0' ? op->reply.err
@@ -845,6 +1199,7 @@ void xfr_zone_refresh(struct xfr_zone *z)
 	}
 	op->z = z;
 	op->buf = buf;
+	op->seq = ++z->svc->next_op_seq;
 	z->op = op;
 	op->first_step = z->st.loaded ? STEP_SOA : STEP_AXFR;
 	start_step(op, op->first_step);

@@ -207,6 +207,7 @@ static int first_record(struct xfr_reply *r, struct xfr_rr *rr)
 			    "the first record of the reply is not the zone's SOA");
 	}
 	r->new_serial = rr_serial(rr);
+	r->have_serial = true;
 	if (r->ixfr) {
 		r->first_soa = *rr;
 		r->phase = PHASE_SECOND;
@@ -246,7 +247,11 @@ static int one_record(struct xfr_reply *r, struct xfr_rr *rr)
 }
 
 /* Records outside the zone are skipped (RFC 5936 section 3.3 lets a
- * client ignore them); everything else counts against the limits. */
+ * client ignore them); everything else counts against the limits. A
+ * whole zone (AXFR, IXFR in AXFR form) may not bring more than
+ * max_records records. IXFR diffs are not counted here: they delete as
+ * well as add, so the zone they make is what the caller checks against
+ * max_records; their messages still count against max_bytes. */
 static int feed_rrset(struct xfr_reply *r, const knot_rrset_t *set)
 {
 	if (knot_dname_in_bailiwick(set->owner, r->apex) < 0) {
@@ -258,7 +263,8 @@ static int feed_rrset(struct xfr_reply *r, const knot_rrset_t *set)
 	}
 	const knot_rdata_t *rd = set->rrs.rdata;
 	for (uint16_t i = 0; i < set->rrs.count; i++) {
-		if (r->n_rrs + 1 > r->max_records) {
+		if (r->kind != XFR_REPLY_INCREMENTAL &&
+		    r->n_rrs + 1 > r->max_records) {
 			snprintf(r->err, sizeof(r->err),
 				 "the transfer has more than %llu records",
 				 (unsigned long long)r->max_records);
@@ -346,6 +352,7 @@ int xfr_reply_add_diff(struct xfr_reply *r, uint32_t from_serial,
 	size_t k = r->n_diffs - 1;
 	r->kind = XFR_REPLY_INCREMENTAL;
 	r->new_serial = to_serial;
+	r->have_serial = true;
 	r->done = true;
 	r->phase = PHASE_DONE;
 	r->diffs[k].to_serial = to_serial;

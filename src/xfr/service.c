@@ -26,10 +26,14 @@ struct wanted {
 	bool has_ep;
 	bool ep_missing;
 	bool key_missing;
+	bool preloaded;			/* stored is read: the zone was not
+					 * the service's when it was read */
+	struct xfr_stored stored;
 };
 
 static void wanted_clear(struct wanted *w)
 {
+	xfr_stored_clear(&w->stored);
 	store_zone_clear(&w->zone);
 	store_secondary_clear(&w->sec);
 	if (w->has_key) {
@@ -73,11 +77,25 @@ static int read_one(struct store *store, const struct store_zone *zone,
 	return ret;
 }
 
-/* Reads every secondary zone. The zones array's entries are moved into
- * the wanted list (their strv owned there). */
-static int read_wanted(struct store *store, struct wanted **out,
+static bool known_zone(struct xfr_service *svc, const char *zone_id)
+{
+	pthread_mutex_lock(&svc->lock);
+	bool known = false;
+	for (struct xfr_zone *z = svc->zones; z != NULL && !known;
+	     z = z->next) {
+		known = strcmp(z->zone_id, zone_id) == 0;
+	}
+	pthread_mutex_unlock(&svc->lock);
+	return known;
+}
+
+/* Reads every secondary zone, and what the store holds of each zone the
+ * service does not have yet. The zones array's entries are moved into
+ * the wanted list (their strv owned there). Store thread. */
+static int read_wanted(struct xfr_service *svc, struct wanted **out,
 		       size_t *n_out)
 {
+	struct store *store = svc->store;
 	*out = NULL;
 	*n_out = 0;
 	struct store_zone *zones = NULL;
@@ -99,6 +117,11 @@ static int read_wanted(struct store *store, struct wanted **out,
 		}
 		ret = read_one(store, &zones[i], &w[k]);
 		memset(&zones[i], 0, sizeof(zones[i]));
+		const char *zone_id = w[k].zone.meta.resource_id;
+		if (ret == 0 && !known_zone(svc, zone_id)) {
+			ret = xfr_stored_read(store, zone_id, &w[k].stored);
+			w[k].preloaded = ret == 0;
+		}
 		k++;
 	}
 	store_rollback(store);
@@ -163,14 +186,18 @@ static bool same_key(const struct xfr_zone *z, const struct wanted *w)
 }
 
 /* The new settings of one zone; true when they change what a check
- * sends (primaries, key, source). Taken under svc->lock. */
+ * sends (primaries, key, source) or what it may take (the limits: a
+ * transfer refused before may fit now, or the zone be past them).
+ * Taken under svc->lock. */
 static bool apply_settings(struct xfr_zone *z, struct wanted *w,
 			   struct zg_addr *prim, size_t n_prim,
 			   struct zg_addr *allow, size_t n_allow)
 {
 	bool changed = !same_addrs(z->primaries, z->n_primaries, prim, n_prim) ||
 		       !same_key(z, w) ||
-		       strcmp(z->endpoint_id, w->sec.endpoint_id) != 0;
+		       strcmp(z->endpoint_id, w->sec.endpoint_id) != 0 ||
+		       z->max_records != w->sec.max_records ||
+		       z->max_bytes != w->sec.max_bytes;
 
 	free(z->primaries);
 	z->primaries = prim;
@@ -249,6 +276,7 @@ static bool update_zone(struct xfr_service *svc, struct xfr_zone *z,
 static void zone_free(struct xfr_zone *z)
 {
 	xfr_zone_cancel(z);
+	xfr_zone_drop_held(z);
 	zone_handle_unref(z->handle);
 	knot_rrset_free(z->soa, NULL);
 	free(z->primaries);
@@ -278,7 +306,7 @@ static struct zone_handle *find_handle(const char *zone_id)
 	return h;
 }
 
-static struct xfr_zone *find_zone(struct xfr_service *svc,
+struct xfr_zone *xfr_service_zone(struct xfr_service *svc,
 				  const char *zone_id)
 {
 	for (struct xfr_zone *z = svc->zones; z != NULL; z = z->next) {
@@ -318,7 +346,7 @@ static void add_zone(struct xfr_service *svc, struct wanted *w)
 	z->next = svc->zones;
 	svc->zones = z;
 	pthread_mutex_unlock(&svc->lock);
-	xfr_zone_load(z);
+	xfr_zone_load(z, &w->stored);
 }
 
 static void remove_unseen(struct xfr_service *svc)
@@ -342,22 +370,42 @@ static void remove_unseen(struct xfr_service *svc)
 	}
 }
 
-static void reconcile(struct xfr_service *svc)
+/*
+ * Reconciling with the store: the store thread reads, the loop applies.
+ */
+
+struct reconcile_job {
+	struct xfr_job job;
+	struct wanted *w;
+	size_t n;
+	int ret;
+};
+
+static void reconcile_run(struct xfr_job *job)
 {
-	struct wanted *w = NULL;
-	size_t n = 0;
-	int ret = read_wanted(svc->store, &w, &n);
-	if (ret != 0) {
+	struct reconcile_job *rj = (struct reconcile_job *)job;
+	rj->ret = read_wanted(job->svc, &rj->w, &rj->n);
+	if (rj->ret != 0) {
 		zg_log(ZG_LOG_WARNING, "xfr", NULL,
 		       "cannot read the secondary zones from the store: %s; they are read again with the next change",
-		       zg_strerror(ret));
-		return;
+		       zg_strerror(rj->ret));
 	}
+}
+
+static void reconcile_apply(struct xfr_service *svc, struct wanted *w,
+			    size_t n)
+{
 	for (size_t i = 0; i < n; i++) {
-		struct xfr_zone *z = find_zone(svc, w[i].zone.meta.resource_id);
-		if (z == NULL) {
+		const char *zone_id = w[i].zone.meta.resource_id;
+		struct xfr_zone *z = xfr_service_zone(svc, zone_id);
+		if (z == NULL && w[i].preloaded) {
 			add_zone(svc, &w[i]);
-			z = find_zone(svc, w[i].zone.meta.resource_id);
+			z = xfr_service_zone(svc, zone_id);
+		} else if (z == NULL) {
+			/* Gone and back while the read ran (a restore):
+			 * its stored data comes with the next read. */
+			svc->reconcile_again = true;
+			continue;
 		} else if (update_zone(svc, z, &w[i])) {
 			xfr_zone_settings_changed(z);
 		}
@@ -366,10 +414,58 @@ static void reconcile(struct xfr_service *svc)
 		}
 	}
 	remove_unseen(svc);
-	for (size_t i = 0; i < n; i++) {
-		wanted_clear(&w[i]);
+}
+
+static void post_reconcile(struct xfr_service *svc);
+
+static void reconcile_done(struct xfr_job *job, bool live)
+{
+	struct reconcile_job *rj = (struct reconcile_job *)job;
+	struct xfr_service *svc = job->svc;
+	if (live) {
+		svc->reconcile_queued = false;
+		if (rj->ret == 0) {
+			reconcile_apply(svc, rj->w, rj->n);
+		}
 	}
-	free(w);
+	for (size_t i = 0; i < rj->n; i++) {
+		wanted_clear(&rj->w[i]);
+	}
+	free(rj->w);
+	free(rj);
+	if (live && svc->reconcile_again) {
+		svc->reconcile_again = false;
+		post_reconcile(svc);
+	}
+}
+
+static struct reconcile_job *reconcile_job_new(struct xfr_service *svc)
+{
+	struct reconcile_job *rj = calloc(1, sizeof(*rj));
+	if (rj == NULL) {
+		zg_log(ZG_LOG_WARNING, "xfr", NULL,
+		       "cannot read the secondary zones: out of memory; they are read again with the next change");
+		return NULL;
+	}
+	rj->job.svc = svc;
+	rj->job.run = reconcile_run;
+	rj->job.done = reconcile_done;
+	return rj;
+}
+
+/* One reconcile queued at a time; a publication meanwhile asks for one
+ * more after it. Loop thread. */
+static void post_reconcile(struct xfr_service *svc)
+{
+	if (svc->reconcile_queued) {
+		svc->reconcile_again = true;
+		return;
+	}
+	struct reconcile_job *rj = reconcile_job_new(svc);
+	if (rj != NULL) {
+		svc->reconcile_queued = true;
+		xfr_jobs_post(svc, &rj->job);
+	}
 }
 
 /*
@@ -380,7 +476,13 @@ static void *service_main(void *arg)
 {
 	struct xfr_service *svc = arg;
 	rcu_register_thread();
-	reconcile(svc);
+	/* The first read runs here, before the loop: start-up waits for
+	 * the stored zones to be served, and nothing else runs yet. */
+	struct reconcile_job *rj = reconcile_job_new(svc);
+	if (rj != NULL) {
+		reconcile_run(&rj->job);
+		reconcile_done(&rj->job, true);
+	}
 
 	pthread_mutex_lock(&svc->start_lock);
 	svc->ready = true;
@@ -404,7 +506,7 @@ static void on_config_post(void *arg)
 {
 	struct xfr_service *svc = arg;
 	atomic_store(&svc->reconcile_posted, false);
-	reconcile(svc);
+	post_reconcile(svc);
 }
 
 struct refresh_post {
@@ -415,7 +517,7 @@ struct refresh_post {
 static void on_refresh_post(void *arg)
 {
 	struct refresh_post *p = arg;
-	struct xfr_zone *z = find_zone(p->svc, p->zone_id);
+	struct xfr_zone *z = xfr_service_zone(p->svc, p->zone_id);
 	if (z != NULL) {
 		xfr_zone_refresh(z);
 	}
@@ -434,6 +536,11 @@ struct xfr_service *xfr_service_new(struct store *store)
 		free(svc);
 		return NULL;
 	}
+	if (xfr_jobs_init(svc) != 0) {
+		loop_free(svc->loop);
+		free(svc);
+		return NULL;
+	}
 	pthread_mutex_init(&svc->lock, NULL);
 	pthread_mutex_init(&svc->start_lock, NULL);
 	pthread_cond_init(&svc->started, NULL);
@@ -442,7 +549,14 @@ struct xfr_service *xfr_service_new(struct store *store)
 
 int xfr_service_start(struct xfr_service *svc)
 {
-	int ret = pthread_create(&svc->thread, NULL, service_main, svc);
+	int ret = xfr_jobs_start(svc);
+	if (ret != 0) {
+		zg_log(ZG_LOG_ERROR, "xfr", NULL,
+		       "cannot start the transfer store thread: %s",
+		       zg_strerror(ret));
+		return ret;
+	}
+	ret = pthread_create(&svc->thread, NULL, service_main, svc);
 	if (ret != 0) {
 		zg_log(ZG_LOG_ERROR, "xfr", NULL,
 		       "cannot start the transfer thread: %s",
@@ -467,6 +581,7 @@ void xfr_service_free(struct xfr_service *svc)
 		loop_stop(svc->loop);
 		pthread_join(svc->thread, NULL);
 	}
+	xfr_jobs_stop(svc);
 	while (svc->zones != NULL) {
 		struct xfr_zone *z = svc->zones;
 		svc->zones = z->next;

@@ -113,6 +113,24 @@ int xfr_snapshot_encode(const struct zone_contents *z, uint8_t **out,
 	return 0;
 }
 
+static int count_rrset(const knot_rrset_t *set, void *arg)
+{
+	uint64_t *size = arg;
+	size_t owner = knot_dname_size(set->owner);
+	const knot_rdata_t *rd = set->rrs.rdata;
+	for (uint16_t i = 0; i < set->rrs.count; i++) {
+		*size += owner + 8 + rd->len;
+		rd = knot_rdataset_next((knot_rdata_t *)rd);
+	}
+	return 0;
+}
+
+int xfr_snapshot_size(const struct zone_contents *z, uint64_t *size)
+{
+	*size = MAGIC_LEN;
+	return zone_contents_walk(z, count_rrset, size) == 0 ? 0 : ZG_ENOMEM;
+}
+
 /* Adds the record at *pos to b. */
 static int add_record(struct zone_builder *b, const uint8_t *data,
 		      size_t len, size_t *pos)

@@ -15,11 +15,19 @@ struct store;
 struct xfr_service;
 
 /*
- * Defaults and bounds. A transfer bigger than the zone's limits is
- * refused and the previous version stays served.
+ * Defaults and bounds. The limits bound the zone, not one transfer: a
+ * transfer whose messages pass max_bytes or whose records pass
+ * max_records is refused while it arrives, and so is one (an IXFR
+ * included) whose resulting zone would have more than max_records
+ * records or take more than max_bytes in the stored encoding
+ * (xfr_impl.h, snapshots). The previous version stays served.
  */
 #define XFR_DEFAULT_MAX_RECORDS 1000000
 #define XFR_DEFAULT_MAX_BYTES (256ULL * 1024 * 1024)
+/* Smallest limits the API takes: a zone is at least its SOA, and the
+ * smallest DNS message may be 512 octets (RFC 1035 section 4.2.1). */
+#define XFR_MIN_MAX_RECORDS 1
+#define XFR_MIN_MAX_BYTES 512
 /* Before the first transfer there is no SOA to take the retry from. */
 #define XFR_INITIAL_RETRY_S 15
 /* SOA timers from primaries are clamped to this range. */
@@ -75,6 +83,22 @@ int xfr_service_refresh(struct xfr_service *xfr, const char *zone_id);
  */
 int xfr_notify_service(void *arg, const struct resolve_service_msg *msg,
 		       resolve_reply_cb cb, void *cb_arg);
+
+struct zone_contents;
+
+/*!
+ * The version of secondary zone zone_id (named name) the store holds:
+ * its snapshot with the journal replayed, as the service serves it
+ * (unless it expired). A journal that does not replay is left out, as
+ * the service does. Runs inside the caller's store transaction (a read
+ * transaction is enough); any thread.
+ * \retval 0 with *out set (the caller frees it with zone_contents_free),
+ *         ZG_ENOENT when no transfer is stored yet, ZG_EINVAL with err
+ *         filled when the stored snapshot is damaged, store errors.
+ */
+int xfr_stored_version(struct store *store, const char *zone_id,
+		       const char *name, struct zone_contents **out,
+		       char *err, size_t errlen);
 
 /*
  * Serial number arithmetic (RFC 1982 section 3.2): a is compared with b

@@ -69,6 +69,7 @@ struct xfr_reply {
 	enum xfr_reply_kind kind;
 	bool done;			/* the final SOA arrived */
 	uint32_t new_serial;		/* serial of the first SOA */
+	bool have_serial;		/* the first SOA arrived */
 	struct xfr_rr *rrs;		/* FULL: the zone; INCREMENTAL: diff
 					 * contents in order */
 	size_t n_rrs, cap_rrs;
@@ -155,6 +156,10 @@ int xfr_blob_read_record(const uint8_t *data, size_t len, size_t *pos,
 int xfr_snapshot_encode(const struct zone_contents *z, uint8_t **out,
 			size_t *len);
 
+/*! The size of z in the snapshot encoding: what xfr_snapshot_encode()
+ *  would give as len, and what max_bytes bounds. \retval 0, ZG_ENOMEM. */
+int xfr_snapshot_size(const struct zone_contents *z, uint64_t *size);
+
 /*! Builds contents of the zone apex from a snapshot.
  *  \retval the contents or NULL with err filled (damaged snapshot). */
 struct zone_contents *xfr_snapshot_decode(const knot_dname_t *apex,
@@ -177,9 +182,10 @@ struct zone_contents *xfr_snapshot_decode(const knot_dname_t *apex,
  * serials beside the blob and decoding checks that they agree.
  *
  * Compaction: once the journal holds more bytes than the snapshot, or
- * XFR_JOURNAL_MAX_ENTRIES diffs, the service thread rewrites the
- * snapshot from the version served and empties the journal in one
- * transaction, after the zone is published (never on the query path).
+ * XFR_JOURNAL_MAX_ENTRIES diffs, the service rewrites the snapshot
+ * from the version served and empties the journal in one transaction
+ * of the store thread, after the zone is published and while no
+ * transfer of the zone runs (never on the query path).
  * The byte rule bounds the store at about twice the zone; the count
  * rule bounds the work of a replay for zones with many small changes.
  */
@@ -267,7 +273,11 @@ int xfr_tsig_sign_request(struct xfr_tsig_ctx *ctx, uint8_t *wire,
  * everything since the previous signed one. Without a key: no-op.
  * \retval 0, ZG_EREFUSED with why filled (first reply unsigned, too many
  *         unsigned in a row, wrong key, bad MAC, time outside the
- *         fudge, TSIG error from the server), ZG_ENOMEM.
+ *         fudge, TSIG error from the server), ZG_ENOMEM. A TSIG error
+ *         from the server, signed or not (RFC 8945 section 5.3.2 sends
+ *         BADKEY and BADSIG unsigned), is named in why for what it
+ *         points at: BADKEY the key's name, BADSIG its secret, BADTIME
+ *         the clocks.
  */
 int xfr_tsig_check_reply(struct xfr_tsig_ctx *ctx, const knot_pkt_t *pkt,
 			 char *why, size_t whylen);
@@ -358,6 +368,52 @@ struct xfr_conn *xfr_conn_open(struct loop *loop, bool tcp,
 void xfr_conn_close(struct xfr_conn *c);
 
 /*
+ * The store thread (storeq.c)
+ * ---------------------------
+ * The service loop never waits for the store. Another thread may hold
+ * the store for seconds (an API import of a large zone is one write
+ * transaction); a loop waiting behind it would stop every timer, SOA
+ * check, NOTIFY and transfer of every secondary zone. So each store
+ * access of the service is a job: the loop posts it, one store thread
+ * runs the jobs in the order posted, and each job's done callback then
+ * runs in the loop thread, in the same order.
+ *
+ * Jobs own their data (copies, or what the loop handed over) and name
+ * their zone by zone_id: a zone may be removed while its job waits.
+ * Order within a zone is the order posted, so a state write never
+ * overtakes the transfer written before it.
+ */
+struct xfr_job {
+	struct xfr_job *next;		/* queue link; jobs_lock */
+	struct xfr_service *svc;	/* set by xfr_jobs_post() */
+	/*! Store thread: the store work (svc->store). Logs its own
+	 *  failures, which the done callback then sees in the job. */
+	void (*run)(struct xfr_job *job);
+	/*! Loop thread after run (live true), or when the service stops
+	 *  (live false, possibly without run: only free). Frees the job. */
+	void (*done)(struct xfr_job *job, bool live);
+	bool taken;			/* the store thread took it; jobs_lock */
+};
+
+/*! Prepares the queue and its wake-up in svc->loop. \retval 0, -errno. */
+int xfr_jobs_init(struct xfr_service *svc);
+
+/*! Starts the store thread. \retval 0 or -errno. */
+int xfr_jobs_start(struct xfr_service *svc);
+
+/*! Queues job (run and done set). Never fails; any thread. */
+void xfr_jobs_post(struct xfr_service *svc, struct xfr_job *job);
+
+/*! Calls edit(job, arg) under the queue's lock when job still waits (the
+ *  store thread has not taken it) and returns true; false otherwise. */
+bool xfr_jobs_edit(struct xfr_service *svc, struct xfr_job *job,
+		   void (*edit)(struct xfr_job *job, void *arg), void *arg);
+
+/*! After the loop thread ended: runs what is queued, calls every done
+ *  callback with live false, stops the thread, frees the queue. */
+void xfr_jobs_stop(struct xfr_service *svc);
+
+/*
  * The service and its zones (service.c, refresh.c)
  */
 
@@ -389,26 +445,36 @@ struct xfr_zone {
 	struct zg_addr source4, source6; /* port 0 */
 	bool has_source4, has_source6;
 	bool endpoint_missing;		/* configured but gone */
-	uint64_t max_records;
-	uint64_t max_bytes;
+	uint64_t max_records;		/* of the zone, 1 or more */
+	uint64_t max_bytes;		/* of the zone as stored, 512 or more */
 
 	/* Service thread only. */
 	struct zone_handle *handle;	/* referenced; we publish on it */
-	struct store_xfr_state st;	/* as last written to the store,
-					 * journal and snapshot sizes kept
-					 * up to date */
+	struct store_xfr_state st;	/* the held version's state; what
+					 * the store has once the zone's
+					 * jobs ran. Sizes of snapshot and
+					 * journal follow the jobs' done */
 	knot_rrset_t *soa;		/* of the held version, or NULL */
 	bool served;			/* contents published (not expired) */
+	uint8_t *held_blob;		/* expired: the held version in the
+					 * snapshot encoding, for when a
+					 * primary vouches for it again;
+					 * NULL otherwise */
+	size_t held_len;
 	struct loop_timer refresh_timer;
 	struct loop_timer expire_timer;
 	struct loop_timer compact_timer; /* journal compaction due */
 	struct xfr_op *op;		/* running check or transfer */
 	bool again;			/* a check was asked for meanwhile */
+	bool compacting;		/* a compaction job is queued */
+	struct xfr_job *last_job;	/* the zone's newest queued job,
+					 * until its done; NULL when none */
 	bool seen;			/* reconcile mark */
 };
 
 struct xfr_service {
-	struct store *store;
+	struct store *store;		/* used by the store thread only
+					 * once the service started */
 	struct loop *loop;
 	pthread_t thread;
 	bool thread_started;
@@ -421,6 +487,23 @@ struct xfr_service {
 	/* Set while a reconcile is posted and has not run yet, so that a
 	 * burst of publications costs one store read. */
 	atomic_bool reconcile_posted;
+	/* Loop thread: a reconcile job is queued; another is wanted after
+	 * it (a publication came meanwhile). */
+	bool reconcile_queued;
+	bool reconcile_again;
+	uint64_t next_op_seq;		/* loop thread */
+
+	/* The store thread and its queues (storeq.c): jobs_lock protects
+	 * both lists, jobs_stop and each job's taken flag. */
+	pthread_t jobs_thread;
+	bool jobs_started;
+	pthread_mutex_t jobs_lock;
+	pthread_cond_t jobs_cond;
+	struct xfr_job *jobs_head, *jobs_tail;	/* waiting to run */
+	struct xfr_job *done_head, *done_tail;	/* run, done not called */
+	bool jobs_stop;
+	int jobs_fd;			/* eventfd: done jobs wait */
+	struct loop_io jobs_io;
 
 	/* Start-up handshake. */
 	pthread_mutex_t start_lock;
@@ -429,6 +512,10 @@ struct xfr_service {
 	int start_rc;
 };
 
+/*! The zone of zone_id or NULL. Service thread. */
+struct xfr_zone *xfr_service_zone(struct xfr_service *svc,
+				  const char *zone_id);
+
 /*! Initialises the zone's timers (stopped). */
 void xfr_zone_init_timers(struct xfr_zone *z);
 
@@ -436,55 +523,115 @@ void xfr_zone_init_timers(struct xfr_zone *z);
  *  case it runs again afterwards. Service thread. */
 void xfr_zone_refresh(struct xfr_zone *z);
 
-/*! Abandons a running check or transfer and stops the timers. */
+/*! Abandons a running check or transfer and stops the timers. A job of
+ *  the zone still queued runs; its done finds the zone gone. */
 void xfr_zone_cancel(struct xfr_zone *z);
 
-/*! Loads the stored state and snapshot of a zone new to the service,
- *  publishes the snapshot unless it expired, and arms the timers. */
-void xfr_zone_load(struct xfr_zone *z);
+struct xfr_stored;
 
-/*! Re-arms the refresh timer after settings changed (primaries, key). */
+/*! Takes up a zone new to the service with what the store holds of it
+ *  (read by the store thread; s stays the caller's): publishes the
+ *  stored version unless it expired and checks the primaries at once. */
+void xfr_zone_load(struct xfr_zone *z, const struct xfr_stored *s);
+
+/*! Checks the primaries at once after settings changed (primaries, key,
+ *  endpoint, limits). */
 void xfr_zone_settings_changed(struct xfr_zone *z);
 
+/*! Frees the held encoded version (held_blob). */
+void xfr_zone_drop_held(struct xfr_zone *z);
+
 /*
- * What a zone keeps in the store (persist.c). Service thread; each
- * function is one store transaction and updates z->st only when it
- * committed. Callers log the failures they return.
+ * What a zone keeps in the store (persist.c). The xfr_persist_*()
+ * writes run in the store thread, each in one store transaction of its
+ * own, and xfr_stored_read() inside a transaction of the store thread
+ * or of the API; the loop thread never calls them. None touches a
+ * struct xfr_zone: they get copies. xfr_written_apply() and
+ * xfr_stored_contents() touch no store and run in the loop thread.
+ * fields ("zone_id=... name=...") label what they log.
  */
 
-/*! Writes z->st. \retval 0 or a store error. */
-int xfr_zone_store_state(struct xfr_zone *z);
+/* What a write did to the stored snapshot and journal; the loop thread
+ * applies it to its copy of their sizes with xfr_written_apply(). */
+struct xfr_written {
+	bool snapshot;			/* a new snapshot at the state's serial
+					 * replaced the old, journal emptied */
+	bool journal_dropped;		/* the journal was emptied */
+	uint64_t snapshot_bytes;	/* of the new snapshot */
+	uint64_t diffs;			/* journal entries appended */
+	uint64_t diff_bytes;		/* their encoded size */
+};
 
-/*! Writes z->st with c (the version at z->st.serial) as the new
- *  snapshot and empties the journal. \retval 0, ZG_ENOMEM, store
- *  errors. */
-int xfr_zone_store_snapshot(struct xfr_zone *z, const struct zone_contents *c);
+/*! Applies w to the sizes in st (snapshot_*, journal_*); serial is the
+ *  one the write stored. */
+void xfr_written_apply(const struct xfr_written *w, uint32_t serial,
+		       struct store_xfr_state *st);
+
+/*! Writes st; with drop_journal also empties the journal (the held
+ *  version is then the snapshot's). \retval 0 or a store error. */
+int xfr_persist_state(struct store *store, const struct store_xfr_state *st,
+		      bool drop_journal, struct xfr_written *w);
+
+/*! Writes st with blob (the version at st->serial in the snapshot
+ *  encoding) as the snapshot and empties the journal.
+ *  \retval 0 or a store error. */
+int xfr_persist_snapshot(struct store *store,
+			 const struct store_xfr_state *st, const uint8_t *blob,
+			 size_t len, struct xfr_written *w);
 
 /*!
- * Writes z->st and appends the diffs of r (INCREMENTAL, applied to give
- * c) to the journal. When the stored journal does not end where r's
- * diffs start (the store was restored meanwhile), c is written as the
- * snapshot instead.
+ * Stores a transfer with its state st (serial st->serial): an
+ * INCREMENTAL reply r appends its diffs to the journal, anything else
+ * writes c (r applied) as the new snapshot. When the stored journal
+ * does not end where r's diffs start (the store was restored
+ * meanwhile), c is written as the snapshot instead, with a warning.
+ * "Stored before served": the caller publishes c only after this
+ * returned 0.
  * \retval 0, ZG_ENOMEM, store errors.
  */
-int xfr_zone_store_diffs(struct xfr_zone *z, const struct xfr_reply *r,
-			 const struct zone_contents *c);
+int xfr_persist_transfer(struct store *store,
+			 const struct store_xfr_state *st,
+			 const struct xfr_reply *r,
+			 const struct zone_contents *c, const char *fields,
+			 struct xfr_written *w);
+
+/* A zone's stored data as one read transaction saw it. */
+struct xfr_stored {
+	bool have_state;		/* a transfer was stored (st.loaded) */
+	struct store_xfr_state st;
+	int read_err;			/* reading snapshot or journal failed */
+	uint8_t *snapshot;		/* owned */
+	size_t snapshot_len;
+	struct store_xfr_journal_entry *journal;	/* owned */
+	size_t n_journal;
+};
+
+/*! Reads state, snapshot and journal of zone_id inside the caller's
+ *  transaction (a read transaction is enough). out is overwritten.
+ *  \retval 0 (see out->have_state and out->read_err) or a store error
+ *          reading the state. */
+int xfr_stored_read(struct store *store, const char *zone_id,
+		    struct xfr_stored *out);
+
+/*! Frees what s holds; s is zeroed. */
+void xfr_stored_clear(struct xfr_stored *s);
 
 /*!
- * The held version from the store: the snapshot with the journal
- * replayed. A journal that cannot be replayed (damaged, with a gap, or
- * not ending at z->st.serial) is logged as a warning naming the zone and
- * dropped: the snapshot alone is returned, z->st says its serial and
- * *fell_back is set so that the caller schedules a refresh.
- * \retval the contents (caller frees), or NULL with err filled when
- *         there is no usable snapshot.
+ * The held version from s: the snapshot with the journal replayed.
+ * st is s->st's copy the caller keeps. A journal that cannot be
+ * replayed (damaged, with a gap, or not ending at st->serial) is left
+ * out: the snapshot alone is returned, st takes its serial and record
+ * count, *fell_back is set and err says why ("the stored journal cannot
+ * be replayed (...); serving the snapshot at serial X instead of Y");
+ * the caller drops the stored journal and checks the primaries.
+ * \retval the contents (caller frees), or NULL with err filled when the
+ *         snapshot is missing or damaged.
  */
-struct zone_contents *xfr_zone_stored(struct xfr_zone *z, bool *fell_back,
-				      char *err, size_t errlen);
-
-/*! Rewrites the snapshot from c (the version served) and empties the
- *  journal when xfr_journal_needs_compaction(); logs the outcome. */
-void xfr_zone_compact(struct xfr_zone *z, const struct zone_contents *c);
+struct zone_contents *xfr_stored_contents(const uint8_t *apex,
+					  const struct xfr_stored *s,
+					  struct store_xfr_state *st,
+					  bool *fell_back, char *err,
+					  size_t errlen);
 
 /*! Logging fields "zone_id=... name=..." for z. */
 void xfr_zone_fields(const struct xfr_zone *z, char *buf, size_t len);

@@ -361,14 +361,16 @@ static void test_compaction_thresholds(void **state)
 }
 
 /*
- * The store round trip (persist.c)
+ * The store round trip (persist.c), as the store thread runs it: the
+ * fixture's st is the service's copy of the zone's state.
  */
+
+#define FIELDS "zone_id=zone-1 name=" Z
 
 struct fixture {
 	char dir[64];
 	struct store *store;
-	struct xfr_service svc;
-	struct xfr_zone z;
+	struct store_xfr_state st;
 };
 
 static const struct store_caller caller = { .uid = 1, .pid = 1 };
@@ -399,14 +401,7 @@ static int setup(void **state)
 	    store_commit(f->store, NULL) != 0) {
 		return -1;
 	}
-
-	f->svc.store = f->store;
-	f->z.svc = &f->svc;
-	snprintf(f->z.zone_id, sizeof(f->z.zone_id), "%s",
-		 zone.meta.resource_id);
-	snprintf(f->z.name, sizeof(f->z.name), "%s", Z);
-	memcpy(f->z.apex, apex(), knot_dname_size(apex()));
-	snprintf(f->z.st.zone_id, sizeof(f->z.st.zone_id), "%s",
+	snprintf(f->st.zone_id, sizeof(f->st.zone_id), "%s",
 		 zone.meta.resource_id);
 	store_zone_clear(&zone);
 	*state = f;
@@ -428,38 +423,61 @@ static struct store_xfr_state stored_state(struct fixture *f)
 {
 	struct store_xfr_state st;
 	assert_int_equal(store_begin(f->store, NULL), 0);
-	assert_int_equal(store_xfr_state_get(f->store, f->z.zone_id, &st), 0);
+	assert_int_equal(store_xfr_state_get(f->store, f->st.zone_id, &st),
+			 0);
 	store_rollback(f->store);
 	return st;
 }
 
-/* Loads the zone from the store as a restart does: the contents must be
- * want's, reached by falling back to the snapshot or not. */
+/* Loads the zone from the store as a restart does (a read, then the
+ * journal dropped when it falls back): the contents must be want's,
+ * reached by falling back to the snapshot or not. */
 static void assert_loads(struct fixture *f, bool fall_back,
 			 const struct zone_contents *want)
 {
+	struct xfr_stored s;
+	assert_int_equal(store_begin(f->store, NULL), 0);
+	assert_int_equal(xfr_stored_read(f->store, f->st.zone_id, &s), 0);
+	store_rollback(f->store);
+	assert_true(s.have_state);
+
 	bool fell_back = !fall_back;
-	char err[256] = "";
-	struct zone_contents *loaded = xfr_zone_stored(&f->z, &fell_back, err,
-						       sizeof(err));
+	char err[512] = "";
+	struct zone_contents *loaded = xfr_stored_contents(apex(), &s, &f->st,
+							   &fell_back, err,
+							   sizeof(err));
+	xfr_stored_clear(&s);
 	assert_non_null(loaded);
 	assert_int_equal(fell_back, fall_back);
 	assert_same_zone(loaded, want);
 	zone_contents_free(loaded);
+	if (fell_back) {
+		struct xfr_written w;
+		assert_int_equal(xfr_persist_state(f->store, &f->st, true, &w),
+				 0);
+		assert_true(w.journal_dropped);
+		xfr_written_apply(&w, f->st.serial, &f->st);
+	}
 }
 
 /* Stores V1 as the snapshot, as the first AXFR does. */
 static struct zone_contents *store_v1(struct fixture *f)
 {
 	struct zone_contents *c = v1();
-	f->z.st.loaded = true;
-	f->z.st.serial = V1;
-	f->z.st.records = 5;
-	assert_int_equal(xfr_zone_store_snapshot(&f->z, c), 0);
+	f->st.loaded = true;
+	f->st.serial = V1;
+	f->st.records = 5;
+	struct xfr_reply axfr = { .kind = XFR_REPLY_FULL };
+	struct xfr_written w;
+	assert_int_equal(xfr_persist_transfer(f->store, &f->st, &axfr, c,
+					      FIELDS, &w), 0);
+	assert_true(w.snapshot);
+	xfr_written_apply(&w, V1, &f->st);
 	return c;
 }
 
-/* Stores the IXFR V1 -> V3 (two diffs) as install() does; returns V3. */
+/* Stores the IXFR V1 -> V3 (two diffs) as the install job does;
+ * returns V3. */
 static struct zone_contents *store_v3(struct fixture *f,
 				      const struct zone_contents *base)
 {
@@ -470,9 +488,12 @@ static struct zone_contents *store_v3(struct fixture *f,
 	struct zone_contents *c = xfr_apply(base, &r, &skipped, err,
 					    sizeof(err));
 	assert_non_null(c);
-	f->z.st.serial = V3;
-	f->z.st.records = 4;
-	assert_int_equal(xfr_zone_store_diffs(&f->z, &r, c), 0);
+	f->st.serial = V3;
+	f->st.records = 4;
+	struct xfr_written w;
+	assert_int_equal(xfr_persist_transfer(f->store, &f->st, &r, c,
+					      FIELDS, &w), 0);
+	xfr_written_apply(&w, V3, &f->st);
 	xfr_reply_clear(&r);
 	return c;
 }
@@ -486,11 +507,15 @@ static void test_ixfr_appends_to_the_journal_not_the_snapshot(void **state)
 	/* "ZGX1" and five records: SOA 94, NS 20+8+24, pri 24+8+4, old and
 	 * keep 24+8+4 and 25+8+4. */
 	assert_int_equal(st.snapshot_bytes, 4 + 94 + 52 + 36 + 36 + 37);
+	assert_int_equal(f->st.snapshot_bytes, st.snapshot_bytes);
 	assert_int_equal(st.journal_entries, 0);
+	uint64_t size = 0;
+	assert_int_equal(xfr_snapshot_size(c1, &size), 0);
+	assert_int_equal(size, 4 + 94 + 52 + 36 + 36 + 37);
 	uint8_t *before = NULL, *after = NULL;
 	size_t before_len = 0, after_len = 0;
 	assert_int_equal(store_begin(f->store, NULL), 0);
-	assert_int_equal(store_xfr_snapshot_get(f->store, f->z.zone_id,
+	assert_int_equal(store_xfr_snapshot_get(f->store, f->st.zone_id,
 						&before, &before_len), 0);
 	store_rollback(f->store);
 
@@ -500,17 +525,18 @@ static void test_ixfr_appends_to_the_journal_not_the_snapshot(void **state)
 	assert_int_equal(st.records, 4);
 	assert_int_equal(st.snapshot_serial, V1);
 	assert_int_equal(st.journal_entries, 2);
-	assert_int_equal(st.journal_bytes, f->z.st.journal_bytes);
+	assert_int_equal(f->st.journal_entries, 2);
+	assert_int_equal(st.journal_bytes, f->st.journal_bytes);
 	/* Diff 1: 12 + SOA 94 + old 36 + SOA 94 + new 36; diff 2: 12 +
 	 * SOA 94 + new 36 + keep 37 + SOA 94 + keep 37. */
 	assert_int_equal(st.journal_bytes, 272 + 310);
 
 	assert_int_equal(store_begin(f->store, NULL), 0);
-	assert_int_equal(store_xfr_snapshot_get(f->store, f->z.zone_id,
+	assert_int_equal(store_xfr_snapshot_get(f->store, f->st.zone_id,
 						&after, &after_len), 0);
 	struct store_xfr_journal_entry *e = NULL;
 	size_t n = 0;
-	assert_int_equal(store_xfr_journal_get(f->store, f->z.zone_id, &e,
+	assert_int_equal(store_xfr_journal_get(f->store, f->st.zone_id, &e,
 					       &n), 0);
 	store_rollback(f->store);
 	assert_int_equal(after_len, before_len);
@@ -542,17 +568,18 @@ static void test_damaged_journal_falls_back_to_the_snapshot(void **state)
 	/* A third entry that continues the journal but is not a diff. */
 	const uint8_t junk[] = "ZGJ1 not a diff";
 	assert_int_equal(store_begin(f->store, &caller), 0);
-	assert_int_equal(store_xfr_journal_append(f->store, f->z.zone_id, V3,
+	assert_int_equal(store_xfr_journal_append(f->store, f->st.zone_id, V3,
 						  2026120404u, junk,
 						  sizeof(junk)), 0);
 	assert_int_equal(store_commit(f->store, NULL), 0);
-	f->z.st.serial = 2026120404u;
+	f->st.serial = 2026120404u;
 
 	assert_loads(f, true, c1);
 	/* The zone is the snapshot's now, in memory and in the store; the
 	 * journal is gone so that the next IXFR starts a new one. */
-	assert_int_equal(f->z.st.serial, V1);
-	assert_int_equal(f->z.st.records, 5);
+	assert_int_equal(f->st.serial, V1);
+	assert_int_equal(f->st.records, 5);
+	assert_int_equal(f->st.journal_entries, 0);
 	struct store_xfr_state st = stored_state(f);
 	assert_int_equal(st.serial, V1);
 	assert_int_equal(st.records, 5);
@@ -570,7 +597,7 @@ static void test_journal_not_ending_at_the_state_falls_back(void **state)
 	struct zone_contents *c3 = store_v3(f, c1);
 
 	/* The state says a serial no diff leads to. */
-	f->z.st.serial = 2026120405u;
+	f->st.serial = 2026120405u;
 	assert_loads(f, true, c1);
 	assert_int_equal(stored_state(f).journal_entries, 0);
 
@@ -586,17 +613,21 @@ static void test_diffs_not_continuing_the_store_write_the_zone(void **state)
 	 * the service still holds V1 and receives V1 -> V3. */
 	const char *v2[] = { SOA2, NS, PRI, KEEP, NEW, NULL };
 	struct zone_contents *c2 = build_zone(v2);
-	struct store_xfr_state held = f->z.st;
-	f->z.st.serial = V2;
-	assert_int_equal(xfr_zone_store_snapshot(&f->z, c2), 0);
-	f->z.st = held;
+	struct store_xfr_state held = f->st;
+	f->st.serial = V2;
+	struct xfr_reply axfr = { .kind = XFR_REPLY_FULL };
+	struct xfr_written w;
+	assert_int_equal(xfr_persist_transfer(f->store, &f->st, &axfr, c2,
+					      FIELDS, &w), 0);
+	f->st = held;
 
 	struct zone_contents *c3 = store_v3(f, c1);
 	struct store_xfr_state st = stored_state(f);
 	assert_int_equal(st.serial, V3);
 	assert_int_equal(st.snapshot_serial, V3);
 	assert_int_equal(st.journal_entries, 0);
-	assert_int_equal(f->z.st.journal_entries, 0);
+	assert_int_equal(f->st.journal_entries, 0);
+	assert_int_equal(f->st.snapshot_serial, V3);
 
 	assert_loads(f, false, c3);
 	zone_contents_free(c3);
@@ -610,9 +641,17 @@ static void test_compaction_rewrites_the_snapshot(void **state)
 	struct zone_contents *c1 = store_v1(f);
 	struct zone_contents *c3 = store_v3(f, c1);
 	/* 582 journal bytes against a 259-byte snapshot. */
-	assert_true(xfr_journal_needs_compaction(&f->z.st));
+	assert_true(xfr_journal_needs_compaction(&f->st));
 
-	xfr_zone_compact(&f->z, c3);
+	/* What the compaction job writes: the served version, encoded. */
+	uint8_t *blob = NULL;
+	size_t len = 0;
+	assert_int_equal(xfr_snapshot_encode(c3, &blob, &len), 0);
+	struct xfr_written w;
+	assert_int_equal(xfr_persist_snapshot(f->store, &f->st, blob, len,
+					      &w), 0);
+	free(blob);
+	xfr_written_apply(&w, f->st.serial, &f->st);
 	struct store_xfr_state st = stored_state(f);
 	assert_int_equal(st.serial, V3);
 	assert_int_equal(st.snapshot_serial, V3);
@@ -620,24 +659,36 @@ static void test_compaction_rewrites_the_snapshot(void **state)
 	assert_int_equal(st.journal_bytes, 0);
 	/* "ZGX1", SOA 94, NS 52, pri 36, keep 37. */
 	assert_int_equal(st.snapshot_bytes, 4 + 94 + 52 + 36 + 37);
-	assert_int_equal(f->z.st.snapshot_bytes, st.snapshot_bytes);
-	assert_false(xfr_journal_needs_compaction(&f->z.st));
+	assert_int_equal(f->st.snapshot_bytes, st.snapshot_bytes);
+	assert_int_equal(f->st.journal_entries, 0);
+	assert_false(xfr_journal_needs_compaction(&f->st));
 
 	assert_loads(f, false, c3);
 	zone_contents_free(c3);
 	zone_contents_free(c1);
 }
 
-static void test_below_the_threshold_nothing_is_compacted(void **state)
+static void test_stored_version_is_what_a_restart_serves(void **state)
 {
 	struct fixture *f = *state;
+	struct zone_contents *out = NULL;
+	char err[256] = "";
+	assert_int_equal(store_begin(f->store, NULL), 0);
+	assert_int_equal(xfr_stored_version(f->store, f->st.zone_id, Z, &out,
+					    err, sizeof(err)), ZG_ENOENT);
+	store_rollback(f->store);
+	assert_null(out);
+
 	struct zone_contents *c1 = store_v1(f);
-	/* The journal is under the snapshot's size: compaction does not
-	 * touch the store. */
-	f->z.st.journal_entries = 1;
-	f->z.st.journal_bytes = 10;
-	xfr_zone_compact(&f->z, c1);
-	assert_int_equal(stored_state(f).snapshot_serial, V1);
+	struct zone_contents *c3 = store_v3(f, c1);
+	assert_int_equal(store_begin(f->store, NULL), 0);
+	assert_int_equal(xfr_stored_version(f->store, f->st.zone_id, Z, &out,
+					    err, sizeof(err)), 0);
+	store_rollback(f->store);
+	assert_int_equal(zone_contents_serial(out), V3);
+	assert_same_zone(out, c3);
+	zone_contents_free(out);
+	zone_contents_free(c3);
 	zone_contents_free(c1);
 }
 
@@ -657,7 +708,7 @@ int main(void)
 		S(test_journal_not_ending_at_the_state_falls_back),
 		S(test_diffs_not_continuing_the_store_write_the_zone),
 		S(test_compaction_rewrites_the_snapshot),
-		S(test_below_the_threshold_nothing_is_compacted),
+		S(test_stored_version_is_what_a_restart_serves),
 	};
 #undef S
 	return cmocka_run_group_tests(tests, NULL, NULL);

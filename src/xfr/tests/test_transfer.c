@@ -211,6 +211,22 @@ static void test_record_limit_refuses_the_transfer(void **state)
 	xfr_reply_clear(&r);
 }
 
+/* max_records bounds the zone: the diffs of an IXFR, deletions
+ * included, may hold more records than the zone; the caller checks the
+ * zone they make. */
+static void test_ixfr_diffs_are_not_bounded_by_the_record_limit(void **state)
+{
+	struct xfr_reply r;
+	xfr_reply_init(&r, apex(), true, 2026120401u, 4, 1000000);
+	const char *msg[] = { SOA2, SOA1, OLD, KEEP, SOA2, NEW, KEEP, SOA2,
+			      NULL };
+	assert_int_equal(feed(&r, KNOT_RRTYPE_IXFR, msg), 0);
+	assert_true(r.done);
+	assert_int_equal(r.kind, XFR_REPLY_INCREMENTAL);
+	assert_int_equal(r.n_rrs, 6);
+	xfr_reply_clear(&r);
+}
+
 static void test_byte_limit_refuses_the_transfer(void **state)
 {
 	struct xfr_reply r;
@@ -414,6 +430,7 @@ int main(void)
 		cmocka_unit_test(test_message_after_final_soa_is_malformed),
 		cmocka_unit_test(test_broken_diff_chain_is_malformed),
 		cmocka_unit_test(test_record_limit_refuses_the_transfer),
+		cmocka_unit_test(test_ixfr_diffs_are_not_bounded_by_the_record_limit),
 		cmocka_unit_test(test_byte_limit_refuses_the_transfer),
 		cmocka_unit_test(test_records_outside_the_zone_are_skipped),
 		cmocka_unit_test(test_incremental_diff_turns_v1_into_v2),

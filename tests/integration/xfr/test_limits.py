@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Limits per transfer: an oversized transfer is refused and the previous
-version stays served (issue 4, item 1)."""
+"""Limits: an oversized transfer, or one that would make the zone larger
+than its limits, is refused and the previous version stays served
+(issue 4, item 1)."""
 
 import time
 
@@ -33,8 +34,28 @@ def refused_transfer(zg, scripted, extra):
 
 
 def test_transfer_over_the_record_limit_is_refused(zg, scripted):
+    # The IXFR's diff adds 300 records to V2's 5: the zone it would
+    # make is what max_records bounds.
     s = refused_transfer(zg, scripted, ["--max-records", "100"])
-    assert "more than 100 records" in s["last_error"]
+    assert s["last_error"] == (
+        "IXFR from 192.0.2.10:53: the zone would have 305 records at"
+        " serial %d, more than max_records 100; serial %d stays served"
+        % (V2_SERIAL, V1_SERIAL))
+
+
+def test_axfr_over_the_record_limit_is_refused_while_it_arrives(
+        zg, scripted):
+    p = scripted()
+    p.add_version(V2_SERIAL, BIG)
+    p.ixfr_mode = "axfr-style"
+    zg.create(extra=["--max-records", "100"])
+    zg.wait_serial(V1_SERIAL)
+    p.set_serial(V2_SERIAL)
+    send_notify()
+    wait_until(lambda: zg.sync()["last_error"], 5, what="the refusal")
+    assert zg.sync()["last_error"] == (
+        "IXFR from 192.0.2.10:53: the transfer has more than 100 records")
+    assert zg.sync()["serial"] == V1_SERIAL
 
 
 def test_transfer_over_the_byte_limit_is_refused(zg, scripted):
