@@ -203,32 +203,67 @@ static int read_endpoint(struct api_req *r, json_t *body,
 	return ret;
 }
 
+/* One limit: an integer from min to max. 0 has no meaning (a zone has
+ * an SOA at least, and a message up to 512 octets is always allowed),
+ * so it is refused like any other value out of range. */
+static int read_limit(struct api_req *r, json_t *body, const char *key,
+		      uint64_t min, uint64_t max, uint64_t *out)
+{
+	json_t *value = json_object_get(body, key);
+	if (value == NULL) {
+		return 0;
+	}
+	if (!json_is_integer(value) ||
+	    json_integer_value(value) < (json_int_t)min ||
+	    (uint64_t)json_integer_value(value) > max) {
+		return api_fail(r, 400, key,
+				"%s must be an integer from %llu to %llu", key,
+				(unsigned long long)min,
+				(unsigned long long)max);
+	}
+	*out = (uint64_t)json_integer_value(value);
+	return 0;
+}
+
 static int read_limits(struct api_req *r, json_t *body,
 		       struct store_secondary *sec)
 {
-	uint64_t value = 0;
-	bool present = false;
-	int ret = api_get_uint(r, body, "max_records", MAX_RECORDS_LIMIT,
-			       &value, &present);
-	if (ret == 0 && present) {
-		if (value == 0) {
-			return api_fail(r, 400, "max_records",
-					"max_records is at least 1");
-		}
-		sec->max_records = value;
-	}
+	int ret = read_limit(r, body, "max_records", XFR_MIN_MAX_RECORDS,
+			     MAX_RECORDS_LIMIT, &sec->max_records);
 	if (ret == 0) {
-		ret = api_get_uint(r, body, "max_bytes", MAX_BYTES_LIMIT,
-				   &value, &present);
-	}
-	if (ret == 0 && present) {
-		if (value < 512) {
-			return api_fail(r, 400, "max_bytes",
-					"max_bytes is at least 512");
-		}
-		sec->max_bytes = value;
+		ret = read_limit(r, body, "max_bytes", XFR_MIN_MAX_BYTES,
+				 MAX_BYTES_LIMIT, &sec->max_bytes);
 	}
 	return ret;
+}
+
+/* Limits below what the zone holds are taken (the operator may mean
+ * it), but its next transfer will be refused: the reply says so. */
+static int warn_limits(struct api_req *r, const struct store_secondary *sec)
+{
+	struct store_xfr_state st = { 0 };
+	int ret = store_xfr_state_get(r->store, sec->zone_id, &st);
+	if (ret == ZG_ENOENT || (ret == 0 && !st.loaded)) {
+		return 0;
+	}
+	if (ret != 0) {
+		return api_fail_store(r, ret, "the transfer state");
+	}
+	json_t *warning = NULL;
+	if (st.records > sec->max_records) {
+		warning = json_sprintf("the zone holds %" PRIu64 " records, more than max_records %" PRIu64 ": its next transfer is refused until the limit is raised",
+				       st.records, sec->max_records);
+	} else if (st.journal_entries == 0 &&
+		   st.snapshot_bytes > sec->max_bytes) {
+		/* Without a journal the snapshot is the zone, as stored. */
+		warning = json_sprintf("the zone takes %" PRIu64 " bytes as stored, more than max_bytes %" PRIu64 ": its next transfer is refused until the limit is raised",
+				       st.snapshot_bytes, sec->max_bytes);
+	}
+	if (warning != NULL) {
+		json_decref(r->warning);
+		r->warning = warning;
+	}
+	return 0;
 }
 
 static int read_settings(struct api_req *r, json_t *body,
@@ -279,6 +314,9 @@ int api_secondary_update(struct api_req *r, json_t *body,
 		return api_fail_store(r, ret, "the secondary settings");
 	}
 	ret = read_settings(r, body, &sec, false);
+	if (ret == 0) {
+		ret = warn_limits(r, &sec);
+	}
 	if (ret == 0) {
 		ret = store_secondary_put(r->store, &sec);
 		if (ret != 0) {
@@ -389,6 +427,11 @@ int api_secondary_decorate(struct api_req *r, const struct store_zone *zone,
 	json_t *sync = sync_json(&st, have);
 	store_secondary_clear(&sec);
 	if (sync == NULL || json_object_set_new(obj, "sync", sync) != 0) {
+		return api_fail_at(r, 500, NULL, "out of memory");
+	}
+	/* The reply to a change of the zone carries its warning. */
+	if (r->warning != NULL &&
+	    json_object_set(obj, "warning", r->warning) != 0) {
 		return api_fail_at(r, 500, NULL, "out of memory");
 	}
 	return 0;

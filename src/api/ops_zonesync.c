@@ -17,6 +17,7 @@
 #include "common/error.h"
 #include "config/config.h"
 #include "wire/wire.h"
+#include "xfr/xfr.h"
 #include "xfrout/xfrout.h"
 #include "zone/zone.h"
 
@@ -670,6 +671,27 @@ static int build_contents(struct api_req *r, const struct store_zone *zone,
 			: 0;
 }
 
+/* A secondary zone exports the version it holds, read only, as the
+ * store keeps it: what it serves unless it expired. */
+static int secondary_contents(struct api_req *r, const struct store_zone *zone,
+			      struct zone_contents **out)
+{
+	char err[256] = "";
+	int ret = xfr_stored_version(r->store, zone->meta.resource_id,
+				     zone->meta.name, out, err, sizeof(err));
+	if (ret == ZG_ENOENT) {
+		return api_fail_at(r, 409, NULL,
+				   "%s (%s) is a secondary zone that has not been transferred yet; there is nothing to export",
+				   zone->meta.resource_id, zone->meta.name);
+	}
+	if (ret == ZG_EINVAL) {
+		return api_fail_at(r, 500, NULL,
+				   "the stored version of %s cannot be read: %s",
+				   zone->meta.resource_id, err);
+	}
+	return ret != 0 ? api_fail_store(r, ret, "the stored version") : 0;
+}
+
 int api_zone_export(struct api_req *r, const struct api_args *a,
 		    json_t **out)
 {
@@ -677,9 +699,19 @@ int api_zone_export(struct api_req *r, const struct api_args *a,
 	struct zone_contents *z = NULL;
 	char *text = NULL;
 	size_t len = 0;
-	int ret = load_private_zone(r, a->id, &zone);
-	if (ret == 0) {
-		ret = build_contents(r, &zone, &z);
+	int ret = store_zone_get(r->store, a->id, &zone);
+	if (ret == ZG_ENOENT) {
+		ret = api_fail_missing(r, "zone", a->id);
+	} else if (ret != 0) {
+		ret = api_fail_store(r, ret, "a zone");
+	} else if (strcmp(zone.kind, "secondary") == 0) {
+		ret = secondary_contents(r, &zone, &z);
+	} else {
+		store_zone_clear(&zone);
+		ret = load_private_zone(r, a->id, &zone);
+		if (ret == 0) {
+			ret = build_contents(r, &zone, &z);
+		}
 	}
 	if (ret == 0 && zone_file_export(z, &text, &len) != 0) {
 		ret = api_fail_at(r, 500, NULL, "cannot write the zone file");
@@ -687,7 +719,8 @@ int api_zone_export(struct api_req *r, const struct api_args *a,
 	if (ret == 0) {
 		*out = json_pack("{ss ss sI ss}", "zone", a->id, "name",
 				 zone.meta.name, "serial",
-				 (json_int_t)zone.soa.serial, "text", text);
+				 (json_int_t)zone_contents_serial(z), "text",
+				 text);
 		ret = *out != NULL ? 0
 			: api_fail_at(r, 500, NULL, "out of memory");
 	}
