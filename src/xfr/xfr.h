@@ -42,10 +42,12 @@ struct xfr_service;
 struct xfr_service *xfr_service_new(struct store *store);
 
 /*!
- * Starts the service thread and waits until it has read every secondary
- * zone from the store and published each stored snapshot that has not
- * expired, so that a restarted daemon serves its secondary zones at
- * once. Call after the first configuration snapshot is published (the
+ * Starts the service thread and its store thread, and waits until it has
+ * read every secondary zone from the store and published each stored
+ * snapshot that has not expired, so that a restarted daemon serves its
+ * secondary zones at once; each zone then checks its primaries at once.
+ * From then on the service thread never waits for the store: its store
+ * work runs in the store thread. Call after the first configuration snapshot is published (the
  * zones' handles come from it) and before DNS workers start.
  * \retval 0 or an error (logged).
  */

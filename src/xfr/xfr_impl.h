@@ -473,8 +473,9 @@ struct xfr_zone {
 };
 
 struct xfr_service {
-	struct store *store;		/* used by the store thread only
-					 * once the service started */
+	struct store *store;		/* used by the store thread, and by
+					 * the service thread for its first
+					 * read before its loop runs */
 	struct loop *loop;
 	pthread_t thread;
 	bool thread_started;
