@@ -518,6 +518,14 @@ void config_free(struct config *cfg)
 		free(cfg->inbounds[i].listeners);
 		free(cfg->inbounds[i].allow);
 	}
+	for (size_t i = 0; i < cfg->n_tsig_keys; i++) {
+		knot_tsig_key_t *key = &cfg->tsig_keys[i];
+		if (key->secret.data != NULL) {
+			explicit_bzero(key->secret.data, key->secret.size);
+		}
+		knot_tsig_key_deinit(key);
+	}
+	free(cfg->tsig_keys);
 	free(cfg->inbounds);
 	free(cfg->vpcs);
 	free(cfg->zones);
@@ -529,6 +537,17 @@ void config_free(struct config *cfg)
 }
 
 /* ---- read side ---------------------------------------------------- */
+
+const knot_tsig_key_t *config_find_tsig_key(const struct config *cfg,
+					    const knot_dname_t *name)
+{
+	for (size_t i = 0; name != NULL && i < cfg->n_tsig_keys; i++) {
+		if (knot_dname_is_case_equal(cfg->tsig_keys[i].name, name)) {
+			return &cfg->tsig_keys[i];
+		}
+	}
+	return NULL;
+}
 
 /* The inbound endpoint that owns local, or NULL. */
 static const struct config_inbound *inbound_at(const struct config *cfg,

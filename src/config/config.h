@@ -153,6 +153,11 @@ struct config {
 	size_t n_listen;
 	struct config_inbound *inbounds;
 	size_t n_inbounds;
+	/* The TSIG keys (RFC 8945) clients may sign queries with, so the
+	 * query path checks and signs without the store. Each key's name
+	 * is lower case; secrets are wiped by config_free(). */
+	knot_tsig_key_t *tsig_keys;
+	size_t n_tsig_keys;
 };
 
 /*!
@@ -171,6 +176,11 @@ struct config {
 const struct config_vpc *config_classify(const struct config *cfg,
 					 const struct zg_addr *local,
 					 const struct zg_addr *source);
+
+/*! The TSIG key named name (any case), or NULL. Linear in the number of
+ *  keys; allocates nothing. Same context as config_classify(). */
+const knot_tsig_key_t *config_find_tsig_key(const struct config *cfg,
+					    const knot_dname_t *name);
 
 /*! Look-ups by id; NULL when there is none. Linear in the number of
  *  VPCs or rules. Same context as config_classify(). */

@@ -521,6 +521,30 @@ static int fill_upstream(struct config_upstream *cu,
 	return 0;
 }
 
+/* Adds a TSIG key for the query path to check and sign with. A key
+ * libknot cannot take (an algorithm or secret the API would not have
+ * accepted) is left out: queries signed with it get BADKEY. */
+static int fill_tsig_key(struct config *cfg, const struct store_tsig_key *sk)
+{
+	knot_tsig_key_t *key = &cfg->tsig_keys[cfg->n_tsig_keys];
+	int ret = knot_tsig_key_init(key, sk->algorithm, sk->meta.name,
+				     sk->secret);
+	if (ret == KNOT_ENOMEM) {
+		return ZG_ENOMEM;
+	}
+	if (ret != KNOT_EOK) {
+		char fields[96];
+		snprintf(fields, sizeof(fields), "key=%.80s", sk->meta.name);
+		zg_log(ZG_LOG_ERROR, "publish", fields, "cannot use this TSIG key (%s); queries signed with it get BADKEY until it is replaced",
+		       knot_strerror(ret));
+		memset(key, 0, sizeof(*key));
+		return 0;
+	}
+	knot_dname_to_lower(key->name);
+	cfg->n_tsig_keys++;
+	return 0;
+}
+
 /* Everything a snapshot is made of, read in one transaction. */
 struct store_state {
 	struct store_vpc *vpcs;
@@ -535,6 +559,8 @@ struct store_state {
 	size_t n_upstreams;
 	struct store_inbound *inbounds;
 	size_t n_inbounds;
+	struct store_tsig_key *tsig_keys;
+	size_t n_tsig_keys;
 };
 
 static void store_state_clear(struct store_state *st)
@@ -545,6 +571,7 @@ static void store_state_clear(struct store_state *st)
 	store_rule_list_free(st->rules, st->n_rules);
 	store_upstream_list_free(st->upstreams, st->n_upstreams);
 	store_inbound_list_free(st->inbounds, st->n_inbounds);
+	store_tsig_list_free(st->tsig_keys, st->n_tsig_keys);
 	memset(st, 0, sizeof(*st));
 }
 
@@ -572,6 +599,10 @@ static int read_state(struct store *store, struct store_state *st)
 		ret = store_inbound_list(store, NULL, 0, &st->inbounds,
 					 &st->n_inbounds, &more);
 	}
+	if (ret == 0) {
+		ret = store_tsig_list(store, NULL, 0, &st->tsig_keys,
+				      &st->n_tsig_keys, &more);
+	}
 	return ret;
 }
 
@@ -584,9 +615,10 @@ static int alloc_arrays(struct config *cfg, const struct store_state *st)
 	cfg->rules = calloc(st->n_rules + 1, sizeof(*cfg->rules));
 	cfg->upstreams = calloc(st->n_upstreams + 1, sizeof(*cfg->upstreams));
 	cfg->inbounds = calloc(st->n_inbounds + 1, sizeof(*cfg->inbounds));
+	cfg->tsig_keys = calloc(st->n_tsig_keys + 1, sizeof(*cfg->tsig_keys));
 	if (cfg->vpcs == NULL || cfg->zones == NULL || cfg->endpoints == NULL ||
 	    cfg->rules == NULL || cfg->upstreams == NULL ||
-	    cfg->inbounds == NULL) {
+	    cfg->inbounds == NULL || cfg->tsig_keys == NULL) {
 		return ZG_ENOMEM;
 	}
 	return 0;
@@ -619,6 +651,9 @@ static int fill_config(struct config_publisher *pub, struct config *cfg,
 	for (size_t i = 0; ret == 0 && i < st->n_inbounds; i++) {
 		ret = fill_inbound(&cfg->inbounds[cfg->n_inbounds++],
 				   &st->inbounds[i]);
+	}
+	for (size_t i = 0; ret == 0 && i < st->n_tsig_keys; i++) {
+		ret = fill_tsig_key(cfg, &st->tsig_keys[i]);
 	}
 	/* The store lists the global upstream first. */
 	if (ret == 0 && cfg->n_upstreams > 0 &&

@@ -86,6 +86,7 @@ struct rq {
 
 	knot_pkt_t *query;		/* parsed copy of the client's message */
 	struct wire_query_info info;
+	struct wire_tsig tsig;		/* verified: the answer is signed */
 	bool tcp;
 	struct zg_addr source;
 	uint64_t started_ms;
@@ -156,6 +157,7 @@ static void rq_free(struct rq *rq)
 	cache_waiter_cancel(rq->waiter);
 	cache_entry_unref(rq->stale);
 	wire_answer_clear(&rq->ans);
+	wire_tsig_clear(&rq->tsig);
 	knot_pkt_free(rq->query);
 	free(rq);
 }
@@ -220,6 +222,11 @@ static void finish(struct rq *rq)
 		ret = wire_answer_render(&rq->ans, rq->query, &rq->info, rq->tcp,
 					 resp);
 	}
+	/* A signed query gets a signed answer, truncated or not (RFC 8945
+	 * section 5.3); the render kept room for the TSIG RR. */
+	if (ret == 0) {
+		ret = wire_tsig_sign(&rq->tsig, resp);
+	}
 	if (ret != 0) {
 		/* Rendering failed (memory): a bare SERVFAIL still tells
 		 * the client not to wait. */
@@ -228,6 +235,9 @@ static void finish(struct rq *rq)
 			wire_render_error(rq->query, KNOT_RCODE_SERVFAIL,
 					  EDE_OTHER, "internal error", resp) :
 			KNOT_ENOMEM;
+		if (ret == 0) {
+			ret = wire_tsig_sign(&rq->tsig, resp);
+		}
 	}
 	/* Counted and logged once, whatever ended the query. */
 	observe_finish(&rq->obs, rq->vpc_id, &rq->source, rq->query,
@@ -893,15 +903,18 @@ static bool start_forward(struct rq *rq, const struct decision *d)
 }
 
 /* Answers messages that cannot be resolved at all (FORMERR, NOTIMP,
- * BADVERS, REFUSED) without creating a query. */
-static int reply_error(const knot_pkt_t *query, uint16_t rcode, uint16_t ede,
-		       const char *text, resolve_reply_cb cb, void *arg)
+ * BADVERS, REFUSED) without creating a query; signed when tsig (may be
+ * NULL) holds a verified request. */
+static int reply_error(const knot_pkt_t *query, const struct wire_tsig *tsig,
+		       uint16_t rcode, uint16_t ede, const char *text,
+		       resolve_reply_cb cb, void *arg)
 {
 	knot_pkt_t *resp = knot_pkt_new(NULL, KNOT_WIRE_MAX_PKTSIZE, NULL);
 	if (resp == NULL) {
 		return ZG_ENOMEM;
 	}
-	if (wire_render_error(query, rcode, ede, text, resp) == 0) {
+	if (wire_render_error(query, rcode, ede, text, resp) == 0 &&
+	    (tsig == NULL || wire_tsig_sign(tsig, resp) == 0)) {
 		cb(arg, resp->wire, resp->size);
 	} else {
 		cb(arg, NULL, 0);
@@ -923,9 +936,11 @@ static int service_kind(const knot_pkt_t *pkt)
 	} else if (opcode == KNOT_OPCODE_QUERY && knot_wire_get_qdcount(pkt->wire) == 1 &&
 		   (knot_pkt_qtype(pkt) == KNOT_RRTYPE_AXFR ||
 		    knot_pkt_qtype(pkt) == KNOT_RRTYPE_IXFR ||
-		    pkt->tsig_rr != NULL)) {
-		/* A signed query wants a signed answer (RFC 8945 section
-		 * 5.3): secondaries sign their SOA checks. */
+		    (knot_pkt_qtype(pkt) == KNOT_RRTYPE_SOA &&
+		     pkt->tsig_rr != NULL))) {
+		/* A signed SOA query is a secondary checking the serial:
+		 * it gets the transfer checks. Other signed queries are
+		 * resolved here and their answers signed. */
 		kind = RESOLVE_SERVICE_XFR;
 	}
 	return kind >= 0 && services[kind].fn != NULL ? kind : -1;
@@ -957,16 +972,39 @@ static int hand_to_service(struct rq *rq, const struct zg_addr *local,
 	};
 	int ret = services[kind].fn(services[kind].arg, &msg, cb, arg);
 	if (ret != 0) {
-		ret = reply_error(rq->query, KNOT_RCODE_SERVFAIL, EDE_OTHER,
-				  "zone service failed", cb, arg);
+		ret = reply_error(rq->query, NULL, KNOT_RCODE_SERVFAIL,
+				  EDE_OTHER, "zone service failed", cb, arg);
 	}
 	rq_free(rq);
 	return ret;
 }
 
+/* Checks the query's TSIG, if any, against the key of the current
+ * snapshot (RFC 8945 section 5.2); the key is copied into rq->tsig, so
+ * nothing points into the snapshot afterwards. False when the query
+ * gets the TSIG error answer. */
+static bool check_tsig(struct rq *rq)
+{
+	if (rq->query->tsig_rr == NULL) {
+		return true;
+	}
+	rcu_read_lock();
+	const struct config *cfg = config_current();
+	const knot_tsig_key_t *key = cfg != NULL ?
+		config_find_tsig_key(cfg, rq->query->tsig_rr->owner) : NULL;
+	int ret = wire_tsig_check(rq->query, key, &rq->tsig);
+	rcu_read_unlock();
+	if (ret != 0) {
+		/* No memory for the key copy: treated as unverifiable. */
+		rq->tsig.status = WIRE_TSIG_BADKEY;
+	}
+	return rq->tsig.status == WIRE_TSIG_OK;
+}
+
 /* Parses the client's message into rq->query. Returns -1 when it can be
- * resolved, -2 to drop it silently, -3 for the zone service, or the RCODE to answer with (and
- * sets the EDE to attach, WIRE_EDE_NONE for none). */
+ * resolved, -2 to drop it silently, -3 for the zone service, -4 for a
+ * TSIG that fails the check, or the RCODE to answer with (and sets the
+ * EDE to attach, WIRE_EDE_NONE for none). */
 static int parse_query(struct rq *rq, const uint8_t *wire, size_t len,
 		       uint16_t *ede, const char **ede_text)
 {
@@ -990,9 +1028,13 @@ static int parse_query(struct rq *rq, const uint8_t *wire, size_t len,
 	if (service_kind(rq->query) >= 0) {
 		return -3;
 	}
+	if (!check_tsig(rq)) {
+		return -4;
+	}
 
 	uint16_t rcode = KNOT_RCODE_NOERROR;
 	int ret = wire_query_check(rq->query, &rq->info, &rcode);
+	rq->info.tsig_reserve = wire_tsig_reserve(&rq->tsig);
 	if (ret == WIRE_EDROP) {
 		return -2;
 	}
@@ -1028,6 +1070,28 @@ static bool arrived_inbound(const struct config *cfg,
 	return false;
 }
 
+/* Answers a request whose TSIG failed: NOTAUTH with the TSIG error, or
+ * FORMERR for a malformed TSIG (RFC 8945 section 5.2). Frees rq. */
+static int reply_tsig_error(struct rq *rq, resolve_reply_cb cb, void *arg)
+{
+	knot_pkt_t *resp = knot_pkt_new(NULL, KNOT_WIRE_MAX_PKTSIZE, NULL);
+	if (resp == NULL) {
+		rq_free(rq);
+		return ZG_ENOMEM;
+	}
+	uint16_t rcode = rq->tsig.status == WIRE_TSIG_FORMERR ?
+		KNOT_RCODE_FORMERR : KNOT_RCODE_NOTAUTH;
+	observe_finish(&rq->obs, "", &rq->source, rq->query, rcode);
+	if (wire_tsig_render_error(rq->query, &rq->tsig, resp) == KNOT_EOK) {
+		cb(arg, resp->wire, resp->size);
+	} else {
+		cb(arg, NULL, 0);
+	}
+	knot_pkt_free(resp);
+	rq_free(rq);
+	return 0;
+}
+
 int resolve_query(struct resolve_ctx *ctx, const uint8_t *wire, size_t len,
 		  const struct zg_addr *local, const struct zg_addr *source,
 		  bool tcp, resolve_reply_cb cb, void *arg)
@@ -1057,11 +1121,14 @@ int resolve_query(struct resolve_ctx *ctx, const uint8_t *wire, size_t len,
 	if (verdict == -3) {
 		return hand_to_service(rq, local, cb, arg);
 	}
+	if (verdict == -4) {
+		return reply_tsig_error(rq, cb, arg);
+	}
 	if (verdict >= 0) {
 		observe_finish(&rq->obs, "", &rq->source, rq->query,
 			       (uint16_t)verdict);
-		int ret = reply_error(rq->query, (uint16_t)verdict, ede,
-				      ede_text, cb, arg);
+		int ret = reply_error(rq->query, &rq->tsig, (uint16_t)verdict,
+				      ede, ede_text, cb, arg);
 		rq_free(rq);
 		return ret;
 	}

@@ -71,8 +71,11 @@ int resolve_query(struct resolve_ctx *ctx, const uint8_t *wire, size_t len,
 enum resolve_service_kind {
 	RESOLVE_SERVICE_NOTIFY = 0,	/* opcode NOTIFY (RFC 1996) */
 	RESOLVE_SERVICE_UPDATE,		/* opcode UPDATE (RFC 2136) */
-	RESOLVE_SERVICE_XFR,		/* QUERY for AXFR or IXFR, and any
-					 * TSIG-signed QUERY */
+	RESOLVE_SERVICE_XFR,		/* QUERY for AXFR or IXFR, and a
+					 * TSIG-signed SOA QUERY (a
+					 * secondary's serial check); other
+					 * signed queries are resolved and
+					 * signed by the query path */
 };
 
 struct resolve_service_msg {

@@ -8,7 +8,7 @@
 /* Room for the EDE option data: INFO-CODE plus the text. */
 #define EDE_DATA_MAX (2 + sizeof(((struct wire_answer *)0)->ede_text))
 
-static uint16_t size_limit(const struct wire_query_info *info, bool tcp)
+static uint16_t transport_limit(const struct wire_query_info *info, bool tcp)
 {
 	if (tcp) {
 		return KNOT_WIRE_MAX_PKTSIZE;
@@ -21,6 +21,16 @@ static uint16_t size_limit(const struct wire_query_info *info, bool tcp)
 	uint16_t limit = info->client_payload < WIRE_EDNS_PAYLOAD ?
 		info->client_payload : WIRE_EDNS_PAYLOAD;
 	return limit < WIRE_PLAIN_UDP_MAX ? WIRE_PLAIN_UDP_MAX : limit;
+}
+
+/* The limit less the room the answer's TSIG RR needs once signed. */
+static uint16_t size_limit(const struct wire_query_info *info, bool tcp)
+{
+	uint16_t limit = transport_limit(info, tcp);
+	if (info->tsig_reserve >= limit - KNOT_WIRE_HEADER_SIZE) {
+		return KNOT_WIRE_HEADER_SIZE;
+	}
+	return (uint16_t)(limit - info->tsig_reserve);
 }
 
 /* Builds the response OPT in resp's memory: our payload, version 0, the

@@ -117,6 +117,9 @@ struct wire_query_info {
 	bool rd_bit;
 	uint16_t client_payload; /* EDNS UDP size the client advertised */
 	uint8_t edns_version;
+	/* Bytes kept free below the size limit for a TSIG RR added after
+	 * rendering (wire_tsig_sign()); 0 for an unsigned query. */
+	uint16_t tsig_reserve;
 };
 
 /*!
@@ -134,10 +137,10 @@ struct wire_query_info {
  * same way without allow-transfer); the caller attaches EDE 21 (Not
  * Supported) to it. QCLASS is reported in info, not checked.
  *
- * LIMITATION: TSIG on a query is not checked; a signed query is answered
- * unsigned as if it carried no TSIG, so a client that insists on signed
- * answers rejects them. DNS COOKIE options are ignored (RFC 7873 section
- * 5.2 allows a server without cookie support to do so).
+ * A TSIG on the query is not looked at here: knot_pkt_parse() took it
+ * out of the message, and wire_tsig_check() verifies it. DNS COOKIE
+ * options are ignored (RFC 7873 section 5.2 allows a server without
+ * cookie support to do so).
  *
  * \param pkt      parsed with knot_pkt_parse() already (a failed parse
  *                 is seen as malformed).
@@ -173,6 +176,10 @@ int wire_query_check(const knot_pkt_t *pkt, struct wire_query_info *info,
  * 8914: INFO-CODE, then the UTF-8 text without NUL). resp->max_size is
  * used as the limit while rendering and restored afterwards.
  *
+ * info->tsig_reserve bytes are kept free below that limit, so that the
+ * answer still fits once signed (a truncated answer is signed too, RFC
+ * 8945 section 5.3).
+ *
  * \param tcp   true when the client asked over TCP (limit 65535).
  * \retval 0 or a libknot error.
  */
@@ -190,6 +197,68 @@ int wire_answer_render(const struct wire_answer *ans, const knot_pkt_t *query,
  */
 int wire_render_error(const knot_pkt_t *query, uint16_t rcode,
 		      uint16_t ede_code, const char *ede_text, knot_pkt_t *resp);
+
+/*
+ * TSIG on ordinary queries (RFC 8945): checking the request against the
+ * key it names, signing the answer over the request MAC, and the NOTAUTH
+ * answers to a request that fails the check. The caller looks the key up
+ * (the query path in the configuration snapshot).
+ */
+enum wire_tsig_status {
+	WIRE_TSIG_NONE = 0,	/* the query is not signed */
+	WIRE_TSIG_OK,		/* signed and verified: sign the answer */
+	WIRE_TSIG_BADKEY,	/* unknown key, or another algorithm */
+	WIRE_TSIG_BADSIG,	/* the MAC does not verify */
+	WIRE_TSIG_BADTIME,	/* outside the fudge (section 5.2.3) */
+	WIRE_TSIG_FORMERR,	/* the TSIG RR is malformed */
+};
+
+/* A request's TSIG state. Owned by one query; zero-initialise, release
+ * with wire_tsig_clear(). */
+struct wire_tsig {
+	enum wire_tsig_status status;
+	knot_tsig_key_t key;		/* own copy (OK, BADTIME), wiped */
+	uint8_t request_mac[64];	/* the request's MAC */
+	size_t request_mac_len;
+	uint64_t time_signed;		/* the request's */
+};
+
+/*!
+ * Checks the TSIG of query (parsed with knot_pkt_parse() flags 0, which
+ * keeps the TSIG RR in query->tsig_rr and out of query->wire) against
+ * key, the key named by the TSIG owner (NULL: no such key). On OK and
+ * BADTIME the key is copied into out, so out outlives key (the query path
+ * keeps no pointer into the configuration while it waits).
+ * etval 0 (out->status says what was found), ZG_ENOMEM.
+ */
+int wire_tsig_check(const knot_pkt_t *query, const knot_tsig_key_t *key,
+		    struct wire_tsig *out);
+
+/*! Bytes to keep free for the TSIG RR of the answer (0 unless OK). */
+uint16_t wire_tsig_reserve(const struct wire_tsig *t);
+
+/*!
+ * Signs the rendered response resp with the request's key over the
+ * request MAC (RFC 8945 section 5.3.1, TSIG error NOERROR). Does nothing
+ * unless t->status is WIRE_TSIG_OK. resp->max_size must leave room for
+ * wire_tsig_reserve() bytes after resp->size.
+ * etval 0, ZG_ELIMIT (no room), ZG_EINVAL (libknot refused).
+ */
+int wire_tsig_sign(const struct wire_tsig *t, knot_pkt_t *resp);
+
+/*!
+ * Renders the answer to a request whose TSIG failed (RFC 8945 section
+ * 5.2): FORMERR for a malformed TSIG RR; otherwise NOTAUTH with a TSIG
+ * RR carrying BADKEY or BADSIG unsigned, or BADTIME signed with the
+ * server's time. The question is echoed. resp from knot_pkt_new().
+ * etval 0 or a libknot error.
+ */
+int wire_tsig_render_error(const knot_pkt_t *query, const struct wire_tsig *t,
+			   knot_pkt_t *resp);
+
+/*! Wipes the secret and releases t; t is zero afterwards. Accepts a
+ *  zero t. */
+void wire_tsig_clear(struct wire_tsig *t);
 
 /*! True when name equals or lies below zone, on whole labels,
  *  case-insensitive. */

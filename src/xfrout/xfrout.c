@@ -473,19 +473,13 @@ static void handle_job(void *arg, const struct resolve_service_job *job)
 		goto out;
 	}
 
-	/*
-	 * LIMITATION: a TSIG-signed query other than AXFR, IXFR or SOA is
-	 * not resolved: the query path, which answers it unsigned, cannot
-	 * sign, and an unsigned answer to a signed query is what RFC 8945
-	 * section 5.3 forbids. It gets REFUSED with EDE 21, signed when the
-	 * TSIG verified (TSIG error NOERROR); a bad TSIG got NOTAUTH above
-	 * (section 5.2). A client that signs every query gets answers only
-	 * for zone SOAs.
-	 */
+	/* The query path resolves and signs every other signed query
+	 * itself (resolve.c); only AXFR, IXFR and signed SOA checks are
+	 * handed here, so anything else is a hand-off mistake, refused
+	 * rather than answered with the zone's SOA. */
 	if (!is_transfer(&r) && r.qtype != KNOT_RRTYPE_SOA) {
-		req_log(&r, ZG_LOG_DEBUG, "refused: signed queries are answered for a zone's SOA only");
-		send_error(&r, KNOT_RCODE_REFUSED, EDE_NOT_SUPPORTED,
-			   "signed queries are answered for a zone's SOA only");
+		req_log(&r, ZG_LOG_WARNING, "refused: a signed query of this type is resolved by the query path, not here");
+		send_error(&r, KNOT_RCODE_REFUSED, EDE_OTHER, NULL);
 		goto out;
 	}
 
