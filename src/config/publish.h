@@ -10,6 +10,10 @@
 #include "common/addr.h"
 
 struct store;
+struct store_zone;
+struct store_inbound;
+struct store_record;
+struct store_strv;
 struct config;
 struct config_publisher;
 
@@ -74,5 +78,42 @@ uint64_t config_publisher_version(struct config_publisher *pub);
  *  valid and unchanged until config_publisher_free(). Thread-safe. */
 const struct zg_addr *config_publisher_extra_listen(
 	const struct config_publisher *pub, size_t *n);
+
+/*
+ * Generated records (glue.c): the A and AAAA records a private zone gets
+ * at its default server name (shared/resolution.md section 3). They are
+ * part of the served contents (queries, AXFR, export), never stored.
+ */
+
+/*!
+ * Appends to lines the records generated for zone's default server name
+ * `ns1.<zone>.`, one presentation line each ("ns1.corp.internal. 3600
+ * IN A 10.0.0.53"): an A per distinct IPv4 and an AAAA per distinct
+ * IPv6 listen address of the inbound endpoints whose VPC zone is bound
+ * to (zone->vpcs), in the order of inbounds and their listeners, with
+ * the TTL of the apex NS RRset (the SOA's TTL, which the publisher
+ * gives the apex NS).
+ *
+ * Nothing is generated when the apex NS set lacks `ns1.<zone>.` (the
+ * operator named other servers), and none of a type the operator has
+ * records of at that name in recs (records of the zone, owners relative
+ * as stored): the operator's records win, type by type. Unspecified
+ * listen addresses (0.0.0.0, ::) and ones that do not parse are skipped.
+ *
+ * \retval 0 or ZG_ENOMEM (lines may then hold part of the records).
+ */
+int config_glue_lines(const struct store_zone *zone,
+		      const struct store_inbound *inbounds, size_t n_inbounds,
+		      const struct store_record *recs, size_t n_recs,
+		      struct store_strv *lines);
+
+/*!
+ * The same for zone as stored now: reads the inbound endpoints in the
+ * caller's transaction on store. What the publisher serves and what
+ * `zone export` writes. \retval 0, ZG_ENOMEM, ZG_ESTORE.
+ */
+int config_zone_glue(struct store *store, const struct store_zone *zone,
+		     const struct store_record *recs, size_t n_recs,
+		     struct store_strv *lines);
 
 #endif

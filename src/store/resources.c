@@ -424,15 +424,25 @@ static int unbind_vpc(struct store *s, const char *kind, const char *table,
 int store_zone_bind(struct store *store, const char *zone_id,
 		    const char *vpc_id)
 {
-	return bind_vpc(store, "zone", "zone_vpc", "zone", "zone_id", zone_id,
-			vpc_id);
+	int ret = bind_vpc(store, "zone", "zone_vpc", "zone", "zone_id",
+			   zone_id, vpc_id);
+	if (ret == 0) {
+		ret = store_glue_touch_zone(store, zone_id, vpc_id);
+	}
+	return ret;
 }
 
 int store_zone_unbind(struct store *store, const char *zone_id,
 		      const char *vpc_id)
 {
-	return unbind_vpc(store, "zone", "zone_vpc", "zone", "zone_id",
-			  zone_id, vpc_id);
+	int ret = store_writable(store)
+		? store_glue_touch_zone(store, zone_id, vpc_id)
+		: ZG_EINTERNAL;
+	if (ret == 0) {
+		ret = unbind_vpc(store, "zone", "zone_vpc", "zone", "zone_id",
+				 zone_id, vpc_id);
+	}
+	return ret;
 }
 
 /*

@@ -628,6 +628,7 @@ static void tx_reset(struct store *s)
 	memset(&s->caller, 0, sizeof(s->caller));
 	store_strv_clear(&s->touched_zones);
 	store_strv_clear(&s->serial_set);
+	store_strv_clear(&s->journal_cut);
 }
 
 int store_begin_locked(struct store *store,

@@ -24,6 +24,8 @@ struct store {
 	bool config_changed;
 	struct store_strv touched_zones; /* contents changed */
 	struct store_strv serial_set;	/* serial given explicitly */
+	struct store_strv journal_cut;	/* zones whose journal restarts
+					 * at this version (zonesync.c) */
 
 	char errmsg[256];
 };
@@ -179,6 +181,24 @@ int store_log_change(struct store *s, const char *op, const char *kind,
 
 /*! Records that a zone's contents changed in this transaction. */
 int store_touch_zone(struct store *s, const char *zone_id, bool serial_set);
+
+/*!
+ * The address records generated for a private zone's default server name
+ * (config_zone_glue() in config/publish.h) follow the inbound endpoints
+ * of the VPCs the zone is bound to; the journal holds none of them. So
+ * a change to those raises the serial of every zone whose generated
+ * records it may change (apex NS holding `ns1.<zone>.`) and restarts
+ * the zone's journal at the new version: secondaries are notified, and
+ * an IXFR from an older serial gets the whole zone (RFC 1995 section
+ * 4), generated records included.
+ * store_glue_touch_inbound(): the zones bound to inbound_id's VPC (call
+ * while the inbound row exists, with its VPC). store_glue_touch_zone():
+ * zone_id, when it is bound to vpc_id and vpc_id has inbound listeners
+ * (call while the binding exists).
+ */
+int store_glue_touch_inbound(struct store *s, const char *inbound_id);
+int store_glue_touch_zone(struct store *s, const char *zone_id,
+			  const char *vpc_id);
 
 /*! store_begin(), store_commit() and store_rollback() for a caller that
  *  already holds store->lock (restore, which must ATTACH outside a

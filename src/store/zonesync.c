@@ -125,6 +125,9 @@ int store_inbound_create(struct store *store, struct store_inbound *ib)
 		ret = write_inbound_lists(store, ib);
 	}
 	if (ret == 0) {
+		ret = store_glue_touch_inbound(store, m->resource_id);
+	}
+	if (ret == 0) {
 		store->config_changed = true;
 		ret = store_log_change(store, "create", "inbound",
 				       m->resource_id,
@@ -143,10 +146,14 @@ int store_inbound_update(struct store *store, struct store_inbound *ib)
 	char now[STORE_TIME_LEN];
 	store_now(now);
 	size_t changes = 0;
-	int ret = store_run(store, &changes, "UPDATE inbound SET name = ?,"
-			    " vpc_id = ?, version = version + 1,"
-			    " updated_at = ? WHERE inbound_id = ?", "tttt",
-			    m->name, ib->vpc_id, now, m->resource_id);
+	int ret = store_glue_touch_inbound(store, m->resource_id);
+	if (ret == 0) {
+		ret = store_run(store, &changes, "UPDATE inbound SET name = ?,"
+				" vpc_id = ?, version = version + 1,"
+				" updated_at = ? WHERE inbound_id = ?",
+				"tttt", m->name, ib->vpc_id, now,
+				m->resource_id);
+	}
 	if (ret == 0 && changes == 0) {
 		return ZG_ENOENT;
 	}
@@ -154,6 +161,9 @@ int store_inbound_update(struct store *store, struct store_inbound *ib)
 		m->version++;
 		memcpy(m->updated_at, now, sizeof(m->updated_at));
 		ret = write_inbound_lists(store, ib);
+	}
+	if (ret == 0) {
+		ret = store_glue_touch_inbound(store, m->resource_id);
 	}
 	if (ret == 0) {
 		store->config_changed = true;
@@ -169,8 +179,11 @@ int store_inbound_delete(struct store *store, const char *inbound_id)
 	if (!store_writable(store)) {
 		return ZG_EINTERNAL;
 	}
-	int ret = store_delete_row(store, "inbound", "inbound_id",
-				   inbound_id);
+	int ret = store_glue_touch_inbound(store, inbound_id);
+	if (ret == 0) {
+		ret = store_delete_row(store, "inbound", "inbound_id",
+				       inbound_id);
+	}
 	if (ret == 0) {
 		store->config_changed = true;
 		ret = store_log_change(store, "delete", "inbound", inbound_id,
@@ -419,6 +432,58 @@ int store_grant_revoke(struct store *store, const char *zone_id,
 }
 
 /*
+ * Generated records: the zones they may change
+ */
+
+/* Private zones bound to the VPC vpc (an SQL expression) whose apex NS
+ * holds the default server name, the one config_zone_glue() (config
+ * module) generates records for. */
+#define GLUE_ZONES(vpc) "SELECT z.zone_id FROM zone z JOIN zone_vpc v" \
+	" ON v.zone_id = z.zone_id WHERE v.vpc_id = " vpc \
+	" AND z.kind = 'private' AND EXISTS (SELECT 1 FROM zone_ns n" \
+	" WHERE n.zone_id = z.zone_id AND n.name = 'ns1.' || z.name)"
+
+static int glue_touch(struct store *s, const char *zone_id)
+{
+	int ret = store_touch_zone(s, zone_id, false);
+	if (ret == 0 && !store_strv_has(&s->journal_cut, zone_id) &&
+	    store_strv_push(&s->journal_cut, zone_id) != 0) {
+		ret = ZG_ENOMEM;
+	}
+	return ret;
+}
+
+int store_glue_touch_inbound(struct store *s, const char *inbound_id)
+{
+	struct store_strv zones = { 0 };
+	int ret = store_load_strv(s, GLUE_ZONES("(SELECT vpc_id FROM inbound"
+						" WHERE inbound_id = ?1)"),
+				  inbound_id, &zones);
+	for (size_t i = 0; ret == 0 && i < zones.n; i++) {
+		ret = glue_touch(s, zones.v[i]);
+	}
+	store_strv_clear(&zones);
+	return ret;
+}
+
+int store_glue_touch_zone(struct store *s, const char *zone_id,
+			  const char *vpc_id)
+{
+	sqlite3_stmt *st = NULL;
+	int ret = store_query_one(s, &st, GLUE_ZONES("?1") " AND z.zone_id = ?2"
+				  " AND EXISTS (SELECT 1 FROM inbound i"
+				  " JOIN inbound_listener l"
+				  " ON l.inbound_id = i.inbound_id"
+				  " WHERE i.vpc_id = ?1)", "tt", vpc_id,
+				  zone_id);
+	sqlite3_finalize(st);
+	if (ret == ZG_ENOENT) {
+		return 0;
+	}
+	return ret == 0 ? glue_touch(s, zone_id) : ret;
+}
+
+/*
  * The journal
  */
 
@@ -451,16 +516,26 @@ int store_journal_ttl(struct store *s, const char *zone_id,
 	return ret;
 }
 
-/* Closes the version of one zone: its SOA and apex NS as committed. */
+/* Closes the version of one zone: its SOA and apex NS as committed. A
+ * zone whose generated records may have changed starts its journal
+ * again here (store_priv.h, store_glue_touch_inbound()). */
 static int close_zone_version(struct store *s, const char *zone_id)
 {
-	int ret = store_run(s, NULL, "INSERT INTO zone_journal (zone_id, kind,"
-			    " owner, type, ttl, value, serial)"
-			    " SELECT zone_id, 'soa', '', 'SOA', soa_ttl,"
-			    " soa_mname || ' ' || soa_rname || ' ' || serial"
-			    " || ' ' || soa_refresh || ' ' || soa_retry || ' '"
-			    " || soa_expire || ' ' || soa_minimum, serial"
-			    " FROM zone WHERE zone_id = ?", "t", zone_id);
+	int ret = 0;
+	if (store_strv_has(&s->journal_cut, zone_id)) {
+		ret = store_run(s, NULL, "DELETE FROM zone_journal"
+				" WHERE zone_id = ?", "t", zone_id);
+	}
+	if (ret == 0) {
+		ret = store_run(s, NULL, "INSERT INTO zone_journal (zone_id,"
+				" kind, owner, type, ttl, value, serial)"
+				" SELECT zone_id, 'soa', '', 'SOA', soa_ttl,"
+				" soa_mname || ' ' || soa_rname || ' ' ||"
+				" serial || ' ' || soa_refresh || ' ' ||"
+				" soa_retry || ' ' || soa_expire || ' ' ||"
+				" soa_minimum, serial FROM zone"
+				" WHERE zone_id = ?", "t", zone_id);
+	}
 	if (ret == 0) {
 		ret = store_run(s, NULL, "INSERT INTO zone_journal (zone_id,"
 				" kind, owner, type, ttl, value, serial)"

@@ -279,6 +279,70 @@ static void test_transfer_sources_follow_the_bindings(void **state)
 	store_strv_clear(&got);
 }
 
+/* The serial the zone has now. */
+static uint32_t zone_serial(struct fixture *f)
+{
+	struct store_zone zone = { 0 };
+	assert_int_equal(store_begin(f->store, NULL), 0);
+	assert_int_equal(store_zone_get(f->store, f->zone_id, &zone), 0);
+	store_rollback(f->store);
+	uint32_t serial = zone.soa.serial;
+	store_zone_clear(&zone);
+	return serial;
+}
+
+static int journal_count(struct fixture *f, uint32_t from, uint32_t to,
+			 size_t *n)
+{
+	struct store_journal_entry *e = NULL;
+	assert_int_equal(store_begin(f->store, NULL), 0);
+	int ret = store_journal_read(f->store, f->zone_id, from, to, &e, n);
+	store_rollback(f->store);
+	store_journal_free(e, *n);
+	return ret;
+}
+
+/* The zone's default server name gets addresses from the inbound
+ * endpoints of its VPCs (config_zone_glue()): an endpoint of a bound VPC
+ * raises the serial once and restarts the journal there, so an IXFR
+ * from before gets the whole zone; one of another VPC changes nothing;
+ * binding to a VPC with endpoints raises it too. */
+static void test_inbound_changes_raise_the_serial_and_restart_journal(
+	void **state)
+{
+	struct fixture *f = *state;
+	char vpc_a[STORE_ID_LEN], vpc_b[STORE_ID_LEN];
+	size_t n = 0;
+
+	assert_int_equal(store_begin(f->store, &caller), 0);
+	make_vpc(f, "a", NULL, vpc_a);
+	make_vpc(f, "b", NULL, vpc_b);
+	assert_int_equal(store_zone_bind(f->store, f->zone_id, vpc_a), 0);
+	commit(f);
+	assert_int_equal(zone_serial(f), 1);	/* no endpoint: no change */
+
+	assert_int_equal(store_begin(f->store, &caller), 0);
+	make_inbound(f, vpc_a, "10.0.0.5:53");
+	make_inbound(f, vpc_a, "10.0.0.6:53");
+	commit(f);
+	assert_int_equal(zone_serial(f), 2);	/* once per transaction */
+	assert_int_equal(journal_count(f, 1, 2, &n), ZG_ENOENT);
+
+	assert_int_equal(store_begin(f->store, &caller), 0);
+	make_inbound(f, vpc_b, "10.0.0.7:53");
+	add_record(f, "www", "A", 300, "192.0.2.1", NULL);
+	commit(f);
+	assert_int_equal(zone_serial(f), 3);	/* the record alone */
+	assert_int_equal(journal_count(f, 2, 3, &n), 0);
+	assert_int_equal(n, 5);		/* soa 2, ns, add www, soa 3, ns */
+
+	assert_int_equal(store_begin(f->store, &caller), 0);
+	assert_int_equal(store_zone_bind(f->store, f->zone_id, vpc_b), 0);
+	commit(f);
+	assert_int_equal(zone_serial(f), 4);
+	assert_int_equal(journal_count(f, 3, 4, &n), ZG_ENOENT);
+}
+
 static void test_grants_replace_types_and_revoke_by_key(void **state)
 {
 	struct fixture *f = *state;
@@ -535,6 +599,7 @@ int main(void)
 		T(test_transfer_settings_replace_and_delete),
 		T(test_transfer_keeps_the_notify_source),
 		T(test_transfer_sources_follow_the_bindings),
+		T(test_inbound_changes_raise_the_serial_and_restart_journal),
 		T(test_grants_replace_types_and_revoke_by_key),
 		T(test_key_in_use_by_transfers_or_grants_stays),
 		T(test_inbound_round_trip),
