@@ -16,6 +16,7 @@
 #include "api/validate.h"
 #include "common/error.h"
 #include "config/config.h"
+#include "config/publish.h"
 #include "wire/wire.h"
 #include "xfr/xfr.h"
 #include "xfrout/xfrout.h"
@@ -621,7 +622,23 @@ static int add_line(struct zone_builder *b, const char *fmt, ...)
 	return ret == ZG_ENOMEM ? ret : 0;
 }
 
-/* The zone as the publisher builds it (SOA, apex NS, records). */
+/* The records generated for the default server name, as the publisher
+ * adds them (config_zone_glue()). */
+static int add_glue(struct api_req *r, struct zone_builder *b,
+		    const struct store_zone *zone,
+		    const struct store_record *recs, size_t n)
+{
+	struct store_strv lines = { 0 };
+	int ret = config_zone_glue(r->store, zone, recs, n, &lines);
+	for (size_t i = 0; ret == 0 && i < lines.n; i++) {
+		ret = add_line(b, "%s", lines.v[i]);
+	}
+	store_strv_clear(&lines);
+	return ret;
+}
+
+/* The zone as the publisher builds it (SOA, apex NS, records and the
+ * generated address records of the default server name). */
 static int build_contents(struct api_req *r, const struct store_zone *zone,
 			  struct zone_contents **out)
 {
@@ -657,6 +674,9 @@ static int build_contents(struct api_req *r, const struct store_zone *zone,
 				   strcmp(zone->meta.name, ".") == 0
 				   ? "" : zone->meta.name, recs[i].ttl,
 				   recs[i].type, recs[i].value);
+	}
+	if (ret == 0) {
+		ret = add_glue(r, b, zone, recs, n);
 	}
 	if (ret == 0) {
 		*out = zone_builder_finish(b, NULL, 0);

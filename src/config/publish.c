@@ -210,6 +210,22 @@ static int add_records(struct zone_builder *b, const struct store_zone *zone,
 	return 0;
 }
 
+/* Adds the address records generated for the default server name from
+ * the zone's inbound endpoints (config_zone_glue()): served contents
+ * carry them, so queries and AXFR agree with `zone export`. */
+static int add_glue(struct store *store, struct zone_builder *b,
+		    const struct store_zone *zone,
+		    const struct store_record *recs, size_t n)
+{
+	struct store_strv lines = { 0 };
+	int ret = config_zone_glue(store, zone, recs, n, &lines);
+	for (size_t i = 0; ret == 0 && i < lines.n; i++) {
+		ret = add_line(b, zone->meta.resource_id, lines.v[i]);
+	}
+	store_strv_clear(&lines);
+	return ret;
+}
+
 /* Builds the contents of one zone from the store. *out NULL: the zone no
  * longer exists, or it is a secondary zone (not built here). ZG_EINVAL:
  * the stored zone cannot be built (logged with the reason). Runs inside
@@ -249,6 +265,9 @@ static int build_zone(struct store *store, const char *zone_id,
 	}
 	if (ret == 0) {
 		ret = add_records(b, &zone, recs, n);
+	}
+	if (ret == 0) {
+		ret = add_glue(store, b, &zone, recs, n);
 	}
 	if (ret == 0) {
 		char err[256] = "";

@@ -7,8 +7,10 @@ zone's fields, --create."""
 import subprocess
 
 import dns.rcode
+import dns.rdatatype
+import dns.zone
 
-from conftest import ZONE, answer
+from conftest import IN_A, IN_B, ZONE, answer, xfr_messages, xfr_rrs
 
 ZONE_FILE = """$ORIGIN corp.example.
 $TTL 600
@@ -218,3 +220,47 @@ def test_export_loads_in_named_checkzone_once_the_ns_has_an_address(
     cli("record", "delete", zid, "ns1", "A")
     rc, out = checkzone(tmp_path, cli("zone", "export", zid)["text"])
     assert rc == 0, out
+
+
+def test_export_loads_in_named_checkzone_with_the_generated_ns_address(
+        zs, cli, tmp_path):
+    """A zone bound to a VPC with an inbound endpoint (in-a, 10.0.0.5)
+    needs no address of the operator's at ns1: it is generated from the
+    endpoint's listener with the apex NS TTL (resolution.md section 3),
+    so export and named-checkzone agree with what queries get."""
+    zid = cli("zone", "create", ZONE)["id"]
+    cli("zone", "bind", zid, "--vpc", zs.vpc_a)
+    cli("record", "add", zid, "www", "A", "10.1.2.3")
+
+    text = cli("zone", "export", zid)["text"]
+    zone = dns.zone.from_text(text, origin=ZONE, relativize=False)
+    ns1 = zone.get_node("ns1.corp.example.")
+    assert [(rds.ttl, dns.rdatatype.to_text(rds.rdtype),
+             [rd.to_text() for rd in rds]) for rds in ns1] == [
+        (3600, "A", [IN_A])]
+    rc, out = checkzone(tmp_path, text)
+    assert rc == 0, out
+    assert out.splitlines()[-2:] == [
+        "zone corp.example/IN: loaded serial %d" % zs.serial(zid), "OK"]
+
+
+def test_transfers_carry_the_generated_ns_address_and_follow_it(zs, cli):
+    """AXFR holds the generated A; a change of the inbound endpoint
+    raises the serial and an IXFR from before it is answered with the
+    whole zone (RFC 1995 section 4), so a secondary never keeps a stale
+    address."""
+    zid = cli("zone", "create", ZONE)["id"]
+    cli("zone", "bind", zid, "--vpc", zs.vpc_a)
+    zs.allow_transfer(zid, notify=())
+    old = zs.serial(zid)
+    ns1 = ("ns1.corp.example.", 3600, "A", IN_A)
+    assert ns1 in xfr_rrs(xfr_messages(ZONE))
+
+    cli("inbound", "update", zs.in_a, "--listen", IN_A + "," + IN_B)
+    new = zs.serial(zid)
+    assert new == old + 1
+    rrs = xfr_rrs(xfr_messages(ZONE, "IXFR", serial=old))
+    # The AXFR form: SOA, the zone, SOA (no old SOA in second place).
+    assert rrs[0][2] == "SOA" and rrs[-1][2] == "SOA"
+    assert [rr for rr in rrs if rr[2] == "SOA"][1:] == [rrs[-1]]
+    assert ns1 in rrs and ("ns1.corp.example.", 3600, "A", IN_B) in rrs
