@@ -478,7 +478,7 @@ static void handle_job(void *arg, const struct resolve_service_job *job)
 	 * handed here, so anything else is a hand-off mistake, refused
 	 * rather than answered with the zone's SOA. */
 	if (!is_transfer(&r) && r.qtype != KNOT_RRTYPE_SOA) {
-		req_log(&r, ZG_LOG_WARNING, "refused: a signed query of this type is resolved by the query path, not here");
+		req_log(&r, ZG_LOG_DEBUG, "refused: a signed query of this type is resolved by the query path, not here");
 		send_error(&r, KNOT_RCODE_REFUSED, EDE_OTHER, NULL);
 		goto out;
 	}
