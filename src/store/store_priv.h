@@ -190,7 +190,10 @@ int store_touch_zone(struct store *s, const char *zone_id, bool serial_set);
  * records it may change (apex NS holding `ns1.<zone>.`) and restarts
  * the zone's journal at the new version: secondaries are notified, and
  * an IXFR from an older serial gets the whole zone (RFC 1995 section
- * 4), generated records included.
+ * 4), generated records included. close_zone_version() does the same
+ * for a version that adds or deletes an A or AAAA at "ns1", or changes
+ * whether the apex NS holds `ns1.<zone>.`, in a zone whose VPCs have
+ * inbound listeners.
  * store_glue_touch_inbound(): the zones bound to inbound_id's VPC (call
  * while the inbound row exists, with its VPC). store_glue_touch_zone():
  * zone_id, when it is bound to vpc_id and vpc_id has inbound listeners

@@ -516,13 +516,46 @@ int store_journal_ttl(struct store *s, const char *zone_id,
 	return ret;
 }
 
+/* Entries of the version being closed: after the newest "soa" entry. */
+#define OPEN_VERSION "j.zone_id = ?1 AND j.seq > (SELECT coalesce(max(seq)," \
+	" -1) FROM zone_journal WHERE zone_id = ?1 AND kind = 'soa')"
+
+/*
+ * 1 when the version of zone_id being closed may change its generated
+ * records (config_zone_glue()) though no endpoint or binding changed:
+ * the zone is bound to a VPC with inbound listeners and the version adds
+ * or deletes an A or AAAA at "ns1", or adds or removes `ns1.<zone>.` from
+ * the apex NS (the "ns" entries after the newest "soa" are the previous
+ * version's). 0 when not, or an error.
+ */
+static int glue_changed_in_version(struct store *s, const char *zone_id)
+{
+	sqlite3_stmt *st = NULL;
+	int ret = store_query_one(s, &st, "SELECT 1 FROM zone z"
+		" WHERE z.zone_id = ?1 AND EXISTS (SELECT 1 FROM zone_vpc v"
+		" JOIN inbound i ON i.vpc_id = v.vpc_id JOIN inbound_listener l"
+		" ON l.inbound_id = i.inbound_id WHERE v.zone_id = ?1)"
+		" AND (EXISTS (SELECT 1 FROM zone_journal j WHERE " OPEN_VERSION
+		" AND j.kind IN ('add', 'del') AND j.owner = 'ns1'"
+		" AND j.type IN ('A', 'AAAA'))"
+		" OR EXISTS (SELECT 1 FROM zone_ns n WHERE n.zone_id = ?1"
+		" AND n.name = 'ns1.' || z.name) != EXISTS (SELECT 1"
+		" FROM zone_journal j WHERE " OPEN_VERSION " AND j.kind = 'ns'"
+		" AND j.value = 'ns1.' || z.name))", "t", zone_id);
+	sqlite3_finalize(st);
+	return ret == 0 ? 1 : ret == ZG_ENOENT ? 0 : ret;
+}
+
 /* Closes the version of one zone: its SOA and apex NS as committed. A
  * zone whose generated records may have changed starts its journal
  * again here (store_priv.h, store_glue_touch_inbound()). */
 static int close_zone_version(struct store *s, const char *zone_id)
 {
-	int ret = 0;
-	if (store_strv_has(&s->journal_cut, zone_id)) {
+	int ret = glue_changed_in_version(s, zone_id);
+	if (ret == 1) {
+		ret = glue_touch(s, zone_id);
+	}
+	if (ret == 0 && store_strv_has(&s->journal_cut, zone_id)) {
 		ret = store_run(s, NULL, "DELETE FROM zone_journal"
 				" WHERE zone_id = ?", "t", zone_id);
 	}

@@ -341,6 +341,33 @@ static void test_inbound_changes_raise_the_serial_and_restart_journal(
 	commit(f);
 	assert_int_equal(zone_serial(f), 4);
 	assert_int_equal(journal_count(f, 3, 4, &n), ZG_ENOENT);
+
+	/* An address of the operator's at ns1 replaces a generated one. */
+	assert_int_equal(store_begin(f->store, &caller), 0);
+	add_record(f, "ns1", "A", 300, "192.0.2.53", NULL);
+	commit(f);
+	assert_int_equal(zone_serial(f), 5);
+	assert_int_equal(journal_count(f, 4, 5, &n), ZG_ENOENT);
+}
+
+/* Without inbound listeners in the zone's VPCs nothing is generated:
+ * records at ns1 leave the journal as it is. */
+static void test_ns1_records_keep_the_journal_without_endpoints(
+	void **state)
+{
+	struct fixture *f = *state;
+	char vpc_a[STORE_ID_LEN];
+	size_t n = 0;
+
+	assert_int_equal(store_begin(f->store, &caller), 0);
+	make_vpc(f, "a", NULL, vpc_a);
+	assert_int_equal(store_zone_bind(f->store, f->zone_id, vpc_a), 0);
+	add_record(f, "ns1", "A", 300, "192.0.2.53", NULL);
+	commit(f);
+
+	assert_int_equal(zone_serial(f), 2);
+	assert_int_equal(journal_count(f, 1, 2, &n), 0);
+	assert_int_equal(n, 5);		/* soa 1, ns, add ns1, soa 2, ns */
 }
 
 static void test_grants_replace_types_and_revoke_by_key(void **state)
@@ -600,6 +627,7 @@ int main(void)
 		T(test_transfer_keeps_the_notify_source),
 		T(test_transfer_sources_follow_the_bindings),
 		T(test_inbound_changes_raise_the_serial_and_restart_journal),
+		T(test_ns1_records_keep_the_journal_without_endpoints),
 		T(test_grants_replace_types_and_revoke_by_key),
 		T(test_key_in_use_by_transfers_or_grants_stays),
 		T(test_inbound_round_trip),

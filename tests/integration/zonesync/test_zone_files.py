@@ -245,10 +245,10 @@ def test_export_loads_in_named_checkzone_with_the_generated_ns_address(
 
 
 def test_transfers_carry_the_generated_ns_address_and_follow_it(zs, cli):
-    """AXFR holds the generated A; a change of the inbound endpoint
-    raises the serial and an IXFR from before it is answered with the
-    whole zone (RFC 1995 section 4), so a secondary never keeps a stale
-    address."""
+    """AXFR holds the generated A; a change of the inbound endpoint, or
+    of the operator's records at ns1, raises the serial and an IXFR from
+    before it is answered with the whole zone (RFC 1995 section 4), so a
+    secondary never keeps a stale address."""
     zid = cli("zone", "create", ZONE)["id"]
     cli("zone", "bind", zid, "--vpc", zs.vpc_a)
     zs.allow_transfer(zid, notify=())
@@ -264,3 +264,16 @@ def test_transfers_carry_the_generated_ns_address_and_follow_it(zs, cli):
     assert rrs[0][2] == "SOA" and rrs[-1][2] == "SOA"
     assert [rr for rr in rrs if rr[2] == "SOA"][1:] == [rrs[-1]]
     assert ns1 in rrs and ("ns1.corp.example.", 3600, "A", IN_B) in rrs
+
+    # The operator's own A at ns1 replaces both: whole zone again.
+    cli("record", "add", zid, "ns1", "A", "192.0.2.53", "--ttl", "300")
+    assert zs.serial(zid) == new + 1
+    rrs = xfr_rrs(xfr_messages(ZONE, "IXFR", serial=new))
+    assert len([rr for rr in rrs if rr[2] == "SOA"]) == 2
+    assert [rr for rr in rrs if rr[0] == "ns1.corp.example."] == [
+        ("ns1.corp.example.", 300, "A", "192.0.2.53")]
+
+    # A change elsewhere goes by IXFR as usual.
+    cli("record", "add", zid, "www", "A", "10.1.2.3")
+    rrs = xfr_rrs(xfr_messages(ZONE, "IXFR", serial=new + 1))
+    assert len([rr for rr in rrs if rr[2] == "SOA"]) == 4
