@@ -14,7 +14,7 @@
 #include "common/addr.h"
 #include "store/store.h"
 
-struct api_egress;
+struct validate_egress;
 struct config_publisher;
 struct MHD_Daemon;
 
@@ -136,9 +136,9 @@ int api_read_binding(struct api_req *r, json_t *body, const char **vpc_id);
 int api_load_endpoint(struct api_req *r, const char *endpoint_id,
 		      const char *field, struct store_endpoint *ep);
 
-/*! The endpoint's egress rules for api_egress_allows() (ep->n_egress
+/*! The endpoint's egress rules for validate_egress_allows() (ep->n_egress
  *  entries, malloc'ed; NULL on ENOMEM). */
-struct api_egress *api_endpoint_egress(const struct store_endpoint *ep);
+struct validate_egress *api_endpoint_egress(const struct store_endpoint *ep);
 
 /*! True when ep has a source address of family (AF_INET, AF_INET6):
  *  a target can only be asked from a source of its own family. */

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "api/api.h"
-#include "api/validate.h"
+#include "validate/validate.h"
 #include "cache/cache.h"
 #include "common/error.h"
 #include "common/log.h"
@@ -79,7 +79,7 @@ static int read_flush(struct api_req *r, json_t *body, knot_dname_t *name,
 		return api_fail(r, 400, "upstream", "give rule or upstream, not both: an entry belongs to one of them");
 	}
 	if (name_text != NULL) {
-		if (api_validate_domain(name_text, true, canon, sizeof(canon),
+		if (validate_domain(name_text, true, canon, sizeof(canon),
 					msg, sizeof(msg)) != 0 ||
 		    knot_dname_from_str(name, canon, KNOT_DNAME_MAXLEN) ==
 			    NULL) {

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/validate.h"
+#include "validate/validate.h"
 #include "common/error.h"
 
 #define ENDPOINT_MAX_SOURCES 6
@@ -41,12 +41,12 @@ int api_load_endpoint(struct api_req *r, const char *endpoint_id,
 	return ret != 0 ? api_fail_store(r, ret, "an endpoint") : 0;
 }
 
-struct api_egress *api_endpoint_egress(const struct store_endpoint *ep)
+struct validate_egress *api_endpoint_egress(const struct store_endpoint *ep)
 {
-	struct api_egress *rules = calloc(ep->n_egress + 1, sizeof(*rules));
+	struct validate_egress *rules = calloc(ep->n_egress + 1, sizeof(*rules));
 	for (size_t i = 0; rules != NULL && i < ep->n_egress; i++) {
 		const struct store_egress *e = &ep->egress[i];
-		if (api_parse_protocol(e->protocol, &rules[i].protocol) != 0 ||
+		if (validate_parse_protocol(e->protocol, &rules[i].protocol) != 0 ||
 		    prefix_parse(e->prefix, &rules[i].prefix) != 0) {
 			/* A rule that no longer parses allows nothing. */
 			rules[i].prefix.family = -1;
@@ -119,7 +119,7 @@ static int read_sources(struct api_req *r, json_t *list,
 		char field[32], canon[STORE_ADDR_LEN], msg[256];
 		struct zg_addr addr;
 		snprintf(field, sizeof(field), "sources[%zu]", i);
-		if (api_validate_source(text, &addr, canon, sizeof(canon), msg,
+		if (validate_source(text, &addr, canon, sizeof(canon), msg,
 					sizeof(msg)) != 0) {
 			return api_fail(r, 400, field, "%s", msg);
 		}
@@ -145,7 +145,7 @@ static int read_egress_rule(struct api_req *r, json_t *obj,
 		ret = api_get_string(r, obj, "protocol", false, &protocol,
 				     NULL);
 	}
-	if (ret == 0 && api_parse_protocol(protocol, &proto) != 0) {
+	if (ret == 0 && validate_parse_protocol(protocol, &proto) != 0) {
 		ret = api_fail(r, 400, "protocol",
 			       "protocol is \"udp\", \"tcp\" or \"any\"");
 	}
@@ -158,7 +158,7 @@ static int read_egress_rule(struct api_req *r, json_t *obj,
 	}
 	struct zg_prefix prefix;
 	char msg[256];
-	if (ret == 0 && api_validate_cidr(prefix_text, &prefix, e->prefix,
+	if (ret == 0 && validate_cidr(prefix_text, &prefix, e->prefix,
 					  sizeof(e->prefix), msg,
 					  sizeof(msg)) != 0) {
 		ret = api_fail(r, 400, "prefix", "%s", msg);
@@ -273,14 +273,14 @@ static int check_unique_name(struct api_req *r,
 static int check_rule_target(struct api_req *r, const struct store_rule *rule,
 			     const char *target,
 			     const struct store_endpoint *ep,
-			     const struct api_egress *egress,
+			     const struct validate_egress *egress,
 			     bool egress_given, bool sources_given)
 {
 	struct zg_addr t;
 	if (addr_parse(target, 53, &t) != 0) {
 		return 0;
 	}
-	if (egress_given && !api_egress_allows(egress, ep->n_egress,
+	if (egress_given && !validate_egress_allows(egress, ep->n_egress,
 					       IPPROTO_UDP, &t)) {
 		return api_fail(r, 400, "egress",
 				"rule %s (%s) forwards to %s, which no egress rule would allow over udp",
@@ -306,7 +306,7 @@ static int check_rules_still_allowed(struct api_req *r,
 	size_t n = 0;
 	bool more = false;
 	int ret = store_rule_list(r->store, NULL, 0, &rules, &n, &more);
-	struct api_egress *egress = api_endpoint_egress(ep);
+	struct validate_egress *egress = api_endpoint_egress(ep);
 	if (ret != 0) {
 		ret = api_fail_store(r, ret, "the list of rules");
 	} else if (egress == NULL) {
@@ -343,7 +343,7 @@ static int read_endpoint_body(struct api_req *r, json_t *body,
 		ret = api_get_string(r, body, "name", create, &name, &present);
 	}
 	if (ret == 0 && present) {
-		if (api_validate_resource_name(name, "ep", msg,
+		if (validate_resource_name(name, "ep", msg,
 					       sizeof(msg)) != 0) {
 			return api_fail(r, 400, "name", "%s", msg);
 		}

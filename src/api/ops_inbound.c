@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/validate.h"
+#include "validate/validate.h"
 #include "common/error.h"
 #include "config/publish.h"
 
@@ -100,9 +100,9 @@ static int read_list(struct api_req *r, json_t *array, const char *key,
 		struct zg_prefix prefix;
 		snprintf(field, sizeof(field), "%s[%zu]", key, i);
 		int bad = listener
-			? api_validate_listener(text, &addr, canon,
+			? validate_listener(text, &addr, canon,
 						sizeof(canon), msg, sizeof(msg))
-			: api_validate_cidr(text, &prefix, canon,
+			: validate_cidr(text, &prefix, canon,
 					    sizeof(canon), msg, sizeof(msg));
 		if (bad != 0) {
 			return api_fail(r, 400, field, "%s", msg);
@@ -133,7 +133,7 @@ static int read_body(struct api_req *r, json_t *body,
 		ret = api_get_string(r, body, "name", create, &name, &present);
 	}
 	if (ret == 0 && present) {
-		if (api_validate_resource_name(name, "in", msg,
+		if (validate_resource_name(name, "in", msg,
 					       sizeof(msg)) != 0) {
 			return api_fail(r, 400, "name", "%s", msg);
 		}

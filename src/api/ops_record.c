@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/validate.h"
+#include "validate/validate.h"
 #include "common/error.h"
 
 #define DEFAULT_TTL 300
@@ -22,8 +22,8 @@ static const char *const record_update_keys[] = {
 
 /* A record's owner, type and value after validation. */
 struct record_input {
-	char rel[API_NAME_LEN];
-	char fqdn[API_NAME_LEN];
+	char rel[VALIDATE_NAME_LEN];
+	char fqdn[VALIDATE_NAME_LEN];
 	char type[16];
 	uint16_t type_code;
 	char *value;			/* canonical, owned */
@@ -96,7 +96,7 @@ static int read_owner(struct api_req *r, const char *zone, const char *text,
 		      const char *field, struct record_input *in)
 {
 	char msg[256];
-	if (api_validate_owner(zone, text, in->rel, sizeof(in->rel), in->fqdn,
+	if (validate_owner(zone, text, in->rel, sizeof(in->rel), in->fqdn,
 			       sizeof(in->fqdn), msg, sizeof(msg)) != 0) {
 		return api_fail(r, 400, field, "%s", msg);
 	}
@@ -111,7 +111,7 @@ static int read_type(struct api_req *r, const char *text, const char *field,
 		return api_fail(r, 400, field,
 				"the SOA record is set through the zone's soa field");
 	}
-	if (api_validate_rtype(text, in->type, sizeof(in->type),
+	if (validate_rtype(text, in->type, sizeof(in->type),
 			       &in->type_code, msg, sizeof(msg)) != 0) {
 		return api_fail(r, 400, field, "%s", msg);
 	}
@@ -124,7 +124,7 @@ static int read_value(struct api_req *r, const char *zone, const char *text,
 	char msg[512];
 	free(in->value);
 	in->value = NULL;
-	int ret = api_validate_rdata(zone, in->fqdn, in->type_code, text,
+	int ret = validate_rdata(zone, in->fqdn, in->type_code, text,
 				     &in->value, msg, sizeof(msg));
 	if (ret == ZG_ENOMEM) {
 		return api_fail_at(r, 500, NULL, "out of memory");
@@ -195,7 +195,7 @@ int api_record_get(struct api_req *r, const struct api_args *a,
 /* The RRset with the new value must still fit a DNS message. Stored
  * values are canonical (names absolute), so no origin is needed. */
 static int check_rrset_size(struct api_req *r, const struct record_input *in,
-			    const struct api_rr *rrs, size_t n_rrs)
+			    const struct validate_rr *rrs, size_t n_rrs)
 {
 	const char **values = calloc(n_rrs + 1, sizeof(*values));
 	if (values == NULL) {
@@ -210,7 +210,7 @@ static int check_rrset_size(struct api_req *r, const struct record_input *in,
 	values[n++] = in->value;
 
 	char msg[512];
-	int ret = api_check_rrset_size(".", in->fqdn, in->type_code, values,
+	int ret = validate_rrset_size(".", in->fqdn, in->type_code, values,
 				       n, msg, sizeof(msg));
 	free(values);
 	if (ret == ZG_ELIMIT || ret == ZG_EINVAL) {
@@ -236,7 +236,7 @@ static int fit_into_rrset(struct api_req *r, const char *zone_id,
 	if (ret != 0) {
 		return api_fail_store(r, ret, "the records");
 	}
-	struct api_rr *rrs = calloc(n + 1, sizeof(*rrs));
+	struct validate_rr *rrs = calloc(n + 1, sizeof(*rrs));
 	size_t n_rrs = 0;
 	uint32_t old_ttl = ttl;
 	for (size_t i = 0; rrs != NULL && i < n; i++) {
@@ -252,19 +252,19 @@ static int fit_into_rrset(struct api_req *r, const char *zone_id,
 	}
 
 	char msg[512];
-	enum api_rrset_verdict verdict = rrs == NULL ? API_RRSET_OK
-		: api_check_rrset(in->fqdn, strcmp(in->rel, "@") == 0,
+	enum validate_rrset_verdict verdict = rrs == NULL ? VALIDATE_RRSET_OK
+		: validate_rrset(in->fqdn, strcmp(in->rel, "@") == 0,
 				  in->type, in->value, rrs, n_rrs, msg,
 				  sizeof(msg));
 	if (rrs == NULL) {
 		ret = api_fail_at(r, 500, NULL, "out of memory");
-	} else if (verdict == API_RRSET_DUPLICATE) {
+	} else if (verdict == VALIDATE_RRSET_DUPLICATE) {
 		ret = api_fail(r, 409, "value", "%s", msg);
-	} else if (verdict == API_RRSET_CNAME_CONFLICT) {
+	} else if (verdict == VALIDATE_RRSET_CNAME_CONFLICT) {
 		ret = api_fail(r, 400, "name", "%s", msg);
-	} else if (verdict == API_RRSET_MISPLACED) {
+	} else if (verdict == VALIDATE_RRSET_MISPLACED) {
 		ret = api_fail(r, 400, "type", "%s", msg);
-	} else if (api_check_delegation(in->fqdn, strcmp(in->rel, "@") == 0,
+	} else if (validate_delegation(in->fqdn, strcmp(in->rel, "@") == 0,
 					in->type, in->value, rrs, n_rrs, msg,
 					sizeof(msg)) != 0) {
 		ret = api_fail(r, 400, "type", "%s", msg);
@@ -308,7 +308,7 @@ static int read_record_body(struct api_req *r, json_t *body,
 	if (ret == 0) {
 		ret = read_owner(r, zone, name, "name", in);
 	}
-	if (ret == 0 && api_owner_repeats_zone(zone, name)) {
+	if (ret == 0 && validate_owner_repeats_zone(zone, name)) {
 		/* Master-file rules make the name relative, as asked, but
 		 * the zone's name written twice is most likely a slip. */
 		char warning[600];
@@ -329,7 +329,7 @@ static int read_record_body(struct api_req *r, json_t *body,
 			       "NS records at the apex are set through the zone's ns field");
 	}
 	if (ret == 0) {
-		ret = api_get_uint(r, body, "ttl", API_TTL_MAX, ttl, NULL);
+		ret = api_get_uint(r, body, "ttl", VALIDATE_TTL_MAX, ttl, NULL);
 	}
 	if (ret == 0) {
 		ret = api_get_string(r, body, "value", true, &value, NULL);
@@ -459,7 +459,7 @@ int api_record_update(struct api_req *r, const struct api_args *a,
 		ret = read_type(r, rec.type, "type", &in);
 	}
 	if (ret == 0) {
-		ret = api_get_uint(r, body, "ttl", API_TTL_MAX, &ttl, NULL);
+		ret = api_get_uint(r, body, "ttl", VALIDATE_TTL_MAX, &ttl, NULL);
 	}
 	if (ret == 0) {
 		ret = api_get_string(r, body, "value", false, &value,

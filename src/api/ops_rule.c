@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "api/validate.h"
+#include "validate/validate.h"
 #include "common/error.h"
 #include "common/loop.h"
 #include "health/health.h"
@@ -67,7 +67,7 @@ static int read_targets(struct api_req *r, json_t *list,
 	struct zg_addr *own = NULL;
 	size_t n_own = 0;
 	int ret = api_own_listen(r, &own, &n_own);
-	struct api_egress *egress = NULL;
+	struct validate_egress *egress = NULL;
 	if (ret == 0 && ep != NULL) {
 		egress = api_endpoint_egress(ep);
 		if (egress == NULL) {
@@ -81,11 +81,11 @@ static int read_targets(struct api_req *r, json_t *list,
 		char field[32], canon[STORE_ADDR_LEN], msg[512];
 		struct zg_addr addr;
 		snprintf(field, sizeof(field), "targets[%zu]", i);
-		if (api_validate_target(text, own, n_own, &addr, canon,
+		if (validate_target(text, own, n_own, &addr, canon,
 					sizeof(canon), msg, sizeof(msg)) != 0) {
 			ret = api_fail(r, 400, field, "%s: %s", who, msg);
 		} else if (egress != NULL &&
-			   !api_egress_allows(egress, ep->n_egress,
+			   !validate_egress_allows(egress, ep->n_egress,
 					      IPPROTO_UDP, &addr)) {
 			char rules[256];
 			describe_egress(ep, rules, sizeof(rules));
@@ -322,13 +322,13 @@ static int read_rule_body(struct api_req *r, json_t *body,
 	}
 	const char *name = NULL, *domain = NULL, *endpoint_id = NULL;
 	bool present = false, endpoint_given = false;
-	char msg[256], canon[API_NAME_LEN];
+	char msg[256], canon[VALIDATE_NAME_LEN];
 	int ret = api_check_keys(r, body, rule_keys);
 	if (ret == 0) {
 		ret = api_get_string(r, body, "name", create, &name, &present);
 	}
 	if (ret == 0 && present) {
-		if (api_validate_resource_name(name, "rule", msg,
+		if (validate_resource_name(name, "rule", msg,
 					       sizeof(msg)) != 0) {
 			return api_fail(r, 400, "name", "%s", msg);
 		}
@@ -339,7 +339,7 @@ static int read_rule_body(struct api_req *r, json_t *body,
 				     &present);
 	}
 	if (ret == 0 && present) {
-		if (api_validate_domain(domain, true, canon, sizeof(canon),
+		if (validate_domain(domain, true, canon, sizeof(canon),
 					msg, sizeof(msg)) != 0) {
 			return api_fail(r, 400, "domain", "%s", msg);
 		}
@@ -789,7 +789,7 @@ int api_upstream_put(struct api_req *r, const struct api_args *a,
 		if (!json_is_string(source)) {
 			ret = api_fail(r, 400, "source",
 				       "source must be an address or null");
-		} else if (api_validate_source(json_string_value(source), &addr,
+		} else if (validate_source(json_string_value(source), &addr,
 					       up.source, sizeof(up.source),
 					       msg, sizeof(msg)) != 0) {
 			ret = api_fail(r, 400, "source", "%s", msg);

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "api/validate.h"
+#include "validate/validate.h"
 #include "common/error.h"
 #include "xfr/xfr.h"
 
@@ -100,7 +100,7 @@ static int read_primaries(struct api_req *r, json_t *body,
 		char field[48], canon[STORE_ADDR_LEN], msg[256];
 		struct zg_addr addr;
 		snprintf(field, sizeof(field), "primaries[%zu]", i);
-		if (api_validate_target(text, own, n_own, &addr, canon,
+		if (validate_target(text, own, n_own, &addr, canon,
 					sizeof(canon), msg, sizeof(msg)) != 0) {
 			ret = api_fail(r, 400, field, "%s", msg);
 		} else if (store_strv_has(&sec->primaries, canon)) {
@@ -130,7 +130,7 @@ static int read_allow_notify(struct api_req *r, json_t *body,
 		char field[48], canon[STORE_ADDR_LEN], msg[256];
 		struct zg_addr addr;
 		snprintf(field, sizeof(field), "allow_notify[%zu]", i);
-		if (api_validate_source(text, &addr, canon, sizeof(canon), msg,
+		if (validate_source(text, &addr, canon, sizeof(canon), msg,
 					sizeof(msg)) != 0) {
 			return api_fail(r, 400, field, "%s", msg);
 		}
@@ -158,8 +158,8 @@ static int read_tsig(struct api_req *r, json_t *body,
 		return api_fail(r, 400, "tsig",
 				"tsig is the name of a TSIG key, or null for none");
 	}
-	char name[API_NAME_LEN], msg[256];
-	if (api_validate_domain(json_string_value(value), false, name,
+	char name[VALIDATE_NAME_LEN], msg[256];
+	if (validate_domain(json_string_value(value), false, name,
 				sizeof(name), msg, sizeof(msg)) != 0) {
 		return api_fail(r, 400, "tsig", "%s", msg);
 	}

@@ -12,7 +12,7 @@
 #include <libdnssec/binary.h>
 #include <libdnssec/tsig.h>
 
-#include "api/validate.h"
+#include "validate/validate.h"
 #include "common/error.h"
 
 static const char *const tsig_create_keys[] = {
@@ -53,7 +53,7 @@ static int key_name(struct api_req *r, const char *text, const char *field,
 		    char *out, size_t outlen)
 {
 	char msg[256];
-	if (api_validate_domain(text, false, out, outlen, msg,
+	if (validate_domain(text, false, out, outlen, msg,
 				sizeof(msg)) != 0) {
 		return field != NULL ? api_fail(r, 400, field, "%s", msg)
 				     : api_fail_at(r, 404, NULL,
@@ -72,7 +72,7 @@ static int key_name(struct api_req *r, const char *text, const char *field,
 static int load_key(struct api_req *r, const char *text,
 		    struct store_tsig_key *key)
 {
-	char name[API_NAME_LEN];
+	char name[VALIDATE_NAME_LEN];
 	int ret = key_name(r, text, NULL, name, sizeof(name));
 	if (ret != 0) {
 		return ret;

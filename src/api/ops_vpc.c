@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/validate.h"
+#include "validate/validate.h"
 #include "common/error.h"
 #include "config/publish.h"
 
@@ -73,7 +73,7 @@ static int read_cidrs(struct api_req *r, json_t *array,
 		char field[32], canon[STORE_ADDR_LEN], msg[256];
 		struct zg_prefix *prefix = &prefixes[i];
 		snprintf(field, sizeof(field), "cidrs[%zu]", i);
-		if (api_validate_cidr(text, prefix, canon, sizeof(canon), msg,
+		if (validate_cidr(text, prefix, canon, sizeof(canon), msg,
 				      sizeof(msg)) != 0) {
 			return api_fail(r, 400, field, "%s", msg);
 		}
@@ -106,7 +106,7 @@ static int read_listen(struct api_req *r, json_t *array,
 		char field[32], canon[STORE_ADDR_LEN], msg[256];
 		struct zg_addr addr;
 		snprintf(field, sizeof(field), "listen[%zu]", i);
-		if (api_validate_listener(text, &addr, canon, sizeof(canon),
+		if (validate_listener(text, &addr, canon, sizeof(canon),
 					  msg, sizeof(msg)) != 0) {
 			return api_fail(r, 400, field, "%s", msg);
 		}
@@ -137,7 +137,7 @@ static int read_vpc_body(struct api_req *r, json_t *body,
 		ret = api_get_string(r, body, "name", create, &name, &present);
 	}
 	if (ret == 0 && present) {
-		if (api_validate_resource_name(name, "vpc", msg,
+		if (validate_resource_name(name, "vpc", msg,
 					       sizeof(msg)) != 0) {
 			return api_fail(r, 400, "name", "%s", msg);
 		}
@@ -180,8 +180,8 @@ static struct zg_prefix *parse_prefixes(const struct store_strv *cidrs)
 static int check_cidr_overlap(struct api_req *r, const struct store_vpc *vpc,
 			      const struct store_vpc *all, size_t n_all)
 {
-	struct api_vpc_cidrs *others = calloc(n_all + 1, sizeof(*others));
-	struct api_vpc_cidrs self = {
+	struct validate_vpc_cidrs *others = calloc(n_all + 1, sizeof(*others));
+	struct validate_vpc_cidrs self = {
 		.vpc_id = vpc->meta.resource_id,
 		.cidrs = parse_prefixes(&vpc->cidrs),
 		.n_cidrs = vpc->cidrs.n,
@@ -190,7 +190,7 @@ static int check_cidr_overlap(struct api_req *r, const struct store_vpc *vpc,
 	int ret = others == NULL || self.cidrs == NULL
 		? api_fail_at(r, 500, NULL, "out of memory") : 0;
 	for (size_t i = 0; ret == 0 && i < n_all; i++) {
-		others[i] = (struct api_vpc_cidrs){
+		others[i] = (struct validate_vpc_cidrs){
 			.vpc_id = all[i].meta.resource_id,
 			.cidrs = parse_prefixes(&all[i].cidrs),
 			.n_cidrs = all[i].cidrs.n,
@@ -201,8 +201,8 @@ static int check_cidr_overlap(struct api_req *r, const struct store_vpc *vpc,
 		}
 	}
 
-	struct api_overlap where;
-	if (ret == 0 && api_find_cidr_conflict(&self, others, n_all, &where)) {
+	struct validate_overlap where;
+	if (ret == 0 && validate_find_cidr_conflict(&self, others, n_all, &where)) {
 		const struct store_vpc *other = &all[where.other];
 		char field[32];
 		snprintf(field, sizeof(field), "cidrs[%zu]", where.cidr);
@@ -248,7 +248,7 @@ static int check_listener_not_target(struct api_req *r, const char *field,
 		for (size_t j = 0; ret == 0 && j < targets->n; j++) {
 			struct zg_addr t;
 			if (addr_parse(targets->v[j], 53, &t) == 0 &&
-			    api_target_is_own(&t, listener, 1)) {
+			    validate_target_is_own(&t, listener, 1)) {
 				ret = api_fail(r, 409, field,
 					       "%s forwards to %s; a listener there would make zonegate forward to itself",
 					       owner, text);

@@ -11,7 +11,7 @@
 
 #include "api/api.h"
 #include "api/ops_vpn.h"
-#include "api/validate.h"
+#include "validate/validate.h"
 #include "common/error.h"
 #include "common/log.h"
 #include "vpn/vpn.h"
@@ -183,7 +183,7 @@ int api_vpn_read_subnets(struct api_req *r, json_t *body, const char *key,
 		char field[48], canon[STORE_ADDR_LEN], msg[256];
 		struct zg_prefix prefix;
 		snprintf(field, sizeof(field), "%s[%zu]", key, i);
-		if (api_validate_cidr(text, &prefix, canon, sizeof(canon), msg,
+		if (validate_cidr(text, &prefix, canon, sizeof(canon), msg,
 				      sizeof(msg)) != 0) {
 			return api_fail(r, 400, field, "%s", msg);
 		}
@@ -236,7 +236,7 @@ int api_vpn_read_name(struct api_req *r, json_t *body, bool required,
 	if (ret != 0 || !present) {
 		return ret;
 	}
-	if (api_validate_resource_name(text, id_prefix, msg, sizeof(msg)) !=
+	if (validate_resource_name(text, id_prefix, msg, sizeof(msg)) !=
 	    0) {
 		return api_fail(r, 400, "name", "%s", msg);
 	}
@@ -370,7 +370,7 @@ static int read_gateway_create(struct api_req *r, json_t *body,
 	if (ret == 0) {
 		ret = api_get_string(r, body, "public_ip", true, &ip, &present);
 	}
-	if (ret == 0 && api_validate_source(ip, &addr, gw->public_ip,
+	if (ret == 0 && validate_source(ip, &addr, gw->public_ip,
 					    sizeof(gw->public_ip), msg,
 					    sizeof(msg)) != 0) {
 		ret = api_fail(r, 400, "public_ip", "%s", msg);
@@ -618,7 +618,7 @@ int api_customer_gateway_create(struct api_req *r, const struct api_args *a,
 	if (ret == 0) {
 		ret = api_get_string(r, a->body, "ip", true, &ip, &present);
 	}
-	if (ret == 0 && api_validate_source(ip, &addr, cgw.ip, sizeof(cgw.ip),
+	if (ret == 0 && validate_source(ip, &addr, cgw.ip, sizeof(cgw.ip),
 					    msg, sizeof(msg)) != 0) {
 		ret = api_fail(r, 400, "ip", "%s", msg);
 	}
@@ -1080,7 +1080,7 @@ int api_vpn_route_create(struct api_req *r, const struct api_args *a,
 		ret = api_get_string(r, a->body, "destination", true, &dest,
 				     &present);
 	}
-	if (ret == 0 && api_validate_cidr(dest, &prefix, route.destination,
+	if (ret == 0 && validate_cidr(dest, &prefix, route.destination,
 					  sizeof(route.destination), msg,
 					  sizeof(msg)) != 0) {
 		ret = api_fail(r, 400, "destination", "%s", msg);

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/validate.h"
+#include "validate/validate.h"
 #include "common/error.h"
 
 #define ZONE_MAX_NS 13
@@ -100,7 +100,7 @@ static int read_name_field(struct api_req *r, json_t *obj, const char *key,
 	char msg[256];
 	int ret = api_get_string(r, obj, key, false, &text, present);
 	if (ret == 0 && *present &&
-	    api_validate_domain(text, false, out, outlen, msg,
+	    validate_domain(text, false, out, outlen, msg,
 				sizeof(msg)) != 0) {
 		ret = api_fail(r, 400, key, "%s", msg);
 	}
@@ -123,7 +123,7 @@ static int read_soa_fields(struct api_req *r, json_t *obj,
 	     i++) {
 		uint64_t value = 0;
 		bool present = false;
-		ret = api_get_uint(r, obj, numbers[i].key, API_TTL_MAX, &value,
+		ret = api_get_uint(r, obj, numbers[i].key, VALIDATE_TTL_MAX, &value,
 				   &present);
 		if (ret == 0 && present) {
 			*numbers[i].value = (uint32_t)value;
@@ -143,7 +143,7 @@ static int read_soa_fields(struct api_req *r, json_t *obj,
 	}
 	char msg[256];
 	if (ret == 0 && present) {
-		if (api_validate_rname(text, soa->rname, sizeof(soa->rname),
+		if (validate_rname(text, soa->rname, sizeof(soa->rname),
 				       msg, sizeof(msg)) != 0) {
 			ret = api_fail(r, 400, "rname", "%s", msg);
 		}
@@ -184,9 +184,9 @@ static int read_ns(struct api_req *r, json_t *body, struct store_strv *ns,
 	store_strv_clear(ns);
 	for (size_t i = 0; i < json_array_size(list); i++) {
 		const char *text = json_string_value(json_array_get(list, i));
-		char field[32], name[API_NAME_LEN], msg[256];
+		char field[32], name[VALIDATE_NAME_LEN], msg[256];
 		snprintf(field, sizeof(field), "ns[%zu]", i);
-		if (api_validate_domain(text, false, name, sizeof(name), msg,
+		if (validate_domain(text, false, name, sizeof(name), msg,
 					sizeof(msg)) != 0) {
 			return api_fail(r, 400, field, "%s", msg);
 		}
@@ -251,7 +251,7 @@ static void derive_name(const char *label, const char *apex, char *out)
 	int len = snprintf(name, sizeof(name), "%s.%s", label,
 			   strcmp(apex, ".") == 0 ? "" : apex);
 	out[0] = '\0';
-	if (len > 0 && len < STORE_NAME_LEN && api_name_fits_wire(name)) {
+	if (len > 0 && len < STORE_NAME_LEN && validate_name_fits_wire(name)) {
 		memcpy(out, name, (size_t)len + 1);
 	}
 }
@@ -308,14 +308,14 @@ static int check_server_names(struct api_req *r,
 				ns && rname ? "\"ns\" and \"soa\": {\"rname\"}"
 				: ns ? "\"ns\"" : "\"soa\": {\"rname\"}");
 	}
-	if (!api_name_fits_wire(zone->soa.mname)) {
+	if (!validate_name_fits_wire(zone->soa.mname)) {
 		return name_too_long(r, "soa.mname", zone->soa.mname);
 	}
-	if (!api_name_fits_wire(zone->soa.rname)) {
+	if (!validate_name_fits_wire(zone->soa.rname)) {
 		return name_too_long(r, "soa.rname", zone->soa.rname);
 	}
 	for (size_t i = 0; i < zone->ns.n; i++) {
-		if (!api_name_fits_wire(zone->ns.v[i])) {
+		if (!validate_name_fits_wire(zone->ns.v[i])) {
 			char field[32];
 			snprintf(field, sizeof(field), "ns[%zu]", i);
 			return name_too_long(r, field, zone->ns.v[i]);
@@ -338,13 +338,13 @@ int api_zone_create(struct api_req *r, const struct api_args *a,
 	if (ret == 0) {
 		ret = api_get_string(r, body, "name", true, &name, NULL);
 	}
-	if (ret == 0 && api_validate_domain(name, true, zone.meta.name,
+	if (ret == 0 && validate_domain(name, true, zone.meta.name,
 					    sizeof(zone.meta.name), msg,
 					    sizeof(msg)) != 0) {
 		ret = api_fail(r, 400, "name", "%s", msg);
 	}
 	const char *kind = NULL;
-	if (ret == 0 && api_zone_name_looks_like_id(zone.meta.name, &kind)) {
+	if (ret == 0 && validate_zone_name_looks_like_id(zone.meta.name, &kind)) {
 		ret = api_fail(r, 400, "name",
 			       "%s starts with a label of the form of an id (%s-<number>), which the CLI would take for that id; choose another name",
 			       zone.meta.name, kind);
@@ -400,7 +400,7 @@ static int check_fixed_name(struct api_req *r, json_t *body,
 			    struct store_zone *zone)
 {
 	bool present = false;
-	char name[API_NAME_LEN];
+	char name[VALIDATE_NAME_LEN];
 	int ret = read_name_field(r, body, "name", name, sizeof(name),
 				  &present);
 	if (ret == 0 && present && strcmp(name, zone->meta.name) != 0) {

@@ -13,7 +13,7 @@
 #include <libknot/libknot.h>
 #include <urcu.h>
 
-#include "api/validate.h"
+#include "validate/validate.h"
 #include "common/error.h"
 #include "config/config.h"
 #include "config/publish.h"
@@ -64,7 +64,7 @@ static int read_key(struct api_req *r, const char *field, const char *text,
 		    char *out, size_t outlen)
 {
 	char msg[256];
-	if (api_validate_domain(text, false, out, outlen, msg,
+	if (validate_domain(text, false, out, outlen, msg,
 				sizeof(msg)) != 0) {
 		return api_fail(r, 400, field, "%s", msg);
 	}
@@ -176,7 +176,7 @@ static int read_allow(struct api_req *r, json_t *array,
 		char field[32], canon[STORE_ADDR_LEN], msg[256];
 		struct zg_prefix prefix;
 		snprintf(field, sizeof(field), "allow[%zu]", i);
-		if (api_validate_cidr(text, &prefix, canon, sizeof(canon), msg,
+		if (validate_cidr(text, &prefix, canon, sizeof(canon), msg,
 				      sizeof(msg)) != 0) {
 			return api_fail(r, 400, field, "%s", msg);
 		}
@@ -204,7 +204,7 @@ static int read_notify(struct api_req *r, json_t *array,
 		char field[32], canon[STORE_ADDR_LEN], msg[256];
 		struct zg_addr addr;
 		snprintf(field, sizeof(field), "notify[%zu]", i);
-		if (api_validate_target(text, own, n_own, &addr, canon,
+		if (validate_target(text, own, n_own, &addr, canon,
 					sizeof(canon), msg, sizeof(msg)) != 0) {
 			ret = api_fail(r, 400, field, "%s", msg);
 		} else if (store_strv_has(out, canon)) {
@@ -467,7 +467,7 @@ static int read_grant_types(struct api_req *r, json_t *array,
 		snprintf(field, sizeof(field), "types[%zu]", i);
 		if (strcasecmp(text, "SOA") == 0) {
 			snprintf(type, sizeof(type), "SOA");
-		} else if (api_validate_rtype(text, type, sizeof(type), &code,
+		} else if (validate_rtype(text, type, sizeof(type), &code,
 					      msg, sizeof(msg)) != 0) {
 			return api_fail(r, 400, field, "%s", msg);
 		}
@@ -502,7 +502,7 @@ static int read_grant_scope(struct api_req *r, json_t *body,
 	}
 	char msg[512];
 	const char *field = has_name ? "name" : "subtree";
-	if (api_validate_grant_name(zone->meta.name,
+	if (validate_grant_name(zone->meta.name,
 				    has_name ? name : subtree, g->name,
 				    sizeof(g->name), msg, sizeof(msg)) != 0) {
 		return api_fail(r, 400, field, "%s", msg);
@@ -569,10 +569,10 @@ int api_policy_revoke(struct api_req *r, const struct api_args *a,
 		      json_t **out)
 {
 	struct store_zone zone = { 0 };
-	char key[API_NAME_LEN];
+	char key[VALIDATE_NAME_LEN];
 	char msg[256];
 	int ret = load_private_zone(r, a->id, &zone);
-	if (ret == 0 && api_validate_domain(a->sub_id, false, key, sizeof(key),
+	if (ret == 0 && validate_domain(a->sub_id, false, key, sizeof(key),
 					    msg, sizeof(msg)) != 0) {
 		ret = api_fail_at(r, 404, NULL, "%s has no grant for %s",
 				  a->id, a->sub_id);
@@ -755,8 +755,8 @@ int api_zone_export(struct api_req *r, const struct api_args *a,
  */
 
 struct import_rec {
-	char rel[API_NAME_LEN];
-	char fqdn[API_NAME_LEN];
+	char rel[VALIDATE_NAME_LEN];
+	char fqdn[VALIDATE_NAME_LEN];
 	char type[16];
 	uint16_t code;			/* type number */
 	uint32_t ttl;
@@ -777,7 +777,7 @@ struct import {
 	struct import_rec *recs;
 	size_t n;
 	size_t cap;			/* recs allocated */
-	struct api_rdata_parser *parser; /* for every value of the file */
+	struct validate_rdata_parser *parser; /* for every value of the file */
 	char err[600];
 };
 
@@ -789,7 +789,7 @@ static void import_clear(struct import *im)
 	free(im->recs);
 	store_strv_clear(&im->ns);
 	free(im->apex);
-	api_rdata_parser_free(im->parser);
+	validate_rdata_parser_free(im->parser);
 }
 
 static int import_fail(struct import *im, uint64_t line, const char *fmt,
@@ -829,14 +829,14 @@ static int import_soa(struct import *im, const struct zone_file_rr *rr)
 		return ZG_ENOMEM;
 	}
 	knot_rdata_init(rd, rr->rdata_len, rr->rdata);
-	char text[API_NAME_LEN], msg[256];
+	char text[VALIDATE_NAME_LEN], msg[256];
 	int ret = 0;
 	if (name_text(knot_soa_primary(rd), text, sizeof(text)) != 0 ||
-	    api_validate_domain(text, false, im->soa.mname,
+	    validate_domain(text, false, im->soa.mname,
 				sizeof(im->soa.mname), msg, sizeof(msg)) != 0) {
 		ret = import_fail(im, rr->line, "the SOA's primary server name is refused");
 	} else if (name_text(knot_soa_mailbox(rd), text, sizeof(text)) != 0 ||
-		   api_validate_rname(text, im->soa.rname,
+		   validate_rname(text, im->soa.rname,
 				      sizeof(im->soa.rname), msg,
 				      sizeof(msg)) != 0) {
 		ret = import_fail(im, rr->line, "the SOA's mailbox name is refused");
@@ -856,10 +856,10 @@ static int import_soa(struct import *im, const struct zone_file_rr *rr)
 
 static int import_apex_ns(struct import *im, const struct zone_file_rr *rr)
 {
-	char text[API_NAME_LEN], ns[API_NAME_LEN], msg[256];
+	char text[VALIDATE_NAME_LEN], ns[VALIDATE_NAME_LEN], msg[256];
 	const knot_dname_t *target = rr->rdata;
 	if (name_text(target, text, sizeof(text)) != 0 ||
-	    api_validate_domain(text, false, ns, sizeof(ns), msg,
+	    validate_domain(text, false, ns, sizeof(ns), msg,
 				sizeof(msg)) != 0) {
 		return import_fail(im, rr->line, "the NS name is refused");
 	}
@@ -882,17 +882,17 @@ static int import_record(struct import *im, const struct zone_file_rr *rr)
 	if (knot_rrtype_to_string(rr->type, type_text, sizeof(type_text)) < 0) {
 		snprintf(type_text, sizeof(type_text), "TYPE%u", rr->type);
 	}
-	if (api_validate_rtype(type_text, rec.type, sizeof(rec.type),
+	if (validate_rtype(type_text, rec.type, sizeof(rec.type),
 			       &rec.code, msg, sizeof(msg)) != 0) {
 		return import_fail(im, rr->line, "%s", msg);
 	}
 	if (name_text(rr->owner, owner, sizeof(owner)) != 0 ||
-	    api_validate_owner(im->zone->meta.name, owner, rec.rel,
+	    validate_owner(im->zone->meta.name, owner, rec.rel,
 			       sizeof(rec.rel), rec.fqdn, sizeof(rec.fqdn),
 			       msg, sizeof(msg)) != 0) {
 		return import_fail(im, rr->line, "%s", msg);
 	}
-	int ret = api_rdata_parse_wire(im->parser, im->zone->meta.name,
+	int ret = validate_rdata_parse_wire(im->parser, im->zone->meta.name,
 				       rec.fqdn, rec.code, rr->rdata,
 				       rr->rdata_len, &rec.value, msg,
 				       sizeof(msg));
@@ -937,18 +937,18 @@ static int import_rr(void *arg, const struct zone_file_rr *rr)
 	return import_record(im, rr);
 }
 
-/* The API's rules across records (api_check_record_set()): duplicates
+/* The API's rules across records (validate_record_set()): duplicates
  * are dropped, an RRset keeps the TTL of its first line, CNAMEs stand
  * alone, nothing hides under a delegation, RRsets fit a message. */
 static int check_records(struct import *im)
 {
-	struct api_set_rr *set = calloc(im->n + 1, sizeof(*set));
+	struct validate_set_rr *set = calloc(im->n + 1, sizeof(*set));
 	if (set == NULL) {
 		return ZG_ENOMEM;
 	}
 	for (size_t i = 0; i < im->n; i++) {
 		const struct import_rec *rec = &im->recs[i];
-		set[i] = (struct api_set_rr){
+		set[i] = (struct validate_set_rr){
 			.rel = rec->rel, .fqdn = rec->fqdn, .type = rec->type,
 			.code = rec->code, .value = rec->value,
 			.ttl = rec->ttl,
@@ -956,7 +956,7 @@ static int check_records(struct import *im)
 	}
 	char msg[512];
 	size_t bad = 0;
-	int ret = api_check_record_set(set, im->n, &bad, msg, sizeof(msg));
+	int ret = validate_record_set(set, im->n, &bad, msg, sizeof(msg));
 	for (size_t i = 0; ret == 0 && i < im->n; i++) {
 		im->recs[i].ttl = set[i].ttl;
 		im->recs[i].skip = set[i].duplicate;
@@ -1202,7 +1202,7 @@ static int import_into(struct api_req *r, const char *zone_id,
 	int ret = load_private_zone(r, zone_id, &zone);
 	if (ret == 0) {
 		im.apex = knot_dname_from_str_alloc(zone.meta.name);
-		im.parser = api_rdata_parser_new();
+		im.parser = validate_rdata_parser_new();
 		ret = im.apex != NULL && im.parser != NULL ? 0
 			: api_fail_at(r, 500, NULL, "out of memory");
 	}

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/validate.h"
+#include "validate/validate.h"
 #include "common/error.h"
 #include "store/store.h"
 #include "xfrout/xfrout.h"
@@ -46,8 +46,8 @@ static int owner_names(const struct update_apply *a, const knot_dname_t *owner,
 		snprintf(msg, msglen, "the owner name cannot be written");
 		return ZG_EINVAL;
 	}
-	return api_validate_owner(a->zone->meta.name, text, rel,
-				  API_NAME_LEN, fqdn, API_NAME_LEN, msg,
+	return validate_owner(a->zone->meta.name, text, rel,
+				  VALIDATE_NAME_LEN, fqdn, VALIDATE_NAME_LEN, msg,
 				  msglen);
 }
 
@@ -64,12 +64,12 @@ static int canonical_value(struct update_apply *a, const knot_rrset_t *rr,
 		return ZG_EINVAL;
 	}
 	if (a->parser == NULL) {
-		a->parser = api_rdata_parser_new();
+		a->parser = validate_rdata_parser_new();
 		if (a->parser == NULL) {
 			return ZG_ENOMEM;
 		}
 	}
-	return api_rdata_parse_wire(a->parser, a->zone->meta.name, fqdn,
+	return validate_rdata_parse_wire(a->parser, a->zone->meta.name, fqdn,
 				    rr->type, rd->data, rd->len, canon, msg,
 				    msglen);
 }
@@ -84,7 +84,7 @@ static int type_name(uint16_t type, char *out, size_t outlen, char *msg,
 	if (knot_rrtype_to_string(type, text, sizeof(text)) < 0) {
 		snprintf(text, sizeof(text), "TYPE%u", type);
 	}
-	return api_validate_rtype(text, out, outlen, &code, msg, msglen);
+	return validate_rtype(text, out, outlen, &code, msg, msglen);
 }
 
 static int list_records(struct update_apply *a, const char *rel,
@@ -130,15 +130,15 @@ static int add_soa(struct update_apply *a, const knot_rrset_t *rr)
 	if (xfrout_serial_compare(knot_soa_serial(rd), soa->serial) <= 0) {
 		return 0;
 	}
-	char mname[API_NAME_LEN], rname[API_NAME_LEN], text[API_NAME_LEN];
+	char mname[VALIDATE_NAME_LEN], rname[VALIDATE_NAME_LEN], text[VALIDATE_NAME_LEN];
 	char msg[256];
 	if (name_text(knot_soa_primary(rd), text, sizeof(text)) != 0 ||
-	    api_validate_domain(text, false, mname, sizeof(mname), msg,
+	    validate_domain(text, false, mname, sizeof(mname), msg,
 				sizeof(msg)) != 0) {
 		return refuse(a, "the SOA's primary server name is refused");
 	}
 	if (name_text(knot_soa_mailbox(rd), text, sizeof(text)) != 0 ||
-	    api_validate_rname(text, rname, sizeof(rname), msg,
+	    validate_rname(text, rname, sizeof(rname), msg,
 			       sizeof(msg)) != 0) {
 		return refuse(a, "the SOA's mailbox name is refused");
 	}
@@ -160,16 +160,16 @@ static int add_soa(struct update_apply *a, const knot_rrset_t *rr)
  * an added apex NS is not kept. */
 static int apex_ns_name(const knot_rrset_t *rr, char *out, size_t outlen)
 {
-	char text[API_NAME_LEN];
+	char text[VALIDATE_NAME_LEN];
 	if (name_text(knot_ns_name(rr->rrs.rdata), text, sizeof(text)) != 0) {
 		return ZG_EINVAL;
 	}
-	return api_validate_domain(text, false, out, outlen, NULL, 0);
+	return validate_domain(text, false, out, outlen, NULL, 0);
 }
 
 static int add_apex_ns(struct update_apply *a, const knot_rrset_t *rr)
 {
-	char ns[API_NAME_LEN];
+	char ns[VALIDATE_NAME_LEN];
 	if (apex_ns_name(rr, ns, sizeof(ns)) != 0) {
 		return refuse(a, "the NS name is refused");
 	}
@@ -190,7 +190,7 @@ static int add_apex_ns(struct update_apply *a, const knot_rrset_t *rr)
 
 static int delete_apex_ns(struct update_apply *a, const knot_rrset_t *rr)
 {
-	char ns[API_NAME_LEN];
+	char ns[VALIDATE_NAME_LEN];
 	struct store_strv *list = &a->zone->ns;
 	if (apex_ns_name(rr, ns, sizeof(ns)) != 0 || list->n <= 1) {
 		return 0;	/* absent, or the last one (3.4.2.4) */
@@ -213,10 +213,10 @@ static int delete_apex_ns(struct update_apply *a, const knot_rrset_t *rr)
  * Records
  */
 
-/* What is at the name, for api_check_rrset(). */
-static struct api_rr *existing_rrs(const struct store_record *recs, size_t n)
+/* What is at the name, for validate_rrset(). */
+static struct validate_rr *existing_rrs(const struct store_record *recs, size_t n)
 {
-	struct api_rr *rrs = calloc(n + 1, sizeof(*rrs));
+	struct validate_rr *rrs = calloc(n + 1, sizeof(*rrs));
 	for (size_t i = 0; rrs != NULL && i < n; i++) {
 		rrs[i].type = recs[i].type;
 		rrs[i].value = recs[i].value;
@@ -282,11 +282,11 @@ static int create_record(struct update_apply *a, const char *rel,
  * delegation, and an RRset that fits a DNS message. */
 static int check_addition(struct update_apply *a, const knot_rrset_t *rr,
 			  const char *fqdn, const char *type,
-			  const char *value, const struct api_rr *rrs,
+			  const char *value, const struct validate_rr *rrs,
 			  size_t n)
 {
 	char msg[512];
-	if (api_check_delegation(fqdn, at_apex(a, rr), type, value, rrs, n,
+	if (validate_delegation(fqdn, at_apex(a, rr), type, value, rrs, n,
 				 msg, sizeof(msg)) != 0) {
 		return refuse(a, "%s", msg);
 	}
@@ -302,7 +302,7 @@ static int check_addition(struct update_apply *a, const knot_rrset_t *rr,
 	}
 	values[k++] = value;
 	/* Stored values are canonical: their names are absolute. */
-	int ret = api_check_rrset_size(".", fqdn, rr->type, values, k, msg,
+	int ret = validate_rrset_size(".", fqdn, rr->type, values, k, msg,
 				       sizeof(msg));
 	free(values);
 	if (ret == ZG_ELIMIT || ret == ZG_EINVAL) {
@@ -319,30 +319,30 @@ static int add_checked(struct update_apply *a, const knot_rrset_t *rr,
 	struct store_record *recs = NULL;
 	size_t n = 0;
 	int ret = list_records(a, rel, NULL, &recs, &n);
-	struct api_rr *rrs = ret == 0 ? existing_rrs(recs, n) : NULL;
+	struct validate_rr *rrs = ret == 0 ? existing_rrs(recs, n) : NULL;
 	if (ret == 0 && rrs == NULL) {
 		ret = ZG_ENOMEM;
 	}
 
 	char msg[512] = "";
 	bool cname = strcmp(type, "CNAME") == 0;
-	enum api_rrset_verdict verdict = ret != 0 ? API_RRSET_OK
-		: api_check_rrset(fqdn, at_apex(a, rr), type, value, rrs, n,
+	enum validate_rrset_verdict verdict = ret != 0 ? VALIDATE_RRSET_OK
+		: validate_rrset(fqdn, at_apex(a, rr), type, value, rrs, n,
 				  msg, sizeof(msg));
 	uint32_t old_ttl = rrset_ttl(recs, n, type, rr->ttl);
 	if (ret != 0) {
 		/* the store failed */
-	} else if (verdict == API_RRSET_DUPLICATE) {
+	} else if (verdict == VALIDATE_RRSET_DUPLICATE) {
 		/* Already there: only the TTL may change (3.4.2.2). */
 		ret = fit_ttl(a, rel, type, old_ttl, rr->ttl);
-	} else if (verdict == API_RRSET_CNAME_CONFLICT && cname &&
+	} else if (verdict == VALIDATE_RRSET_CNAME_CONFLICT && cname &&
 		   !at_apex(a, rr) && only_cnames(recs, n)) {
 		/* A CNAME replaces the CNAME (3.4.2.2). */
 		ret = delete_records(a, recs, n);
 		if (ret == 0) {
 			ret = create_record(a, rel, type, rr->ttl, value);
 		}
-	} else if (verdict != API_RRSET_OK) {
+	} else if (verdict != VALIDATE_RRSET_OK) {
 		ret = refuse(a, "%s", msg);
 	} else {
 		ret = check_addition(a, rr, fqdn, type, value, rrs, n);
@@ -359,7 +359,7 @@ static int add_checked(struct update_apply *a, const knot_rrset_t *rr,
 }
 
 /*
- * Updates add the record types the API stores (api_validate_rtype():
+ * Updates add the record types the API stores (validate_rtype():
  * any type with data of its own, DS included, but DNAME and the other
  * DNSSEC types) and the apex SOA, under the API's rules.
  *
@@ -379,7 +379,7 @@ static int add_rr(struct update_apply *a, const knot_rrset_t *rr)
 		return add_apex_ns(a, rr);
 	}
 
-	char type[16], rel[API_NAME_LEN], fqdn[API_NAME_LEN], msg[512];
+	char type[16], rel[VALIDATE_NAME_LEN], fqdn[VALIDATE_NAME_LEN], msg[512];
 	char *value = NULL;
 	if (type_name(rr->type, type, sizeof(type), msg, sizeof(msg)) != 0) {
 		return refuse(a, "%s", msg);
@@ -402,7 +402,7 @@ static int add_rr(struct update_apply *a, const knot_rrset_t *rr)
  * apex keeps its SOA and NS (section 3.4.2.3). */
 static int delete_rrset(struct update_apply *a, const knot_rrset_t *rr)
 {
-	char type[16], rel[API_NAME_LEN], fqdn[API_NAME_LEN], msg[512];
+	char type[16], rel[VALIDATE_NAME_LEN], fqdn[VALIDATE_NAME_LEN], msg[512];
 	bool any = rr->type == KNOT_RRTYPE_ANY;
 	if (!any && (type_name(rr->type, type, sizeof(type), NULL, 0) != 0 ||
 		     (at_apex(a, rr) && rr->type == KNOT_RRTYPE_NS))) {
@@ -430,7 +430,7 @@ static int delete_one(struct update_apply *a, const knot_rrset_t *rr)
 	if (rr->type == KNOT_RRTYPE_NS && at_apex(a, rr)) {
 		return delete_apex_ns(a, rr);
 	}
-	char type[16], rel[API_NAME_LEN], fqdn[API_NAME_LEN], msg[512];
+	char type[16], rel[VALIDATE_NAME_LEN], fqdn[VALIDATE_NAME_LEN], msg[512];
 	char *value = NULL;
 	if (type_name(rr->type, type, sizeof(type), NULL, 0) != 0 ||
 	    owner_names(a, rr->owner, rel, fqdn, msg, sizeof(msg)) != 0) {
@@ -446,10 +446,10 @@ static int delete_one(struct update_apply *a, const knot_rrset_t *rr)
 		ret = list_records(a, rel, type, &recs, &n);
 	}
 	for (size_t i = 0; ret == 0 && i < n; i++) {
-		struct api_rr one = { .type = recs[i].type,
+		struct validate_rr one = { .type = recs[i].type,
 				      .value = recs[i].value };
-		if (api_check_rrset(fqdn, false, type, value, &one, 1, NULL,
-				    0) == API_RRSET_DUPLICATE) {
+		if (validate_rrset(fqdn, false, type, value, &one, 1, NULL,
+				    0) == VALIDATE_RRSET_DUPLICATE) {
 			ret = delete_records(a, &recs[i], 1);
 		}
 	}
@@ -474,7 +474,7 @@ int update_apply_rr(struct update_apply *a, const knot_rrset_t *rr)
 
 void update_apply_clear(struct update_apply *a)
 {
-	api_rdata_parser_free(a->parser);
+	validate_rdata_parser_free(a->parser);
 	a->parser = NULL;
 }
 
@@ -525,7 +525,7 @@ static int node_text(struct update_apply *a, const char *rel,
 int update_apply_node(void *arg, struct update_node *node)
 {
 	struct update_apply *a = arg;
-	char rel[API_NAME_LEN], fqdn[API_NAME_LEN], msg[256];
+	char rel[VALIDATE_NAME_LEN], fqdn[VALIDATE_NAME_LEN], msg[256];
 	if (owner_names(a, node->owner, rel, fqdn, msg, sizeof(msg)) != 0) {
 		return 0;	/* a name the zone cannot hold: empty */
 	}

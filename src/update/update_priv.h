@@ -9,7 +9,7 @@
 
 #include "update/update.h"
 
-struct api_rdata_parser;
+struct validate_rdata_parser;
 struct store;
 struct store_zone;
 
@@ -23,7 +23,7 @@ struct update_apply {
 	bool zone_changed;
 	bool serial_set;		/* an SOA with a newer serial came */
 	size_t changes;			/* records and fields changed */
-	struct api_rdata_parser *parser; /* for the update's values; made
+	struct validate_rdata_parser *parser; /* for the update's values; made
 					  * on first use, freed by
 					  * update_apply_clear() */
 	char why[512];			/* set when ZG_EREFUSED */
@@ -38,8 +38,8 @@ struct update_apply {
  * last apex NS is never deleted (section 3.4.2.4). Additions get the
  * API's validation: its record types, names and values, CNAME
  * exclusivity, no DS at the apex, no data a delegation would hide
- * (api_check_delegation()), RRsets that fit a DNS message
- * (api_check_rrset_size()), one TTL per RRset. The caller applies the
+ * (validate_delegation()), RRsets that fit a DNS message
+ * (validate_rrset_size()), one TTL per RRset. The caller applies the
  * RRs of one update in one transaction and rolls it back on a refusal,
  * so an update is applied whole or not at all.
  * \retval 0, ZG_EREFUSED (why says what the API refuses), ZG_ESTORE,

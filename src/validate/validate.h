@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Validation of API input as pure functions: names, addresses, CIDR
- * overlap, forwarding targets, record values. No store, no I/O; inside
- * the api module only. */
-#ifndef ZONEGATE_API_VALIDATE_H
-#define ZONEGATE_API_VALIDATE_H
+/* Validation of what users change, as pure functions: names, addresses,
+ * CIDR overlap, forwarding targets, record values and the rules of a
+ * zone's records. No store, no I/O: the API and dynamic updates apply
+ * the same rules through it. */
+#ifndef ZONEGATE_VALIDATE_VALIDATE_H
+#define ZONEGATE_VALIDATE_VALIDATE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -12,8 +13,8 @@
 #include "common/addr.h"
 
 /* Longest presentation name, absolute, plus NUL. */
-#define API_NAME_LEN 256
-#define API_TTL_MAX 2147483647u		/* RFC 2181 section 8 */
+#define VALIDATE_NAME_LEN 256
+#define VALIDATE_TTL_MAX 2147483647u		/* RFC 2181 section 8 */
 
 /*
  * Every function below that can refuse its input writes one sentence
@@ -27,14 +28,14 @@
  * without the final dot; "." (the root) only when allow_root.
  * out receives it absolute and lower case.
  */
-int api_validate_domain(const char *in, bool allow_root, char *out,
+int validate_domain(const char *in, bool allow_root, char *out,
 			size_t outlen, char *msg, size_t msglen);
 
 /*!
  * An SOA rname (a mailbox as a name): like a domain, but the first
  * label may also hold '.' escaped as "\.", which is kept.
  */
-int api_validate_rname(const char *in, char *out, size_t outlen, char *msg,
+int validate_rname(const char *in, char *out, size_t outlen, char *msg,
 		       size_t msglen);
 
 /*!
@@ -42,7 +43,7 @@ int api_validate_rname(const char *in, char *out, size_t outlen, char *msg,
  * fits the 255 octets of a name on the wire (RFC 1035 section 3.1). A
  * name built by prefixing labels to a valid zone name may not.
  */
-bool api_name_fits_wire(const char *name);
+bool validate_name_fits_wire(const char *name);
 
 /*!
  * A record owner inside zone (absolute, lower case): "@" for the apex,
@@ -52,7 +53,7 @@ bool api_name_fits_wire(const char *name);
  * rel receives "@" or the relative name, fqdn the absolute name, both
  * lower case.
  */
-int api_validate_owner(const char *zone, const char *in, char *rel,
+int validate_owner(const char *zone, const char *in, char *rel,
 		       size_t rellen, char *fqdn, size_t fqdnlen, char *msg,
 		       size_t msglen);
 
@@ -65,7 +66,7 @@ int api_validate_owner(const char *zone, const char *in, char *rel,
  * inside, msg gives that name to write instead.
  * fqdn receives the name absolute and lower case.
  */
-int api_validate_grant_name(const char *zone, const char *in, char *fqdn,
+int validate_grant_name(const char *zone, const char *in, char *fqdn,
 			    size_t fqdnlen, char *msg, size_t msglen);
 
 /*!
@@ -75,7 +76,7 @@ int api_validate_grant_name(const char *zone, const char *in, char *fqdn,
  * "www.corp.example.corp.example.", most likely not what was meant.
  * Never true in the root zone.
  */
-bool api_owner_repeats_zone(const char *zone, const char *in);
+bool validate_owner_repeats_zone(const char *zone, const char *in);
 
 /*!
  * A name for a VPC, endpoint or rule: 1-63 characters of letters,
@@ -83,7 +84,7 @@ bool api_owner_repeats_zone(const char *zone, const char *in);
  * of an id of that kind ("<id_prefix>-<digits>"), so a name never
  * hides an id in the CLI.
  */
-int api_validate_resource_name(const char *in, const char *id_prefix,
+int validate_resource_name(const char *in, const char *id_prefix,
 			       char *msg, size_t msglen);
 
 /*!
@@ -93,10 +94,10 @@ int api_validate_resource_name(const char *in, const char *id_prefix,
  * so such a zone could not be named by its name. *kind receives the id
  * prefix matched.
  */
-bool api_zone_name_looks_like_id(const char *name, const char **kind);
+bool validate_zone_name_looks_like_id(const char *name, const char **kind);
 
 /*! A CIDR with no host bits set; canon receives its canonical text. */
-int api_validate_cidr(const char *in, struct zg_prefix *out, char *canon,
+int validate_cidr(const char *in, struct zg_prefix *out, char *canon,
 		      size_t canonlen, char *msg, size_t msglen);
 
 /*!
@@ -104,12 +105,12 @@ int api_validate_cidr(const char *in, struct zg_prefix *out, char *canon,
  * a port); not unspecified, multicast or broadcast. canon receives
  * "ip:port".
  */
-int api_validate_listener(const char *in, struct zg_addr *out, char *canon,
+int validate_listener(const char *in, struct zg_addr *out, char *canon,
 			  size_t canonlen, char *msg, size_t msglen);
 
 /*! A source address without port (endpoint sources, upstream source);
  *  not unspecified, multicast or broadcast. */
-int api_validate_source(const char *in, struct zg_addr *out, char *canon,
+int validate_source(const char *in, struct zg_addr *out, char *canon,
 			size_t canonlen, char *msg, size_t msglen);
 
 /*!
@@ -120,16 +121,16 @@ int api_validate_source(const char *in, struct zg_addr *out, char *canon,
  * owning every loopback address of its family. Loopback and
  * 100.64.0.0/10 targets are allowed.
  */
-int api_validate_target(const char *in, const struct zg_addr *own,
+int validate_target(const char *in, const struct zg_addr *own,
 			size_t n_own, struct zg_addr *out, char *canon,
 			size_t canonlen, char *msg, size_t msglen);
 
 /*! True when target is one of the own listener addresses (see above). */
-bool api_target_is_own(const struct zg_addr *target,
+bool validate_target_is_own(const struct zg_addr *target,
 		       const struct zg_addr *own, size_t n_own);
 
 /* The CIDRs of one VPC, for the overlap rule. */
-struct api_vpc_cidrs {
+struct validate_vpc_cidrs {
 	const char *vpc_id;
 	const struct zg_prefix *cidrs;
 	size_t n_cidrs;
@@ -137,7 +138,7 @@ struct api_vpc_cidrs {
 };
 
 /* Where two VPCs' CIDRs overlap. */
-struct api_overlap {
+struct validate_overlap {
 	size_t cidr;		/* index in the checked VPC's cidrs */
 	size_t other;		/* index in others */
 	size_t other_cidr;	/* index in others[other].cidrs */
@@ -149,12 +150,12 @@ struct api_overlap {
  * against others (entries with vpc's own vpc_id are skipped).
  * \return true with *where filled when vpc conflicts with another VPC.
  */
-bool api_find_cidr_conflict(const struct api_vpc_cidrs *vpc,
-			    const struct api_vpc_cidrs *others,
-			    size_t n_others, struct api_overlap *where);
+bool validate_find_cidr_conflict(const struct validate_vpc_cidrs *vpc,
+			    const struct validate_vpc_cidrs *others,
+			    size_t n_others, struct validate_overlap *where);
 
 /* One egress rule of an endpoint's security group. */
-struct api_egress {
+struct validate_egress {
 	int protocol;		/* IPPROTO_UDP, IPPROTO_TCP, 0 = any */
 	uint16_t port;		/* 0 = any */
 	struct zg_prefix prefix;
@@ -162,11 +163,11 @@ struct api_egress {
 
 /*! True when some rule allows protocol (IPPROTO_UDP or IPPROTO_TCP) to
  *  the target's address and port. */
-bool api_egress_allows(const struct api_egress *rules, size_t n,
+bool validate_egress_allows(const struct validate_egress *rules, size_t n,
 		       int protocol, const struct zg_addr *target);
 
 /*! Parses "udp", "tcp" or "any"; ZG_EINVAL otherwise. */
-int api_parse_protocol(const char *in, int *protocol);
+int validate_parse_protocol(const char *in, int *protocol);
 
 /*!
  * A record type the API stores, any case: a mnemonic libknot knows (A,
@@ -183,7 +184,7 @@ int api_parse_protocol(const char *in, int *protocol);
  * out receives the mnemonic libknot writes ("TYPE1" gives "A", a type
  * it has no name for stays "TYPE65400"), code the type number.
  */
-int api_validate_rtype(const char *in, char *out, size_t outlen,
+int validate_rtype(const char *in, char *out, size_t outlen,
 		       uint16_t *code, char *msg, size_t msglen);
 
 /*!
@@ -197,7 +198,7 @@ int api_validate_rtype(const char *in, char *out, size_t outlen,
  *               (names absolute), malloc'ed, the caller frees it.
  * \retval 0, ZG_EINVAL, ZG_ENOMEM.
  */
-int api_validate_rdata(const char *zone, const char *fqdn, uint16_t type,
+int validate_rdata(const char *zone, const char *fqdn, uint16_t type,
 		       const char *value, char **canon, char *msg,
 		       size_t msglen);
 
@@ -206,39 +207,39 @@ int api_validate_rdata(const char *zone, const char *fqdn, uint16_t type,
  * values: setting one up takes about 200 KB, which a batch (a zone file,
  * an update) would otherwise pay per record. One thread at a time.
  */
-struct api_rdata_parser;
+struct validate_rdata_parser;
 
 /*! NULL on ENOMEM. */
-struct api_rdata_parser *api_rdata_parser_new(void);
+struct validate_rdata_parser *validate_rdata_parser_new(void);
 
 /*! Accepts NULL. */
-void api_rdata_parser_free(struct api_rdata_parser *p);
+void validate_rdata_parser_free(struct validate_rdata_parser *p);
 
-/*! api_validate_rdata() with p's scanner. */
-int api_rdata_parse(struct api_rdata_parser *p, const char *zone,
+/*! validate_rdata() with p's scanner. */
+int validate_rdata_parse(struct validate_rdata_parser *p, const char *zone,
 		    const char *fqdn, uint16_t type, const char *value,
 		    char **canon, char *msg, size_t msglen);
 
-/*! api_validate_wire_rdata() with p's scanner. */
-int api_rdata_parse_wire(struct api_rdata_parser *p, const char *zone,
+/*! validate_wire_rdata() with p's scanner. */
+int validate_rdata_parse_wire(struct validate_rdata_parser *p, const char *zone,
 			 const char *fqdn, uint16_t type,
 			 const uint8_t *rdata, size_t len, char **canon,
 			 char *msg, size_t msglen);
 
 /*!
- * Like api_validate_rdata() for data in wire form (len octets, as a zone
+ * Like validate_rdata() for data in wire form (len octets, as a zone
  * file parser or a DNS message gives them, names absolute): valid when
  * they hold a record of type, that is when libknot writes them in the
  * type's presentation form and that form parses back to the same
  * octets. canon receives that form, malloc'ed.
  * \retval 0, ZG_EINVAL (msg), ZG_ENOMEM.
  */
-int api_validate_wire_rdata(const char *zone, const char *fqdn,
+int validate_wire_rdata(const char *zone, const char *fqdn,
 			    uint16_t type, const uint8_t *rdata, size_t len,
 			    char **canon, char *msg, size_t msglen);
 
 /* The largest DNS message: a two-octet length (RFC 1035 section 4.2.2). */
-#define API_MSG_MAX 65535
+#define VALIDATE_MSG_MAX 65535
 
 /*!
  * Checks that an RRset of type at fqdn holding values (canonical, names
@@ -248,12 +249,12 @@ int api_validate_wire_rdata(const char *zone, const char *fqdn,
  * \retval 0, ZG_ELIMIT (msg gives the size), ZG_EINVAL (a value does not
  *         parse), ZG_ENOMEM.
  */
-int api_check_rrset_size(const char *zone, const char *fqdn, uint16_t type,
+int validate_rrset_size(const char *zone, const char *fqdn, uint16_t type,
 			 const char *const *values, size_t n, char *msg,
 			 size_t msglen);
 
 /* A record already at the owner name, for the exclusivity rules. */
-struct api_rr {
+struct validate_rr {
 	const char *type;	/* upper-case mnemonic */
 	const char *value;	/* canonical */
 };
@@ -267,17 +268,17 @@ struct api_rr {
  * case; at_apex: the zone apex) that already holds existing.
  * \retval 0, or ZG_EINVAL with msg saying what would be hidden.
  */
-int api_check_delegation(const char *owner, bool at_apex, const char *type,
-			 const char *value, const struct api_rr *existing,
+int validate_delegation(const char *owner, bool at_apex, const char *type,
+			 const char *value, const struct validate_rr *existing,
 			 size_t n_existing, char *msg, size_t msglen);
 
-/* What api_check_rrset() found. */
-enum api_rrset_verdict {
-	API_RRSET_OK = 0,
-	API_RRSET_DUPLICATE,	/* same type and value already there */
-	API_RRSET_CNAME_CONFLICT, /* CNAME with other data (RFC 1034 3.6.2,
+/* What validate_rrset() found. */
+enum validate_rrset_verdict {
+	VALIDATE_RRSET_OK = 0,
+	VALIDATE_RRSET_DUPLICATE,	/* same type and value already there */
+	VALIDATE_RRSET_CNAME_CONFLICT, /* CNAME with other data (RFC 1034 3.6.2,
 				   * RFC 2181 10.1) */
-	API_RRSET_MISPLACED,	/* DS at the apex: the parent's data */
+	VALIDATE_RRSET_MISPLACED,	/* DS at the apex: the parent's data */
 };
 
 /*!
@@ -286,39 +287,39 @@ enum api_rrset_verdict {
  * always holds SOA and NS, and takes no DS).
  * msg says what conflicts.
  */
-enum api_rrset_verdict api_check_rrset(const char *owner, bool at_apex,
+enum validate_rrset_verdict validate_rrset(const char *owner, bool at_apex,
 				       const char *type,
 				       const char *value,
-				       const struct api_rr *existing,
+				       const struct validate_rr *existing,
 				       size_t n_existing, char *msg,
 				       size_t msglen);
 
 /*!
- * Orders two values of type as api_check_rrset() compares them: 0 when
+ * Orders two values of type as validate_rrset() compares them: 0 when
  * they are the same record (names in CNAME, NS, PTR, MX and SRV data
  * ignoring case), so sorting by it puts duplicates side by side.
  */
-int api_value_cmp(const char *type, const char *a, const char *b);
+int validate_value_cmp(const char *type, const char *a, const char *b);
 
 /*!
- * The rules of api_check_rrset() and api_check_delegation() over every
+ * The rules of validate_rrset() and validate_delegation() over every
  * RR a name holds at once, as a zone file gives them, whatever their
  * order: no CNAME or DS at the apex; below it at most one CNAME and
  * nothing beside it, and nothing beside NS but DS and glue. rrs (n of
  * them, types upper case, values canonical) hold no duplicates (see
- * api_value_cmp()). O(n).
+ * validate_value_cmp()). O(n).
  * \param bad  receives the index of the RR that breaks a rule: of the
  *             RRs in conflict, the later one, and of several conflicts
  *             the one whose later RR comes first, so an order by line
  *             names the first line where the name stops being valid.
  * \retval 0, or ZG_EINVAL with *bad set and msg saying why, in the words
- *         api_check_rrset() or api_check_delegation() would use.
+ *         validate_rrset() or validate_delegation() would use.
  */
-int api_check_node(const char *owner, bool at_apex, const struct api_rr *rrs,
+int validate_node(const char *owner, bool at_apex, const struct validate_rr *rrs,
 		   size_t n, size_t *bad, char *msg, size_t msglen);
 
 /* One record of a set given whole, as a zone file gives a zone's. */
-struct api_set_rr {
+struct validate_set_rr {
 	const char *rel;	/* owner: "@" or relative, lower case */
 	const char *fqdn;	/* owner, absolute, lower case */
 	const char *type;	/* upper-case mnemonic */
@@ -333,13 +334,13 @@ struct api_set_rr {
  * the order given (a file's): a record given again is marked duplicate
  * (the first stays), every RRset takes the TTL of its first record (RFC
  * 2181 section 5.2), and leaving duplicates out every name passes
- * api_check_node() and every RRset api_check_rrset_size(). O(n log n)
+ * validate_node() and every RRset validate_rrset_size(). O(n log n)
  * in the number of records; the strings stay the caller's.
  * \param bad  receives the index of the first record at which the set
  *             breaks a rule, when several do.
  * \retval 0, ZG_EINVAL (*bad and msg set), ZG_ENOMEM.
  */
-int api_check_record_set(struct api_set_rr *rrs, size_t n, size_t *bad,
+int validate_record_set(struct validate_set_rr *rrs, size_t n, size_t *bad,
 			 char *msg, size_t msglen);
 
 #endif

@@ -14,23 +14,23 @@
 
 #include <libknot/libknot.h>
 
-#include "api/validate.h"
+#include "validate/validate.h"
 #include "common/error.h"
 
 static char msg[512];
 
 static void assert_domain(const char *in, const char *expected)
 {
-	char out[API_NAME_LEN];
-	assert_int_equal(api_validate_domain(in, true, out, sizeof(out), msg,
+	char out[VALIDATE_NAME_LEN];
+	assert_int_equal(validate_domain(in, true, out, sizeof(out), msg,
 					     sizeof(msg)), 0);
 	assert_string_equal(out, expected);
 }
 
 static void assert_bad_domain(const char *in)
 {
-	char out[API_NAME_LEN];
-	assert_int_equal(api_validate_domain(in, false, out, sizeof(out), msg,
+	char out[VALIDATE_NAME_LEN];
+	assert_int_equal(validate_domain(in, false, out, sizeof(out), msg,
 					     sizeof(msg)), ZG_EINVAL);
 }
 
@@ -77,24 +77,24 @@ static void test_name_fits_wire_at_255_octets(void **state)
 	snprintf(name, sizeof(name), "%0*d.%0*d.%0*d.%0*d.", 63, 0, 63, 0, 63,
 		 0, 61, 0);
 	assert_int_equal(strlen(name), 254);
-	assert_true(api_name_fits_wire(name));
+	assert_true(validate_name_fits_wire(name));
 	snprintf(name, sizeof(name), "%0*d.%0*d.%0*d.%0*d.", 63, 0, 63, 0, 63,
 		 0, 62, 0);
-	assert_false(api_name_fits_wire(name));
+	assert_false(validate_name_fits_wire(name));
 	/* "a\.b" is one label of three octets. */
 	snprintf(name, sizeof(name), "a\\.b.%0*d.%0*d.%0*d.%0*d.", 63, 0, 63,
 		 0, 63, 0, 57, 0);
 	assert_int_equal(strlen(name), 255);
-	assert_true(api_name_fits_wire(name));
-	assert_true(api_name_fits_wire("hostmaster.corp.example."));
-	assert_true(api_name_fits_wire("."));
+	assert_true(validate_name_fits_wire(name));
+	assert_true(validate_name_fits_wire("hostmaster.corp.example."));
+	assert_true(validate_name_fits_wire("."));
 }
 
 static void assert_owner(const char *zone, const char *in, const char *rel,
 			 const char *fqdn)
 {
-	char r[API_NAME_LEN], f[API_NAME_LEN];
-	assert_int_equal(api_validate_owner(zone, in, r, sizeof(r), f,
+	char r[VALIDATE_NAME_LEN], f[VALIDATE_NAME_LEN];
+	assert_int_equal(validate_owner(zone, in, r, sizeof(r), f,
 					    sizeof(f), msg, sizeof(msg)), 0);
 	assert_string_equal(r, rel);
 	assert_string_equal(f, fqdn);
@@ -113,13 +113,13 @@ static void test_record_owners_are_relative_to_the_zone(void **state)
 		     "_sip._tcp.corp.example.");
 	assert_owner(".", "www", "www", "www.");
 
-	char r[API_NAME_LEN], f[API_NAME_LEN];
+	char r[VALIDATE_NAME_LEN], f[VALIDATE_NAME_LEN];
 	/* Whole labels: notcorp.example. is not inside corp.example. */
-	assert_int_equal(api_validate_owner("corp.example.", "notcorp.example.",
+	assert_int_equal(validate_owner("corp.example.", "notcorp.example.",
 					    r, sizeof(r), f, sizeof(f), msg,
 					    sizeof(msg)), ZG_EINVAL);
 	assert_non_null(strstr(msg, "not inside the zone corp.example."));
-	assert_int_equal(api_validate_owner("corp.example.", "a.*", r,
+	assert_int_equal(validate_owner("corp.example.", "a.*", r,
 					    sizeof(r), f, sizeof(f), msg,
 					    sizeof(msg)), ZG_EINVAL);
 }
@@ -127,8 +127,8 @@ static void test_record_owners_are_relative_to_the_zone(void **state)
 static void assert_grant(const char *zone, const char *in,
 			 const char *fqdn)
 {
-	char f[API_NAME_LEN];
-	assert_int_equal(api_validate_grant_name(zone, in, f, sizeof(f), msg,
+	char f[VALIDATE_NAME_LEN];
+	assert_int_equal(validate_grant_name(zone, in, f, sizeof(f), msg,
 						 sizeof(msg)), 0);
 	assert_string_equal(f, fqdn);
 }
@@ -147,24 +147,24 @@ static void test_grant_names_are_fully_qualified(void **state)
 		     "*.dyn.corp.example.");
 	assert_grant(".", "www", "www.");
 
-	char f[API_NAME_LEN];
-	assert_int_equal(api_validate_grant_name("corp.example.",
+	char f[VALIDATE_NAME_LEN];
+	assert_int_equal(validate_grant_name("corp.example.",
 						 "_acme-challenge.www", f,
 						 sizeof(f), msg, sizeof(msg)),
 			 ZG_EINVAL);
 	assert_string_equal(msg, "_acme-challenge.www. is not inside the zone corp.example.; names in an update policy are fully qualified, as in BIND's update-policy (for this name in the zone write _acme-challenge.www.corp.example.)");
-	assert_int_equal(api_validate_grant_name("corp.example.",
+	assert_int_equal(validate_grant_name("corp.example.",
 						 "www.other.example.", f,
 						 sizeof(f), msg, sizeof(msg)),
 			 ZG_EINVAL);
 	assert_string_equal(msg,
 			    "www.other.example. is not inside the zone corp.example.");
-	assert_int_equal(api_validate_grant_name("corp.example.", "a b", f,
+	assert_int_equal(validate_grant_name("corp.example.", "a b", f,
 						 sizeof(f), msg, sizeof(msg)),
 			 ZG_EINVAL);
 	assert_string_equal(msg,
 			    "the name holds ' '; use letters, digits, '-' and '_'");
-	assert_int_equal(api_validate_grant_name("corp.example.", "", f,
+	assert_int_equal(validate_grant_name("corp.example.", "", f,
 						 sizeof(f), msg, sizeof(msg)),
 			 ZG_EINVAL);
 }
@@ -173,51 +173,51 @@ static void test_grant_names_are_fully_qualified(void **state)
  * section 5.1) and names www.corp.example.corp.example. */
 static void test_relative_owner_repeating_the_zone_is_noticed(void **state)
 {
-	assert_true(api_owner_repeats_zone("corp.example.",
+	assert_true(validate_owner_repeats_zone("corp.example.",
 					   "www.corp.example"));
-	assert_true(api_owner_repeats_zone("corp.example.",
+	assert_true(validate_owner_repeats_zone("corp.example.",
 					   "WWW.Corp.Example"));
-	assert_true(api_owner_repeats_zone("corp.example.", "corp.example"));
-	assert_false(api_owner_repeats_zone("corp.example.",
+	assert_true(validate_owner_repeats_zone("corp.example.", "corp.example"));
+	assert_false(validate_owner_repeats_zone("corp.example.",
 					    "www.corp.example."));
-	assert_false(api_owner_repeats_zone("corp.example.",
+	assert_false(validate_owner_repeats_zone("corp.example.",
 					    "www.notcorp.example"));
-	assert_false(api_owner_repeats_zone("corp.example.", "www"));
-	assert_false(api_owner_repeats_zone("corp.example.", "example"));
-	assert_false(api_owner_repeats_zone("corp.example.", "@"));
-	assert_false(api_owner_repeats_zone(".", "www"));
+	assert_false(validate_owner_repeats_zone("corp.example.", "www"));
+	assert_false(validate_owner_repeats_zone("corp.example.", "example"));
+	assert_false(validate_owner_repeats_zone("corp.example.", "@"));
+	assert_false(validate_owner_repeats_zone(".", "www"));
 }
 
 static void test_resource_names_cannot_look_like_ids(void **state)
 {
-	assert_int_equal(api_validate_resource_name("prod", "vpc", msg,
+	assert_int_equal(validate_resource_name("prod", "vpc", msg,
 						    sizeof(msg)), 0);
-	assert_int_equal(api_validate_resource_name("vpc-prod", "vpc", msg,
+	assert_int_equal(validate_resource_name("vpc-prod", "vpc", msg,
 						    sizeof(msg)), 0);
-	assert_int_equal(api_validate_resource_name("vpc-12", "vpc", msg,
+	assert_int_equal(validate_resource_name("vpc-12", "vpc", msg,
 						    sizeof(msg)), ZG_EINVAL);
-	assert_int_equal(api_validate_resource_name("", "vpc", msg,
+	assert_int_equal(validate_resource_name("", "vpc", msg,
 						    sizeof(msg)), ZG_EINVAL);
-	assert_int_equal(api_validate_resource_name("a b", "vpc", msg,
+	assert_int_equal(validate_resource_name("a b", "vpc", msg,
 						    sizeof(msg)), ZG_EINVAL);
-	assert_int_equal(api_validate_resource_name("-x", "vpc", msg,
+	assert_int_equal(validate_resource_name("-x", "vpc", msg,
 						    sizeof(msg)), ZG_EINVAL);
 	/* Path steps and control characters are no names. */
-	assert_int_equal(api_validate_resource_name(".", "vpc", msg,
+	assert_int_equal(validate_resource_name(".", "vpc", msg,
 						    sizeof(msg)), ZG_EINVAL);
-	assert_int_equal(api_validate_resource_name("..", "vpc", msg,
+	assert_int_equal(validate_resource_name("..", "vpc", msg,
 						    sizeof(msg)), ZG_EINVAL);
-	assert_int_equal(api_validate_resource_name("...", "ep", msg,
+	assert_int_equal(validate_resource_name("...", "ep", msg,
 						    sizeof(msg)), ZG_EINVAL);
-	assert_int_equal(api_validate_resource_name("a\tb", "vpc", msg,
+	assert_int_equal(validate_resource_name("a\tb", "vpc", msg,
 						    sizeof(msg)), ZG_EINVAL);
-	assert_int_equal(api_validate_resource_name("a\x7f", "vpc", msg,
+	assert_int_equal(validate_resource_name("a\x7f", "vpc", msg,
 						    sizeof(msg)), ZG_EINVAL);
-	assert_int_equal(api_validate_resource_name("a\nb", "rule", msg,
+	assert_int_equal(validate_resource_name("a\nb", "rule", msg,
 						    sizeof(msg)), ZG_EINVAL);
-	assert_int_equal(api_validate_resource_name("a.b", "vpc", msg,
+	assert_int_equal(validate_resource_name("a.b", "vpc", msg,
 						    sizeof(msg)), 0);
-	assert_int_equal(api_validate_resource_name(".a", "vpc", msg,
+	assert_int_equal(validate_resource_name(".a", "vpc", msg,
 						    sizeof(msg)), 0);
 }
 
@@ -232,11 +232,11 @@ static void test_zone_names_cannot_start_like_ids(void **state)
 		"vrt-10.",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
-		if (!api_zone_name_looks_like_id(bad[i], &kind)) {
+		if (!validate_zone_name_looks_like_id(bad[i], &kind)) {
 			fail_msg("%s was not taken for an id", bad[i]);
 		}
 	}
-	assert_true(api_zone_name_looks_like_id("zone-1.example.", &kind));
+	assert_true(validate_zone_name_looks_like_id("zone-1.example.", &kind));
 	assert_string_equal(kind, "zone");
 
 	const char *const good[] = {
@@ -244,7 +244,7 @@ static void test_zone_names_cannot_start_like_ids(void **state)
 		"zone1.", "vpcs-1.", "in.", "zone-1a.", ".",
 	};
 	for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++) {
-		if (api_zone_name_looks_like_id(good[i], &kind)) {
+		if (validate_zone_name_looks_like_id(good[i], &kind)) {
 			fail_msg("%s was taken for an id", good[i]);
 		}
 	}
@@ -254,26 +254,26 @@ static void test_cidr_with_host_bits_is_refused_with_the_network(void **state)
 {
 	struct zg_prefix p;
 	char canon[64];
-	assert_int_equal(api_validate_cidr("172.17.0.0/16", &p, canon,
+	assert_int_equal(validate_cidr("172.17.0.0/16", &p, canon,
 					   sizeof(canon), msg, sizeof(msg)), 0);
 	assert_string_equal(canon, "172.17.0.0/16");
-	assert_int_equal(api_validate_cidr("fd00:17::/48", &p, canon,
+	assert_int_equal(validate_cidr("fd00:17::/48", &p, canon,
 					   sizeof(canon), msg, sizeof(msg)), 0);
 	assert_string_equal(canon, "fd00:17::/48");
 
-	assert_int_equal(api_validate_cidr("10.0.0.1/8", &p, canon,
+	assert_int_equal(validate_cidr("10.0.0.1/8", &p, canon,
 					   sizeof(canon), msg, sizeof(msg)),
 			 ZG_EINVAL);
 	assert_string_equal(msg,
 			    "10.0.0.1/8 has host bits set; the network is 10.0.0.0/8");
-	assert_int_equal(api_validate_cidr("fd00:17::1/48", &p, canon,
+	assert_int_equal(validate_cidr("fd00:17::1/48", &p, canon,
 					   sizeof(canon), msg, sizeof(msg)),
 			 ZG_EINVAL);
 	assert_non_null(strstr(msg, "fd00:17::/48"));
-	assert_int_equal(api_validate_cidr("10.0.0.0/33", &p, canon,
+	assert_int_equal(validate_cidr("10.0.0.0/33", &p, canon,
 					   sizeof(canon), msg, sizeof(msg)),
 			 ZG_EINVAL);
-	assert_int_equal(api_validate_cidr("prod", &p, canon, sizeof(canon),
+	assert_int_equal(validate_cidr("prod", &p, canon, sizeof(canon),
 					   msg, sizeof(msg)), ZG_EINVAL);
 }
 
@@ -289,35 +289,35 @@ static void test_overlapping_cidrs_need_listeners_on_both(void **state)
 	struct zg_prefix a[] = { prefix("10.1.0.0/16"), prefix("10.9.0.0/16") };
 	struct zg_prefix b[] = { prefix("10.0.0.0/8") };
 	struct zg_prefix c[] = { prefix("192.168.0.0/16") };
-	struct api_vpc_cidrs others[] = {
+	struct validate_vpc_cidrs others[] = {
 		{ .vpc_id = "vpc-2", .cidrs = c, .n_cidrs = 1 },
 		{ .vpc_id = "vpc-3", .cidrs = b, .n_cidrs = 1 },
 	};
-	struct api_vpc_cidrs vpc = { .vpc_id = "vpc-1", .cidrs = a,
+	struct validate_vpc_cidrs vpc = { .vpc_id = "vpc-1", .cidrs = a,
 				     .n_cidrs = 2 };
-	struct api_overlap where = { 0 };
+	struct validate_overlap where = { 0 };
 
-	assert_true(api_find_cidr_conflict(&vpc, others, 2, &where));
+	assert_true(validate_find_cidr_conflict(&vpc, others, 2, &where));
 	assert_int_equal(where.cidr, 0);
 	assert_int_equal(where.other, 1);
 	assert_int_equal(where.other_cidr, 0);
 
 	/* One side with listeners is not enough. */
 	vpc.has_listeners = true;
-	assert_true(api_find_cidr_conflict(&vpc, others, 2, &where));
+	assert_true(validate_find_cidr_conflict(&vpc, others, 2, &where));
 	others[1].has_listeners = true;
-	assert_false(api_find_cidr_conflict(&vpc, others, 2, &where));
+	assert_false(validate_find_cidr_conflict(&vpc, others, 2, &where));
 
 	/* A VPC never conflicts with itself (an update). */
 	vpc.has_listeners = false;
 	others[1].vpc_id = "vpc-1";
-	assert_false(api_find_cidr_conflict(&vpc, others, 2, &where));
+	assert_false(validate_find_cidr_conflict(&vpc, others, 2, &where));
 
 	/* IPv4 and IPv6 never overlap. */
 	struct zg_prefix v6[] = { prefix("::/0") };
-	struct api_vpc_cidrs six = { .vpc_id = "vpc-9", .cidrs = v6,
+	struct validate_vpc_cidrs six = { .vpc_id = "vpc-9", .cidrs = v6,
 				     .n_cidrs = 1 };
-	assert_false(api_find_cidr_conflict(&six, others, 1, &where));
+	assert_false(validate_find_cidr_conflict(&six, others, 1, &where));
 }
 
 static struct zg_addr addr(const char *text)
@@ -331,7 +331,7 @@ static int target(const char *in, const struct zg_addr *own, size_t n_own)
 {
 	struct zg_addr out;
 	char canon[ZG_ADDR_STRLEN];
-	return api_validate_target(in, own, n_own, &out, canon, sizeof(canon),
+	return validate_target(in, own, n_own, &out, canon, sizeof(canon),
 				   msg, sizeof(msg));
 }
 
@@ -371,43 +371,43 @@ static void test_wildcard_listener_owns_loopback_on_its_port(void **state)
 
 static void test_egress_rules_match_protocol_port_and_prefix(void **state)
 {
-	struct api_egress rules[] = {
+	struct validate_egress rules[] = {
 		{ .protocol = IPPROTO_UDP, .port = 53,
 		  .prefix = prefix("10.0.0.0/8") },
 		{ .protocol = 0, .port = 0, .prefix = prefix("192.0.2.0/24") },
 	};
 	struct zg_addr t = addr("10.1.2.3:53");
-	assert_true(api_egress_allows(rules, 2, IPPROTO_UDP, &t));
-	assert_false(api_egress_allows(rules, 2, IPPROTO_TCP, &t));
+	assert_true(validate_egress_allows(rules, 2, IPPROTO_UDP, &t));
+	assert_false(validate_egress_allows(rules, 2, IPPROTO_TCP, &t));
 	t = addr("10.1.2.3:5353");
-	assert_false(api_egress_allows(rules, 2, IPPROTO_UDP, &t));
+	assert_false(validate_egress_allows(rules, 2, IPPROTO_UDP, &t));
 	t = addr("192.0.2.9:5353");
-	assert_true(api_egress_allows(rules, 2, IPPROTO_TCP, &t));
+	assert_true(validate_egress_allows(rules, 2, IPPROTO_TCP, &t));
 	t = addr("[2001:db8::1]:53");
-	assert_false(api_egress_allows(rules, 2, IPPROTO_UDP, &t));
-	assert_false(api_egress_allows(NULL, 0, IPPROTO_UDP, &t));
+	assert_false(validate_egress_allows(rules, 2, IPPROTO_UDP, &t));
+	assert_false(validate_egress_allows(NULL, 0, IPPROTO_UDP, &t));
 }
 
 static void test_record_types_outside_the_list_are_refused(void **state)
 {
 	char out[16];
 	uint16_t code = 0;
-	assert_int_equal(api_validate_rtype("aaaa", out, sizeof(out), &code,
+	assert_int_equal(validate_rtype("aaaa", out, sizeof(out), &code,
 					    msg, sizeof(msg)), 0);
 	assert_string_equal(out, "AAAA");
 	assert_int_equal(code, 28);
-	assert_int_equal(api_validate_rtype("caa", out, sizeof(out), &code,
+	assert_int_equal(validate_rtype("caa", out, sizeof(out), &code,
 					    msg, sizeof(msg)), 0);
 	assert_int_equal(code, 257);
-	assert_int_equal(api_validate_rtype("SOA", out, sizeof(out), &code,
+	assert_int_equal(validate_rtype("SOA", out, sizeof(out), &code,
 					    msg, sizeof(msg)), ZG_EINVAL);
-	assert_int_equal(api_validate_rtype("DNAME", out, sizeof(out), &code,
+	assert_int_equal(validate_rtype("DNAME", out, sizeof(out), &code,
 					    msg, sizeof(msg)), ZG_EINVAL);
 }
 
 static int rdata(uint16_t type, const char *value, char **canon)
 {
-	return api_validate_rdata("corp.example.", "www.corp.example.", type,
+	return validate_rdata("corp.example.", "www.corp.example.", type,
 				  value, canon, msg, sizeof(msg));
 }
 
@@ -458,7 +458,7 @@ static void assert_type(const char *in, const char *name, uint16_t number)
 {
 	char out[16];
 	uint16_t code = 0;
-	assert_int_equal(api_validate_rtype(in, out, sizeof(out), &code, msg,
+	assert_int_equal(validate_rtype(in, out, sizeof(out), &code, msg,
 					    sizeof(msg)), 0);
 	assert_string_equal(out, name);
 	assert_int_equal(code, number);
@@ -488,7 +488,7 @@ static void assert_type_refused(const char *in, const char *why)
 {
 	char out[16];
 	uint16_t code = 0;
-	assert_int_equal(api_validate_rtype(in, out, sizeof(out), &code, msg,
+	assert_int_equal(validate_rtype(in, out, sizeof(out), &code, msg,
 					    sizeof(msg)), ZG_EINVAL);
 	if (strstr(msg, why) == NULL) {
 		fail_msg("%s: '%s' lacks '%s'", in, msg, why);
@@ -575,33 +575,33 @@ static void test_values_of_other_types_become_canonical(void **state)
  * (which can leave a scanner inside a record). */
 static void test_parser_serves_many_zones_and_recovers(void **state)
 {
-	struct api_rdata_parser *p = api_rdata_parser_new();
+	struct validate_rdata_parser *p = validate_rdata_parser_new();
 	assert_non_null(p);
 	char *canon = NULL;
-	assert_int_equal(api_rdata_parse(p, "a.example.", "x.a.example.",
+	assert_int_equal(validate_rdata_parse(p, "a.example.", "x.a.example.",
 					 KNOT_RRTYPE_MX, "10 mail", &canon,
 					 msg, sizeof(msg)), 0);
 	assert_string_equal(canon, "10 mail.a.example.");
 	free(canon);
-	assert_int_equal(api_rdata_parse(p, "a.example.", "x.a.example.",
+	assert_int_equal(validate_rdata_parse(p, "a.example.", "x.a.example.",
 					 KNOT_RRTYPE_TXT, "\"open ( x", &canon,
 					 msg, sizeof(msg)), ZG_EINVAL);
-	assert_int_equal(api_rdata_parse(p, "a.example.", "x.a.example.",
+	assert_int_equal(validate_rdata_parse(p, "a.example.", "x.a.example.",
 					 KNOT_RRTYPE_MX, "10 (", &canon,
 					 msg, sizeof(msg)), ZG_EINVAL);
-	assert_int_equal(api_rdata_parse(p, "b.example.", "x.b.example.",
+	assert_int_equal(validate_rdata_parse(p, "b.example.", "x.b.example.",
 					 KNOT_RRTYPE_MX, "10 mail", &canon,
 					 msg, sizeof(msg)), 0);
 	assert_string_equal(canon, "10 mail.b.example.");
 	free(canon);
 	const uint8_t wire[] = { 0x00, 0x0a, 0x04, 'm', 'a', 'i', 'l', 0x00 };
-	assert_int_equal(api_rdata_parse_wire(p, "b.example.", "x.b.example.",
+	assert_int_equal(validate_rdata_parse_wire(p, "b.example.", "x.b.example.",
 					      KNOT_RRTYPE_MX, wire,
 					      sizeof(wire), &canon, msg,
 					      sizeof(msg)), 0);
 	assert_string_equal(canon, "10 mail.");
 	free(canon);
-	api_rdata_parser_free(p);
+	validate_rdata_parser_free(p);
 }
 
 /* RFC 3597: "\# LEN HEX" for any type; a known type comes back in its
@@ -629,37 +629,37 @@ static void test_generic_form_round_trips(void **state)
 
 static void test_cname_cannot_share_its_name(void **state)
 {
-	struct api_rr a[] = { { "A", "10.1.2.3" } };
-	struct api_rr cname[] = { { "CNAME", "web.example.net." } };
+	struct validate_rr a[] = { { "A", "10.1.2.3" } };
+	struct validate_rr cname[] = { { "CNAME", "web.example.net." } };
 	const char *www = "www.corp.example.";
 
-	assert_int_equal(api_check_rrset(www, false, "CNAME", "x.example.",
+	assert_int_equal(validate_rrset(www, false, "CNAME", "x.example.",
 					 a, 1, msg, sizeof(msg)),
-			 API_RRSET_CNAME_CONFLICT);
+			 VALIDATE_RRSET_CNAME_CONFLICT);
 	assert_non_null(strstr(msg, "www.corp.example. already has A data"));
-	assert_int_equal(api_check_rrset(www, false, "A", "10.1.2.4", cname,
+	assert_int_equal(validate_rrset(www, false, "A", "10.1.2.4", cname,
 					 1, msg, sizeof(msg)),
-			 API_RRSET_CNAME_CONFLICT);
+			 VALIDATE_RRSET_CNAME_CONFLICT);
 	assert_non_null(strstr(msg, "already has CNAME data"));
-	assert_int_equal(api_check_rrset(www, false, "CNAME", "other.example.",
+	assert_int_equal(validate_rrset(www, false, "CNAME", "other.example.",
 					 cname, 1, msg, sizeof(msg)),
-			 API_RRSET_CNAME_CONFLICT);
+			 VALIDATE_RRSET_CNAME_CONFLICT);
 	assert_non_null(strstr(msg, "at most one CNAME"));
-	assert_int_equal(api_check_rrset("corp.example.", true, "CNAME",
+	assert_int_equal(validate_rrset("corp.example.", true, "CNAME",
 					 "x.example.", NULL, 0, msg,
 					 sizeof(msg)),
-			 API_RRSET_CNAME_CONFLICT);
+			 VALIDATE_RRSET_CNAME_CONFLICT);
 
-	assert_int_equal(api_check_rrset(www, false, "CNAME",
+	assert_int_equal(validate_rrset(www, false, "CNAME",
 					 "WEB.example.net.", cname, 1, msg,
-					 sizeof(msg)), API_RRSET_DUPLICATE);
-	assert_int_equal(api_check_rrset(www, false, "A", "10.1.2.3", a, 1,
-					 msg, sizeof(msg)), API_RRSET_DUPLICATE);
-	assert_int_equal(api_check_rrset(www, false, "A", "10.1.2.4", a, 1,
-					 msg, sizeof(msg)), API_RRSET_OK);
-	assert_int_equal(api_check_rrset(www, false, "CNAME", "x.example.",
+					 sizeof(msg)), VALIDATE_RRSET_DUPLICATE);
+	assert_int_equal(validate_rrset(www, false, "A", "10.1.2.3", a, 1,
+					 msg, sizeof(msg)), VALIDATE_RRSET_DUPLICATE);
+	assert_int_equal(validate_rrset(www, false, "A", "10.1.2.4", a, 1,
+					 msg, sizeof(msg)), VALIDATE_RRSET_OK);
+	assert_int_equal(validate_rrset(www, false, "CNAME", "x.example.",
 					 NULL, 0, msg, sizeof(msg)),
-			 API_RRSET_OK);
+			 VALIDATE_RRSET_OK);
 }
 
 /* ::ffff:a.b.c.d never matches what IPv4 clients and servers use: the
@@ -670,32 +670,32 @@ static void test_ipv4_mapped_addresses_are_refused(void **state)
 	struct zg_addr a;
 	struct zg_prefix p;
 	char canon[ZG_ADDR_STRLEN + 8];
-	assert_int_equal(api_validate_listener("[::ffff:10.0.0.9]:53", &a,
+	assert_int_equal(validate_listener("[::ffff:10.0.0.9]:53", &a,
 					       canon, sizeof(canon), msg,
 					       sizeof(msg)), ZG_EINVAL);
 	assert_non_null(strstr(msg, "IPv4 form 10.0.0.9"));
-	assert_int_equal(api_validate_source("::ffff:10.0.255.12", &a, canon,
+	assert_int_equal(validate_source("::ffff:10.0.255.12", &a, canon,
 					     sizeof(canon), msg, sizeof(msg)),
 			 ZG_EINVAL);
 	assert_non_null(strstr(msg, "IPv4 form 10.0.255.12"));
-	assert_int_equal(api_validate_target("[::FFFF:192.0.2.53]:53", NULL, 0,
+	assert_int_equal(validate_target("[::FFFF:192.0.2.53]:53", NULL, 0,
 					     &a, canon, sizeof(canon), msg,
 					     sizeof(msg)), ZG_EINVAL);
 	assert_non_null(strstr(msg, "IPv4 form 192.0.2.53"));
-	assert_int_equal(api_validate_cidr("::ffff:10.6.0.0/112", &p, canon,
+	assert_int_equal(validate_cidr("::ffff:10.6.0.0/112", &p, canon,
 					   sizeof(canon), msg, sizeof(msg)),
 			 ZG_EINVAL);
 	assert_non_null(strstr(msg, "IPv4 form 10.6.0.0/16"));
-	assert_int_equal(api_validate_cidr("::ffff:0:0/96", &p, canon,
+	assert_int_equal(validate_cidr("::ffff:0:0/96", &p, canon,
 					   sizeof(canon), msg, sizeof(msg)),
 			 ZG_EINVAL);
 	/* Wider prefixes merely contain the block; ::ffff:0:0:0/96 (SIIT)
 	 * and ordinary addresses are not mapped. */
-	assert_int_equal(api_validate_cidr("::/64", &p, canon, sizeof(canon),
+	assert_int_equal(validate_cidr("::/64", &p, canon, sizeof(canon),
 					   msg, sizeof(msg)), 0);
-	assert_int_equal(api_validate_cidr("::ffff:0:0:0/96", &p, canon,
+	assert_int_equal(validate_cidr("::ffff:0:0:0/96", &p, canon,
 					   sizeof(canon), msg, sizeof(msg)), 0);
-	assert_int_equal(api_validate_source("fd00::ffff:a00:9", &a, canon,
+	assert_int_equal(validate_source("fd00::ffff:a00:9", &a, canon,
 					     sizeof(canon), msg, sizeof(msg)),
 			 0);
 }
@@ -718,10 +718,10 @@ static void test_rrset_must_fit_a_dns_message(void **state)
 	big[len - 1] = '\0';
 	const char *one[] = { big };
 	const char *two[] = { big, big };
-	assert_int_equal(api_check_rrset_size(".", "www.corp.example.",
+	assert_int_equal(validate_rrset_size(".", "www.corp.example.",
 					      KNOT_RRTYPE_TXT, one, 1, msg,
 					      sizeof(msg)), 0);
-	assert_int_equal(api_check_rrset_size(".", "www.corp.example.",
+	assert_int_equal(validate_rrset_size(".", "www.corp.example.",
 					      KNOT_RRTYPE_TXT, two, 2, msg,
 					      sizeof(msg)), ZG_ELIMIT);
 	assert_non_null(strstr(msg, "65535"));
@@ -736,10 +736,10 @@ static void test_rrset_must_fit_a_dns_message(void **state)
 	for (size_t i = 0; i < N; i++) {
 		small[i] = "\"a\"";
 	}
-	assert_int_equal(api_check_rrset_size(".", "www.corp.example.",
+	assert_int_equal(validate_rrset_size(".", "www.corp.example.",
 					      KNOT_RRTYPE_TXT, small, N - 1,
 					      msg, sizeof(msg)), 0);
-	assert_int_equal(api_check_rrset_size(".", "www.corp.example.",
+	assert_int_equal(validate_rrset_size(".", "www.corp.example.",
 					      KNOT_RRTYPE_TXT, small, N, msg,
 					      sizeof(msg)), ZG_ELIMIT);
 	assert_non_null(strstr(msg, "65550"));
@@ -759,10 +759,10 @@ static void test_rrset_must_fit_a_dns_message(void **state)
 	for (size_t i = 0; i < 41; i++) {
 		hints[i] = svcb;
 	}
-	assert_int_equal(api_check_rrset_size(".", "www.corp.example.",
+	assert_int_equal(validate_rrset_size(".", "www.corp.example.",
 					      KNOT_RRTYPE_SVCB, hints, 40, msg,
 					      sizeof(msg)), 0);
-	assert_int_equal(api_check_rrset_size(".", "www.corp.example.",
+	assert_int_equal(validate_rrset_size(".", "www.corp.example.",
 					      KNOT_RRTYPE_SVCB, hints, 41, msg,
 					      sizeof(msg)), ZG_ELIMIT);
 	assert_non_null(strstr(msg, "67035"));
@@ -773,17 +773,17 @@ static void test_rrset_must_fit_a_dns_message(void **state)
  * a server named like the cut. */
 static void test_data_at_a_delegation_is_refused(void **state)
 {
-	const struct api_rr a_www[] = { { "A", "10.1.2.3" },
+	const struct validate_rr a_www[] = { { "A", "10.1.2.3" },
 					{ "TXT", "\"x\"" } };
-	assert_int_equal(api_check_delegation("sub.corp.example.", false, "NS",
+	assert_int_equal(validate_delegation("sub.corp.example.", false, "NS",
 					      "ns.other.example.", a_www, 2,
 					      msg, sizeof(msg)), ZG_EINVAL);
 	assert_non_null(strstr(msg, "hide"));
-	const struct api_rr ns[] = { { "NS", "ns.other.example." } };
+	const struct validate_rr ns[] = { { "NS", "ns.other.example." } };
 	const char *const hidden[] = { "A", "AAAA", "MX", "TXT", "SRV",
 				       "CAA", "PTR" };
 	for (size_t i = 0; i < sizeof(hidden) / sizeof(*hidden); i++) {
-		assert_int_equal(api_check_delegation("sub.corp.example.",
+		assert_int_equal(validate_delegation("sub.corp.example.",
 						      false, hidden[i], "x",
 						      ns, 1, msg, sizeof(msg)),
 				 ZG_EINVAL);
@@ -791,24 +791,24 @@ static void test_data_at_a_delegation_is_refused(void **state)
 	}
 	/* More NS at the cut, glue for a server named like the cut, any
 	 * data at the apex, and names below the cut (glue) are fine. */
-	assert_int_equal(api_check_delegation("sub.corp.example.", false, "NS",
+	assert_int_equal(validate_delegation("sub.corp.example.", false, "NS",
 					      "ns2.other.example.", ns, 1, msg,
 					      sizeof(msg)), 0);
-	const struct api_rr self_ns[] = { { "NS", "sub.corp.example." } };
-	assert_int_equal(api_check_delegation("sub.corp.example.", false, "A",
+	const struct validate_rr self_ns[] = { { "NS", "sub.corp.example." } };
+	assert_int_equal(validate_delegation("sub.corp.example.", false, "A",
 					      "10.9.9.9", self_ns, 1, msg,
 					      sizeof(msg)), 0);
-	const struct api_rr glue[] = { { "AAAA", "fd00::53" } };
-	assert_int_equal(api_check_delegation("sub.corp.example.", false, "NS",
+	const struct validate_rr glue[] = { { "AAAA", "fd00::53" } };
+	assert_int_equal(validate_delegation("sub.corp.example.", false, "NS",
 					      "sub.corp.example.", glue, 1,
 					      msg, sizeof(msg)), 0);
-	assert_int_equal(api_check_delegation("sub.corp.example.", false, "MX",
+	assert_int_equal(validate_delegation("sub.corp.example.", false, "MX",
 					      "10 mx.", self_ns, 1, msg,
 					      sizeof(msg)), ZG_EINVAL);
-	assert_int_equal(api_check_delegation("corp.example.", true, "MX",
+	assert_int_equal(validate_delegation("corp.example.", true, "MX",
 					      "10 mx.", ns, 1, msg,
 					      sizeof(msg)), 0);
-	assert_int_equal(api_check_delegation("www.corp.example.", false, "A",
+	assert_int_equal(validate_delegation("www.corp.example.", false, "A",
 					      "10.1.1.1", a_www, 2, msg,
 					      sizeof(msg)), 0);
 }
@@ -818,28 +818,28 @@ static void test_data_at_a_delegation_is_refused(void **state)
 static void test_ds_sits_at_a_delegation_not_at_the_apex(void **state)
 {
 	const char *ds = "12345 13 2 0123456789ABCDEF";
-	const struct api_rr ns[] = { { "NS", "ns.other.example." } };
-	const struct api_rr ds_rr[] = { { "DS", ds } };
-	assert_int_equal(api_check_delegation("sub.corp.example.", false, "DS",
+	const struct validate_rr ns[] = { { "NS", "ns.other.example." } };
+	const struct validate_rr ds_rr[] = { { "DS", ds } };
+	assert_int_equal(validate_delegation("sub.corp.example.", false, "DS",
 					      ds, ns, 1, msg, sizeof(msg)), 0);
-	assert_int_equal(api_check_delegation("sub.corp.example.", false, "NS",
+	assert_int_equal(validate_delegation("sub.corp.example.", false, "NS",
 					      "ns.other.example.", ds_rr, 1,
 					      msg, sizeof(msg)), 0);
-	assert_int_equal(api_check_rrset("sub.corp.example.", false, "DS", ds,
+	assert_int_equal(validate_rrset("sub.corp.example.", false, "DS", ds,
 					 ns, 1, msg, sizeof(msg)),
-			 API_RRSET_OK);
-	assert_int_equal(api_check_rrset("corp.example.", true, "DS", ds,
+			 VALIDATE_RRSET_OK);
+	assert_int_equal(validate_rrset("corp.example.", true, "DS", ds,
 					 NULL, 0, msg, sizeof(msg)),
-			 API_RRSET_MISPLACED);
+			 VALIDATE_RRSET_MISPLACED);
 	assert_non_null(strstr(msg, "parent zone"));
 }
 
 static size_t node_bad(const char *owner, bool apex,
-		       const struct api_rr *rrs, size_t n)
+		       const struct validate_rr *rrs, size_t n)
 {
 	size_t bad = 99;
 	msg[0] = '\0';
-	if (api_check_node(owner, apex, rrs, n, &bad, msg, sizeof(msg)) == 0) {
+	if (validate_node(owner, apex, rrs, n, &bad, msg, sizeof(msg)) == 0) {
 		return SIZE_MAX;
 	}
 	return bad;
@@ -850,7 +850,7 @@ static size_t node_bad(const char *owner, bool apex,
 static void test_whole_name_is_checked_in_any_order(void **state)
 {
 	const char *sub = "sub.corp.example.";
-	const struct api_rr fine[] = {
+	const struct validate_rr fine[] = {
 		{ "A", "10.0.0.1" }, { "NS", "sub.corp.example." },
 		{ "DS", "1 13 2 AB" }, { "NS", "ns.other.example." },
 		{ "AAAA", "fd00::1" },
@@ -859,24 +859,24 @@ static void test_whole_name_is_checked_in_any_order(void **state)
 
 	/* Glue before the NS that makes it glue is still glue, but TXT
 	 * at a cut is hidden: named at the NS that comes after it. */
-	const struct api_rr hidden[] = {
+	const struct validate_rr hidden[] = {
 		{ "TXT", "\"x\"" }, { "A", "10.0.0.1" },
 		{ "NS", "ns.other.example." },
 	};
 	assert_int_equal(node_bad(sub, false, hidden, 3), 2);
 	assert_non_null(strstr(msg, "already has TXT data"));
-	const struct api_rr hidden2[] = {
+	const struct validate_rr hidden2[] = {
 		{ "NS", "ns.other.example." }, { "A", "10.0.0.1" },
 	};
 	assert_int_equal(node_bad(sub, false, hidden2, 2), 1);
 	assert_non_null(strstr(msg, "hidden by the delegation"));
 
-	const struct api_rr cnames[] = {
+	const struct validate_rr cnames[] = {
 		{ "CNAME", "a.example." }, { "CNAME", "b.example." },
 	};
 	assert_int_equal(node_bad(sub, false, cnames, 2), 1);
 	assert_non_null(strstr(msg, "at most one CNAME"));
-	const struct api_rr beside[] = {
+	const struct validate_rr beside[] = {
 		{ "MX", "10 mx.example." }, { "TXT", "\"x\"" },
 		{ "CNAME", "a.example." },
 	};
@@ -885,18 +885,18 @@ static void test_whole_name_is_checked_in_any_order(void **state)
 
 	/* The earliest conflict wins: line 1 (the CNAME beside the A)
 	 * comes before line 2 (the TXT at the cut). */
-	const struct api_rr two[] = {
+	const struct validate_rr two[] = {
 		{ "A", "10.0.0.1" }, { "CNAME", "a.example." },
 		{ "NS", "ns.example." }, { "TXT", "\"x\"" },
 	};
 	assert_int_equal(node_bad(sub, false, two, 4), 1);
 
-	const struct api_rr apex[] = {
+	const struct validate_rr apex[] = {
 		{ "MX", "10 mx.example." }, { "DS", "1 13 2 AB" },
 	};
 	assert_int_equal(node_bad("corp.example.", true, apex, 2), 1);
 	assert_non_null(strstr(msg, "parent zone"));
-	const struct api_rr apex_cname[] = { { "CNAME", "a.example." } };
+	const struct validate_rr apex_cname[] = { { "CNAME", "a.example." } };
 	assert_int_equal(node_bad("corp.example.", true, apex_cname, 1), 0);
 	assert_int_equal(node_bad("corp.example.", true, fine + 4, 1),
 			 SIZE_MAX);
@@ -905,19 +905,19 @@ static void test_whole_name_is_checked_in_any_order(void **state)
 /* Duplicates sort side by side: names compare without case. */
 static void test_values_order_as_they_compare(void **state)
 {
-	assert_int_equal(api_value_cmp("MX", "10 MX.example.",
+	assert_int_equal(validate_value_cmp("MX", "10 MX.example.",
 				       "10 mx.example."), 0);
-	assert_int_equal(api_value_cmp("CNAME", "A.example.", "a.example."),
+	assert_int_equal(validate_value_cmp("CNAME", "A.example.", "a.example."),
 			 0);
-	assert_true(api_value_cmp("TXT", "\"A\"", "\"a\"") != 0);
-	assert_true(api_value_cmp("A", "10.0.0.1", "10.0.0.2") < 0);
+	assert_true(validate_value_cmp("TXT", "\"A\"", "\"a\"") != 0);
+	assert_true(validate_value_cmp("A", "10.0.0.1", "10.0.0.2") < 0);
 }
 
-static struct api_set_rr set_rr(const char *rel, const char *fqdn,
+static struct validate_set_rr set_rr(const char *rel, const char *fqdn,
 			       const char *type, uint16_t code,
 			       const char *value, uint32_t ttl)
 {
-	return (struct api_set_rr){ .rel = rel, .fqdn = fqdn, .type = type,
+	return (struct validate_set_rr){ .rel = rel, .fqdn = fqdn, .type = type,
 				    .code = code, .value = value,
 				    .ttl = ttl };
 }
@@ -927,7 +927,7 @@ static struct api_set_rr set_rr(const char *rel, const char *fqdn,
 static void test_record_set_takes_first_ttl_and_drops_duplicates(void **state)
 {
 	const char *www = "www.corp.example.";
-	struct api_set_rr set[] = {
+	struct validate_set_rr set[] = {
 		set_rr("www", www, "A", 1, "10.0.0.1", 300),
 		set_rr("@", "corp.example.", "MX", 15, "10 mx.example.", 60),
 		set_rr("www", www, "A", 1, "10.0.0.2", 30),
@@ -937,7 +937,7 @@ static void test_record_set_takes_first_ttl_and_drops_duplicates(void **state)
 	};
 	size_t bad = 99;
 
-	assert_int_equal(api_check_record_set(set, 6, &bad, msg, sizeof(msg)),
+	assert_int_equal(validate_record_set(set, 6, &bad, msg, sizeof(msg)),
 			 0);
 
 	const uint32_t ttl[] = { 300, 60, 300, 60, 300, 5 };
@@ -955,7 +955,7 @@ static void test_record_set_takes_first_ttl_and_drops_duplicates(void **state)
 static void test_record_set_names_its_first_broken_record(void **state)
 {
 	const char *sub = "sub.corp.example.", *www = "www.corp.example.";
-	struct api_set_rr set[] = {
+	struct validate_set_rr set[] = {
 		set_rr("sub", sub, "NS", 2, "ns.example.", 300),
 		set_rr("www", www, "A", 1, "10.0.0.1", 300),
 		set_rr("@", "corp.example.", "DS", 43, "1 13 2 AB", 300),
@@ -964,17 +964,17 @@ static void test_record_set_names_its_first_broken_record(void **state)
 	};
 	size_t bad = 99;
 
-	assert_int_equal(api_check_record_set(set, 5, &bad, msg, sizeof(msg)),
+	assert_int_equal(validate_record_set(set, 5, &bad, msg, sizeof(msg)),
 			 ZG_EINVAL);
 	assert_int_equal(bad, 2);
 	assert_non_null(strstr(msg, "parent zone"));
 
-	assert_int_equal(api_check_record_set(set + 3, 2, &bad, msg,
+	assert_int_equal(validate_record_set(set + 3, 2, &bad, msg,
 					      sizeof(msg)), 0);
-	assert_int_equal(api_check_record_set(set, 2, &bad, msg,
+	assert_int_equal(validate_record_set(set, 2, &bad, msg,
 					      sizeof(msg)), 0);
-	struct api_set_rr two[] = { set[1], set[0], set[4], set[3] };
-	assert_int_equal(api_check_record_set(two, 4, &bad, msg, sizeof(msg)),
+	struct validate_set_rr two[] = { set[1], set[0], set[4], set[3] };
+	assert_int_equal(validate_record_set(two, 4, &bad, msg, sizeof(msg)),
 			 ZG_EINVAL);
 	assert_int_equal(bad, 2);
 	assert_non_null(strstr(msg, "hidden by the delegation"));
@@ -986,7 +986,7 @@ static void test_record_set_names_its_first_broken_record(void **state)
 static void test_record_set_names_the_record_that_overflows(void **state)
 {
 	enum { N = 1986 };
-	struct api_set_rr *set = calloc(2 * N, sizeof(*set));
+	struct validate_set_rr *set = calloc(2 * N, sizeof(*set));
 	assert_non_null(set);
 	for (size_t i = 0; i < N; i++) {
 		set[2 * i] = set_rr("www", "www.corp.example.", "TXT", 16,
@@ -999,7 +999,7 @@ static void test_record_set_names_the_record_that_overflows(void **state)
 	}
 	size_t bad = 0;
 
-	assert_int_equal(api_check_record_set(set, 2 * N, &bad, msg,
+	assert_int_equal(validate_record_set(set, 2 * N, &bad, msg,
 					      sizeof(msg)), ZG_EINVAL);
 
 	assert_int_equal(bad, 2 * (N - 1));
@@ -1015,7 +1015,7 @@ static void test_record_set_names_the_record_that_overflows(void **state)
 static void test_record_set_of_many_names_is_checked_whole(void **state)
 {
 	enum { N = 20000 };
-	struct api_set_rr *set = calloc(N + 1, sizeof(*set));
+	struct validate_set_rr *set = calloc(N + 1, sizeof(*set));
 	char (*names)[2][40] = calloc(N + 1, sizeof(*names));
 	assert_non_null(set);
 	assert_non_null(names);
@@ -1027,14 +1027,14 @@ static void test_record_set_of_many_names_is_checked_whole(void **state)
 				"10.0.0.1", 60);
 	}
 	size_t bad = 0;
-	assert_int_equal(api_check_record_set(set, N, &bad, msg, sizeof(msg)),
+	assert_int_equal(validate_record_set(set, N, &bad, msg, sizeof(msg)),
 			 0);
 	for (size_t i = 0; i < N; i++) {
 		assert_false(set[i].duplicate);
 	}
 	set[N] = set_rr(names[7][0], names[7][1], "CNAME", 5, "x.example.",
 			60);
-	assert_int_equal(api_check_record_set(set, N + 1, &bad, msg,
+	assert_int_equal(validate_record_set(set, N + 1, &bad, msg,
 					      sizeof(msg)), ZG_EINVAL);
 	assert_int_equal(bad, N);
 	free(names);
@@ -1050,26 +1050,26 @@ static void test_unquoted_semicolon_in_a_value_is_refused(void **state)
 				    "\"a\" ;\"b\"" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
 		uint16_t type = i == 1 ? KNOT_RRTYPE_A : KNOT_RRTYPE_TXT;
-		assert_int_equal(api_validate_rdata("corp.example.",
+		assert_int_equal(validate_rdata("corp.example.",
 						    "www.corp.example.", type,
 						    bad[i], &canon, msg,
 						    sizeof(msg)), ZG_EINVAL);
 		assert_null(canon);
 		assert_non_null(strstr(msg, "';'"));
 	}
-	assert_int_equal(api_validate_rdata("corp.example.",
+	assert_int_equal(validate_rdata("corp.example.",
 					    "www.corp.example.",
 					    KNOT_RRTYPE_TXT, "\"a;b\"", &canon,
 					    msg, sizeof(msg)), 0);
 	assert_string_equal(canon, "\"a;b\"");
 	free(canon);
-	assert_int_equal(api_validate_rdata("corp.example.",
+	assert_int_equal(validate_rdata("corp.example.",
 					    "www.corp.example.",
 					    KNOT_RRTYPE_TXT, "a\\;b", &canon,
 					    msg, sizeof(msg)), 0);
 	assert_string_equal(canon, "\"a;b\"");
 	free(canon);
-	assert_int_equal(api_validate_rdata("corp.example.",
+	assert_int_equal(validate_rdata("corp.example.",
 					    "www.corp.example.",
 					    KNOT_RRTYPE_TXT, "\"q\\\";\"", &canon,
 					    msg, sizeof(msg)), 0);
@@ -1088,11 +1088,11 @@ static void test_port_out_of_range_is_named(void **state)
 	assert_int_equal(target("192.0.2.53:x", NULL, 0), ZG_EINVAL);
 	assert_string_equal(msg,
 			    "'192.0.2.53:x' is not IP[:PORT] (IPv6 with a port as [IP]:PORT)");
-	assert_int_equal(api_validate_listener("10.0.0.2:65536", &a, canon,
+	assert_int_equal(validate_listener("10.0.0.2:65536", &a, canon,
 					       sizeof(canon), msg, sizeof(msg)),
 			 ZG_EINVAL);
 	assert_string_equal(msg, "'10.0.0.2:65536': the port must be 1-65535");
-	assert_int_equal(api_validate_listener("10.0.0.2:", &a, canon,
+	assert_int_equal(validate_listener("10.0.0.2:", &a, canon,
 					       sizeof(canon), msg, sizeof(msg)),
 			 ZG_EINVAL);
 	assert_string_equal(msg,
@@ -1103,22 +1103,22 @@ static void test_listeners_and_sources(void **state)
 {
 	struct zg_addr a;
 	char canon[ZG_ADDR_STRLEN];
-	assert_int_equal(api_validate_listener("127.0.0.53", &a, canon,
+	assert_int_equal(validate_listener("127.0.0.53", &a, canon,
 					       sizeof(canon), msg, sizeof(msg)),
 			 0);
 	assert_string_equal(canon, "127.0.0.53:53");
-	assert_int_equal(api_validate_listener("[::1]:5353", &a, canon,
+	assert_int_equal(validate_listener("[::1]:5353", &a, canon,
 					       sizeof(canon), msg, sizeof(msg)),
 			 0);
 	assert_string_equal(canon, "[::1]:5353");
-	assert_int_equal(api_validate_listener("0.0.0.0:53", &a, canon,
+	assert_int_equal(validate_listener("0.0.0.0:53", &a, canon,
 					       sizeof(canon), msg, sizeof(msg)),
 			 ZG_EINVAL);
-	assert_int_equal(api_validate_source("127.0.0.60", &a, canon,
+	assert_int_equal(validate_source("127.0.0.60", &a, canon,
 					     sizeof(canon), msg, sizeof(msg)),
 			 0);
 	assert_string_equal(canon, "127.0.0.60");
-	assert_int_equal(api_validate_source("127.0.0.60:53", &a, canon,
+	assert_int_equal(validate_source("127.0.0.60:53", &a, canon,
 					     sizeof(canon), msg, sizeof(msg)),
 			 ZG_EINVAL);
 }
