@@ -935,12 +935,10 @@ static int service_kind(const knot_pkt_t *pkt)
 		kind = RESOLVE_SERVICE_UPDATE;
 	} else if (opcode == KNOT_OPCODE_QUERY && knot_wire_get_qdcount(pkt->wire) == 1 &&
 		   (knot_pkt_qtype(pkt) == KNOT_RRTYPE_AXFR ||
-		    knot_pkt_qtype(pkt) == KNOT_RRTYPE_IXFR ||
-		    (knot_pkt_qtype(pkt) == KNOT_RRTYPE_SOA &&
-		     pkt->tsig_rr != NULL))) {
-		/* A signed SOA query is a secondary checking the serial:
-		 * it gets the transfer checks. Other signed queries are
-		 * resolved here and their answers signed. */
+		    knot_pkt_qtype(pkt) == KNOT_RRTYPE_IXFR)) {
+		/* Every other query, signed or not, is resolved here;
+		 * a signed one (a secondary checking the serial with an
+		 * SOA query, too) gets its answer signed, as from BIND. */
 		kind = RESOLVE_SERVICE_XFR;
 	}
 	return kind >= 0 && services[kind].fn != NULL ? kind : -1;

@@ -376,32 +376,6 @@ static int build_answer(struct xfr_req *r, struct xfr_answer *a,
 	return ret;
 }
 
-/*
- * A signed SOA query that is no transfer: what a secondary sends to
- * check the serial before it transfers. It gets the same checks as a
- * transfer and the SOA, signed.
- */
-static void serve_signed_soa(struct xfr_req *r)
-{
-	struct xfr_answer a = { 0 };
-	uint32_t serial = 0;
-	int ret = served_serial(r, &serial);
-	if (ret == 0) {
-		ret = render(r, XFR_FORM_SOA, serial, NULL, &a);
-	}
-	if (ret != 0) {
-		req_log(r, ZG_LOG_WARNING, "cannot answer: %s; answered SERVFAIL",
-			zg_strerror(ret));
-		send_error(r, KNOT_RCODE_SERVFAIL, EDE_OTHER, NULL);
-		return;
-	}
-	if (send_answer(r, &a) == 0) {
-		req_log(r, ZG_LOG_DEBUG, "answered serial %" PRIu32 ", signed",
-			serial);
-	}
-	xfr_answer_clear(&a);
-}
-
 static void serve(struct xfr_req *r)
 {
 	struct xfr_answer a = { 0 };
@@ -473,11 +447,10 @@ static void handle_job(void *arg, const struct resolve_service_job *job)
 		goto out;
 	}
 
-	/* The query path resolves and signs every other signed query
-	 * itself (resolve.c); only AXFR, IXFR and signed SOA checks are
-	 * handed here, so anything else is a hand-off mistake, refused
-	 * rather than answered with the zone's SOA. */
-	if (!is_transfer(&r) && r.qtype != KNOT_RRTYPE_SOA) {
+	/* The query path resolves and signs every other query itself
+	 * (resolve.c); only AXFR and IXFR are handed here, so anything
+	 * else is a hand-off mistake, refused. */
+	if (!is_transfer(&r)) {
 		req_log(&r, ZG_LOG_DEBUG, "refused: a signed query of this type is resolved by the query path, not here");
 		send_error(&r, KNOT_RCODE_REFUSED, EDE_OTHER, NULL);
 		goto out;
@@ -503,11 +476,7 @@ static void handle_job(void *arg, const struct resolve_service_job *job)
 	if (check_policy(&r) != 0) {
 		goto out;
 	}
-	if (is_transfer(&r)) {
-		serve(&r);
-	} else {
-		serve_signed_soa(&r);
-	}
+	serve(&r);
 out:
 	zone_handle_unref(r.handle);
 	xfrout_tsig_clear(&r.tsig);

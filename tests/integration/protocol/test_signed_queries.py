@@ -100,6 +100,34 @@ def test_signed_query_through_a_rule_answers_the_upstream_data_signed(
     assert len(op1.queries("host.onprem.example.")) == 1
 
 
+def test_signed_soa_query_below_the_apex_gets_the_signed_nodata(corp):
+    """An SOA query for a name inside the zone is no serial check: it is
+    resolved like any other (NODATA, the zone's SOA in authority, RFC
+    2308) and signed, as BIND answers it."""
+    r = ask(signed("www." + ZONE, "SOA"))
+
+    assert r.rcode() == dns.rcode.NOERROR
+    assert r.flags & dns.flags.AA
+    assert r.answer == []
+    assert rrsets(r.authority) == [
+        "corp.example. 300 IN SOA ns1.corp.example. hostmaster.corp.example."
+        " %d 3600 600 604800 300" % corp.zone_obj(ZONE)["serial"]]
+    assert r.had_tsig and r.tsig_error == dns.rcode.NOERROR
+
+
+def test_signed_soa_query_at_the_apex_needs_no_transfer_permission(corp):
+    """The zone allows no transfers: its SOA is public data all the same,
+    and a signed SOA query gets it, signed."""
+    r = ask(signed(ZONE, "SOA"))
+
+    assert r.rcode() == dns.rcode.NOERROR
+    assert r.flags & dns.flags.AA
+    assert rrsets(r.answer) == [
+        "corp.example. 3600 IN SOA ns1.corp.example. hostmaster.corp.example."
+        " %d 3600 600 604800 300" % corp.zone_obj(ZONE)["serial"]]
+    assert r.had_tsig and r.tsig_error == dns.rcode.NOERROR
+
+
 def test_unsigned_query_still_gets_an_unsigned_answer(corp):
     r = dnsq.query(A.ZG, "www." + ZONE, "A")
 
