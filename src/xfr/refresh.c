@@ -6,6 +6,7 @@
 
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -503,10 +504,8 @@ void xfr_zone_load(struct xfr_zone *z, const struct xfr_stored *s)
 	}
 	/* As BIND does at start: the stored version is served meanwhile,
 	 * but whether it is still the primaries' is checked at once rather
-	 * than at the refresh time stored before the restart.
-	 * LIMITATION: every zone checks at once, with no rate limit (BIND
-	 * spreads them with serial-query-rate): a daemon with thousands
-	 * of secondary zones sends as many SOA queries as it starts. */
+	 * than at the refresh time stored before the restart, paced at
+	 * XFR_SOA_CHECKS_PER_S across all zones. */
 	xfr_zone_refresh(z);
 }
 
@@ -538,8 +537,14 @@ static void op_end(struct xfr_op *op)
 	store_state(z, false);
 	schedule_compaction(z);
 	if (z->again) {
+		bool urgent = z->again_urgent;
 		z->again = false;
-		xfr_zone_refresh(z);
+		z->again_urgent = false;
+		if (urgent) {
+			xfr_zone_refresh_urgent(z);
+		} else {
+			xfr_zone_refresh(z);
+		}
 	}
 }
 
@@ -1172,20 +1177,11 @@ void xfr_zone_init_timers(struct xfr_zone *z)
 	loop_timer_init(&z->compact_timer, on_compact_timer, z);
 }
 
-void xfr_zone_refresh(struct xfr_zone *z)
+/* Starts the check of z now: the pace allowed it. */
+static void refresh_start(struct xfr_zone *z)
 {
-	if (z->op != NULL) {
-		z->again = true;
-		return;
-	}
-	loop_timer_stop(z->svc->loop, &z->refresh_timer);
 	char fields[2 * STORE_NAME_LEN];
 	xfr_zone_fields(z, fields, sizeof(fields));
-	if (z->n_primaries == 0) {
-		zg_log(ZG_LOG_ERROR, "xfr", fields,
-		       "the zone has no primaries; nothing is transferred until some are set");
-		return;
-	}
 	struct xfr_op *op = calloc(1, sizeof(*op));
 	uint8_t *buf = malloc(65536);
 	if (op == NULL || buf == NULL) {
@@ -1205,6 +1201,77 @@ void xfr_zone_refresh(struct xfr_zone *z)
 	start_step(op, op->first_step);
 }
 
+/*
+ * Pacing (pace.c holds the budget and the queues). The pace runs on the
+ * loop's clock read afresh (loop_clock_ms), not the iteration's cached
+ * time: the first checks start before the loop runs. Expiry is apart
+ * from it: the expire timer counts from the last contact and fires on
+ * time for a zone that waits, which has no operation running.
+ */
+
+#define PACE_ZONE(l) \
+	((struct xfr_zone *)((char *)(l) - offsetof(struct xfr_zone, pace)))
+
+/* Starts what the budget allows and sets the timer for the rest. */
+static void pace_drain(struct xfr_service *svc)
+{
+	struct xfr_pace_link *l;
+	while ((l = xfr_pace_next(&svc->pace, loop_clock_ms())) != NULL) {
+		refresh_start(PACE_ZONE(l));
+	}
+	uint64_t wait = xfr_pace_wait_ms(&svc->pace, loop_clock_ms());
+	if (wait == UINT64_MAX) {
+		loop_timer_stop(svc->loop, &svc->pace_timer);
+	} else {
+		loop_timer_start(svc->loop, &svc->pace_timer, wait);
+	}
+}
+
+static void on_pace_timer(struct loop_timer *timer)
+{
+	pace_drain(timer->arg);
+}
+
+void xfr_service_pace_init(struct xfr_service *svc)
+{
+	xfr_pace_init(&svc->pace, XFR_SOA_CHECKS_PER_S);
+	loop_timer_init(&svc->pace_timer, on_pace_timer, svc);
+}
+
+static void refresh_paced(struct xfr_zone *z, bool urgent)
+{
+	if (z->op != NULL) {
+		z->again = true;
+		z->again_urgent = z->again_urgent || urgent;
+		return;
+	}
+	loop_timer_stop(z->svc->loop, &z->refresh_timer);
+	if (z->n_primaries == 0) {
+		char fields[2 * STORE_NAME_LEN];
+		xfr_zone_fields(z, fields, sizeof(fields));
+		zg_log(ZG_LOG_ERROR, "xfr", fields,
+		       "the zone has no primaries; nothing is transferred until some are set");
+		xfr_pace_remove(&z->svc->pace, &z->pace);
+		return;
+	}
+	if (xfr_pace_request(&z->svc->pace, &z->pace, urgent,
+			     loop_clock_ms())) {
+		refresh_start(z);
+		return;
+	}
+	pace_drain(z->svc);
+}
+
+void xfr_zone_refresh(struct xfr_zone *z)
+{
+	refresh_paced(z, false);
+}
+
+void xfr_zone_refresh_urgent(struct xfr_zone *z)
+{
+	refresh_paced(z, true);
+}
+
 void xfr_zone_cancel(struct xfr_zone *z)
 {
 	if (z->op != NULL) {
@@ -1212,6 +1279,8 @@ void xfr_zone_cancel(struct xfr_zone *z)
 		z->op = NULL;
 	}
 	z->again = false;
+	z->again_urgent = false;
+	xfr_pace_remove(&z->svc->pace, &z->pace);
 	loop_timer_stop(z->svc->loop, &z->refresh_timer);
 	loop_timer_stop(z->svc->loop, &z->expire_timer);
 	loop_timer_stop(z->svc->loop, &z->compact_timer);

@@ -498,6 +498,7 @@ static void *service_main(void *arg)
 	for (struct xfr_zone *z = svc->zones; z != NULL; z = z->next) {
 		xfr_zone_cancel(z);
 	}
+	loop_timer_stop(svc->loop, &svc->pace_timer);
 	rcu_unregister_thread();
 	return NULL;
 }
@@ -519,7 +520,7 @@ static void on_refresh_post(void *arg)
 	struct refresh_post *p = arg;
 	struct xfr_zone *z = xfr_service_zone(p->svc, p->zone_id);
 	if (z != NULL) {
-		xfr_zone_refresh(z);
+		xfr_zone_refresh_urgent(z);
 	}
 	free(p);
 }
@@ -541,6 +542,7 @@ struct xfr_service *xfr_service_new(struct store *store)
 		free(svc);
 		return NULL;
 	}
+	xfr_service_pace_init(svc);
 	pthread_mutex_init(&svc->lock, NULL);
 	pthread_mutex_init(&svc->start_lock, NULL);
 	pthread_cond_init(&svc->started, NULL);

@@ -33,6 +33,17 @@ struct xfr_service;
 /* SOA timers from primaries are clamped to this range. */
 #define XFR_MIN_TIMER_S 1
 #define XFR_MAX_TIMER_S (28 * 24 * 3600)
+/*
+ * SOA checks (and first transfers) the service starts per second across
+ * all its zones, as BIND's serial-query-rate (default 20): a start with
+ * hundreds of zones, or refresh timers falling together, does not send
+ * them all to the primaries at once. Up to this many start in each
+ * window of one second; the rest wait in order and start in the next
+ * windows. Checks asked by a NOTIFY or by an operator (API refresh) go
+ * ahead of the waiting ones but count against the same budget. Waiting
+ * does not move a zone's expiry, which counts from the last contact.
+ */
+#define XFR_SOA_CHECKS_PER_S 20
 
 /*!
  * Creates the service: its loop exists at once, so that

@@ -414,6 +414,60 @@ bool xfr_jobs_edit(struct xfr_service *svc, struct xfr_job *job,
 void xfr_jobs_stop(struct xfr_service *svc);
 
 /*
+ * Pacing of SOA checks (pace.c): a token bucket of rate starts that is
+ * filled again, whole, one second (XFR_PACE_WINDOW_MS) after the window
+ * in which it was last used began: at most rate starts in each window.
+ * A start the budget does not allow waits in one of two FIFO queues:
+ * urgent (NOTIFY, operator) ones start before the others. Pure logic
+ * on a clock given by the caller (milliseconds, monotonic); the service
+ * runs it on its loop's clock and starts what xfr_pace_next() hands out.
+ */
+#define XFR_PACE_WINDOW_MS 1000
+
+/* A zone's place in a queue; zeroed means not queued. */
+struct xfr_pace_link {
+	struct xfr_pace_link *prev, *next;
+	bool queued;
+	bool urgent;			/* in the urgent queue */
+};
+
+struct xfr_pace {
+	uint32_t rate;			/* starts per window, 1 or more */
+	bool window_open;		/* a window began (window_start) */
+	uint64_t window_start;		/* ms */
+	uint32_t used;			/* starts in the window */
+	struct xfr_pace_link urgent;	/* list heads (circular) */
+	struct xfr_pace_link normal;
+	size_t n_queued;
+};
+
+/*! An empty pacer with a full budget of rate (0 counts as 1). */
+void xfr_pace_init(struct xfr_pace *p, uint32_t rate);
+
+/*!
+ * Asks to start the check of l at now_ms. When nothing of its class or
+ * before it waits and the budget allows, the budget is taken and it
+ * returns true: start now. Otherwise l is queued at the end of its
+ * queue (urgent or not) and it returns false. Asking again for a
+ * queued l returns false and keeps its place, except that an urgent
+ * request moves an l waiting in the normal queue to the end of the
+ * urgent one.
+ */
+bool xfr_pace_request(struct xfr_pace *p, struct xfr_pace_link *l,
+		      bool urgent, uint64_t now_ms);
+
+/*! Takes l off its queue; harmless when it is not queued. */
+void xfr_pace_remove(struct xfr_pace *p, struct xfr_pace_link *l);
+
+/*! The first waiting link the budget allows at now_ms, taken off its
+ *  queue with its budget; NULL when none waits or the budget is spent. */
+struct xfr_pace_link *xfr_pace_next(struct xfr_pace *p, uint64_t now_ms);
+
+/*! Milliseconds from now_ms until xfr_pace_next() may hand out the
+ *  next waiting link: 0 when it may now, UINT64_MAX when none waits. */
+uint64_t xfr_pace_wait_ms(const struct xfr_pace *p, uint64_t now_ms);
+
+/*
  * The service and its zones (service.c, refresh.c)
  */
 
@@ -466,6 +520,8 @@ struct xfr_zone {
 	struct loop_timer compact_timer; /* journal compaction due */
 	struct xfr_op *op;		/* running check or transfer */
 	bool again;			/* a check was asked for meanwhile */
+	bool again_urgent;		/* and by a NOTIFY or an operator */
+	struct xfr_pace_link pace;	/* waiting for svc->pace */
 	bool compacting;		/* a compaction job is queued */
 	struct xfr_job *last_job;	/* the zone's newest queued job,
 					 * until its done; NULL when none */
@@ -493,6 +549,8 @@ struct xfr_service {
 	bool reconcile_queued;
 	bool reconcile_again;
 	uint64_t next_op_seq;		/* loop thread */
+	struct xfr_pace pace;		/* SOA check starts; loop thread */
+	struct loop_timer pace_timer;	/* the next waiting check may start */
 
 	/* The store thread and its queues (storeq.c): jobs_lock protects
 	 * both lists, jobs_stop and each job's taken flag. */
@@ -521,8 +579,16 @@ struct xfr_zone *xfr_service_zone(struct xfr_service *svc,
 void xfr_zone_init_timers(struct xfr_zone *z);
 
 /*! Starts an SOA check (or the first transfer) unless one runs, in which
- *  case it runs again afterwards. Service thread. */
+ *  case it runs again afterwards. The start waits for svc->pace (in
+ *  order) when XFR_SOA_CHECKS_PER_S are spent. Service thread. */
 void xfr_zone_refresh(struct xfr_zone *z);
+
+/*! As xfr_zone_refresh(), for a NOTIFY or an operator: it waits ahead of
+ *  the checks of timers and start-up. */
+void xfr_zone_refresh_urgent(struct xfr_zone *z);
+
+/*! Prepares svc->pace and its timer (stopped). */
+void xfr_service_pace_init(struct xfr_service *svc);
 
 /*! Abandons a running check or transfer and stops the timers. A job of
  *  the zone still queued runs; its done finds the zone gone. */
