@@ -48,8 +48,8 @@ struct vpn_sa_ref {
 	uint64_t established_s;		/* seconds since established */
 };
 
-/*! Whether the IKE_SA of a list-sa event is an IKEv2 SA that carries
- *  traffic; fills out when it is. */
+/*! Whether the IKE_SA of a list-sa event carries traffic; fills out when
+ *  it does. */
 bool vpn_status_carrying(const struct vici_node *ike_sa,
 			 struct vpn_sa_ref *out);
 

@@ -173,7 +173,7 @@ static void render_ipsec_conf(struct text *t, const struct vpn_spec *s)
 		text_add(t, "\tdpddelay=%us\n\tdpdaction=restart\n",
 			 s->dpd_interval_s);
 	}
-	text_add(t, "\tcloseaction=restart\n");
+	text_add(t, "\tcloseaction=none\n");
 	text_add(t, "\ttype=tunnel\n\tauto=start\n");
 }
 

@@ -184,9 +184,7 @@ bool vpn_status_carrying(const struct vici_node *ike_sa,
 		return false;
 	}
 	read_ike(ike_sa, st);
-	/* IKEv1 is left alone: its quick modes outlive the ISAKMP SA that
-	 * made them, and the seed's data centre restarts a closed one. */
-	bool carrying = rank(st) == 2 && st->ike_version == 2;
+	bool carrying = rank(st) == 2;
 	if (carrying) {
 		out->unique_id = (uint32_t)vici_get_u64(ike_sa, "uniqueid", 0);
 		out->established_s = st->established_s;

@@ -200,7 +200,7 @@ static const char *const ipsec_conf_lines[] = {
 	"\tkeyingtries=%forever",
 	"\tdpddelay=30s",
 	"\tdpdaction=restart",
-	"\tcloseaction=restart",
+	"\tcloseaction=none",
 	"\ttype=tunnel",
 	"\tauto=start",
 	NULL,

@@ -93,6 +93,19 @@ def list_sas(vici, timeout=10):
     return sas
 
 
+def ike_sa_states(vici, timeout=10):
+    """The states of every IKE_SA charon at vici holds, one per SA even
+    when several share a name (list_sas keeps one per name)."""
+    p = subprocess.run([SWANCTL, "--list-sas", "--raw", "--uri",
+                        "unix://" + vici], capture_output=True, text=True,
+                       timeout=scaled(timeout), check=True)
+    states = []
+    for name, body in parse_raw(p.stdout):
+        if name == "list-sa event":
+            states += [ike.get("state") for ike in body.values()]
+    return states
+
+
 def installed_children(vici):
     """[(ike dict, child dict)] of CHILD_SAs in state INSTALLED."""
     out = []
