@@ -75,39 +75,12 @@ static void req_log(const struct upd_req *r, enum zg_log_level level,
 static void answer(struct upd_req *r, uint16_t rcode, uint16_t ede,
 		   const char *text)
 {
-	struct resolve_stream *st = r->job->reply;
-	knot_pkt_t *resp = knot_pkt_new(NULL, 1024 +
-					xfrout_tsig_reserve(&r->tsig), NULL);
-	int ret = resp != NULL ? 0 : ZG_ENOMEM;
-	if (ret == 0 && wire_render_error(r->query, rcode, ede, text,
-					  resp) != KNOT_EOK) {
-		ret = ZG_EINVAL;
-	}
-	if (ret == 0) {
-		knot_wire_clear_ra(resp->wire);
-		ret = xfrout_tsig_sign(&r->tsig, resp->wire, &resp->size,
-				       resp->max_size);
-	}
-	if (ret == 0) {
-		(void)st->ops->send(st, resp->wire, resp->size, false);
-	} else {
-		st->ops->end(st);
-	}
-	knot_pkt_free(resp);
+	xfrout_send_error(r->job->reply, r->query, &r->tsig, rcode, ede, text);
 }
 
 static void answer_tsig_error(struct upd_req *r)
 {
-	struct resolve_stream *st = r->job->reply;
-	knot_pkt_t *resp = knot_pkt_new(NULL, 1024 +
-					xfrout_tsig_reserve(&r->tsig), NULL);
-	if (resp != NULL &&
-	    xfrout_tsig_error(r->query, &r->tsig, resp) == KNOT_EOK) {
-		(void)st->ops->send(st, resp->wire, resp->size, false);
-	} else {
-		st->ops->end(st);
-	}
-	knot_pkt_free(resp);
+	xfrout_send_tsig_error(r->job->reply, r->query, &r->tsig);
 }
 
 /* The zone instance named by the zone section and bound to the

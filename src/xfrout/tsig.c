@@ -11,7 +11,9 @@
 #include <time.h>
 
 #include "common/error.h"
+#include "resolve/resolve.h"
 #include "store/store.h"
+#include "wire/wire.h"
 
 int xfrout_key_find(struct store *store, const knot_dname_t *name,
 		    knot_tsig_key_t *out)
@@ -179,6 +181,43 @@ int xfrout_tsig_error(const knot_pkt_t *query, struct xfrout_tsig *t,
 		? KNOT_RCODE_BADKEY : KNOT_RCODE_BADSIG;
 	return knot_tsig_add(resp->wire, &resp->size, resp->max_size,
 			     tsig_rcode, query->tsig_rr);
+}
+
+void xfrout_send_error(struct resolve_stream *st, const knot_pkt_t *query,
+		       struct xfrout_tsig *t, uint16_t rcode, uint16_t ede,
+		       const char *text)
+{
+	knot_pkt_t *resp = knot_pkt_new(NULL, 1024 + xfrout_tsig_reserve(t),
+					NULL);
+	int ret = resp != NULL && query != NULL ? 0 : ZG_ENOMEM;
+	if (ret == 0 && wire_render_error(query, rcode, ede, text, resp) !=
+	    KNOT_EOK) {
+		ret = ZG_EINVAL;
+	}
+	if (ret == 0) {
+		knot_wire_clear_ra(resp->wire);
+		ret = xfrout_tsig_sign(t, resp->wire, &resp->size,
+				       resp->max_size);
+	}
+	if (ret == 0) {
+		(void)st->ops->send(st, resp->wire, resp->size, false);
+	} else {
+		st->ops->end(st);
+	}
+	knot_pkt_free(resp);
+}
+
+void xfrout_send_tsig_error(struct resolve_stream *st,
+			    const knot_pkt_t *query, struct xfrout_tsig *t)
+{
+	knot_pkt_t *resp = knot_pkt_new(NULL, 1024 + xfrout_tsig_reserve(t),
+					NULL);
+	if (resp != NULL && xfrout_tsig_error(query, t, resp) == KNOT_EOK) {
+		(void)st->ops->send(st, resp->wire, resp->size, false);
+	} else {
+		st->ops->end(st);
+	}
+	knot_pkt_free(resp);
 }
 
 /* The name of a TSIG error: 16 is BADSIG here, not EDNS's BADVERS

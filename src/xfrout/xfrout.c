@@ -109,39 +109,12 @@ static int send_answer(struct xfr_req *r, struct xfr_answer *a)
 static void send_error(struct xfr_req *r, uint16_t rcode, uint16_t ede,
 		       const char *text)
 {
-	struct resolve_stream *st = r->job->reply;
-	size_t reserve = xfrout_tsig_reserve(&r->tsig);
-	knot_pkt_t *resp = knot_pkt_new(NULL, 1024 + reserve, NULL);
-	int ret = resp != NULL && r->query != NULL ? 0 : ZG_ENOMEM;
-	if (ret == 0 && wire_render_error(r->query, rcode, ede, text,
-					  resp) != KNOT_EOK) {
-		ret = ZG_EINVAL;
-	}
-	if (ret == 0) {
-		knot_wire_clear_ra(resp->wire);
-		ret = xfrout_tsig_sign(&r->tsig, resp->wire, &resp->size,
-				       resp->max_size);
-	}
-	if (ret == 0) {
-		(void)st->ops->send(st, resp->wire, resp->size, false);
-	} else {
-		st->ops->end(st);
-	}
-	knot_pkt_free(resp);
+	xfrout_send_error(r->job->reply, r->query, &r->tsig, rcode, ede, text);
 }
 
 static void send_tsig_error(struct xfr_req *r)
 {
-	struct resolve_stream *st = r->job->reply;
-	knot_pkt_t *resp = knot_pkt_new(NULL, 1024 +
-					xfrout_tsig_reserve(&r->tsig), NULL);
-	if (resp != NULL &&
-	    xfrout_tsig_error(r->query, &r->tsig, resp) == KNOT_EOK) {
-		(void)st->ops->send(st, resp->wire, resp->size, false);
-	} else {
-		st->ops->end(st);
-	}
-	knot_pkt_free(resp);
+	xfrout_send_tsig_error(r->job->reply, r->query, &r->tsig);
 }
 
 /*

@@ -102,6 +102,23 @@ int xfrout_tsig_sign(struct xfrout_tsig *t, uint8_t *wire, size_t *len,
 int xfrout_tsig_error(const knot_pkt_t *query, struct xfrout_tsig *t,
 		      knot_pkt_t *resp);
 
+/*!
+ * Answers query on st in one message and ends the reply: rcode, an
+ * Extended DNS Error (ede and text; WIRE_EDE_NONE for none), RA clear,
+ * signed with the request's key when its TSIG verified (t). A message
+ * that cannot be made (query NULL, no memory) ends the reply unanswered.
+ * For the services that answer from their own threads: transfers out
+ * and dynamic updates.
+ */
+void xfrout_send_error(struct resolve_stream *st, const knot_pkt_t *query,
+		       struct xfrout_tsig *t, uint16_t rcode, uint16_t ede,
+		       const char *text);
+
+/*! Answers a request whose TSIG failed (xfrout_tsig_error()) on st and
+ *  ends the reply. */
+void xfrout_send_tsig_error(struct resolve_stream *st,
+			    const knot_pkt_t *query, struct xfrout_tsig *t);
+
 /*
  * IXFR from the journal
  * ---------------------
