@@ -649,6 +649,24 @@ const struct config_rule *config_find_rule(const struct config *cfg,
 	return NULL;
 }
 
+const struct config_zone *config_find_zone_instance(const struct config *cfg,
+						    const knot_dname_t *apex,
+						    const char *vpc_id)
+{
+	for (size_t i = 0; i < cfg->n_zones; i++) {
+		const struct config_zone *z = &cfg->zones[i];
+		if (!knot_dname_is_case_equal(z->apex, apex)) {
+			continue;
+		}
+		for (size_t v = 0; v < z->n_vpcs; v++) {
+			if (strcmp(z->vpc_ids[v], vpc_id) == 0) {
+				return z;
+			}
+		}
+	}
+	return NULL;
+}
+
 size_t config_candidates(const struct config *cfg, const struct config_vpc *vpc,
 			 const knot_dname_t *qname,
 			 struct config_candidate *out, size_t max)

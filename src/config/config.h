@@ -189,6 +189,14 @@ const struct config_vpc *config_find_vpc(const struct config *cfg,
 const struct config_rule *config_find_rule(const struct config *cfg,
 					   const char *rule_id);
 
+/*! The zone instance with apex (any case) bound to vpc_id, or NULL: of
+ *  zones of one name (split horizon), the one a NOTIFY, transfer request
+ *  or UPDATE that arrived in that VPC addresses. Linear in the number of
+ *  zones. Same context as config_classify(). */
+const struct config_zone *config_find_zone_instance(const struct config *cfg,
+						    const knot_dname_t *apex,
+						    const char *vpc_id);
+
 /*!
  * Lists the candidates of vpc for qname (lower- or mixed-case wire),
  * longest name first; on equal names a zone before a rule, a configured

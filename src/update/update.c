@@ -87,23 +87,16 @@ static void answer_tsig_error(struct upd_req *r)
  * request's VPC (split horizon). */
 static bool find_zone(struct upd_req *r)
 {
-	bool found = false;
-	const knot_dname_t *qname = knot_pkt_qname(r->query);
 	rcu_read_lock();
 	const struct config *cfg = config_current();
-	for (size_t i = 0; cfg != NULL && !found && i < cfg->n_zones; i++) {
-		const struct config_zone *z = &cfg->zones[i];
-		for (size_t v = 0; knot_dname_is_case_equal(z->apex, qname) &&
-		     !found && v < z->n_vpcs; v++) {
-			found = strcmp(z->vpc_ids[v], r->job->vpc_id) == 0;
-		}
-		if (found) {
-			snprintf(r->zone_id, sizeof(r->zone_id), "%s",
-				 z->zone_id);
-		}
+	const struct config_zone *z = cfg != NULL ?
+		config_find_zone_instance(cfg, knot_pkt_qname(r->query),
+					  r->job->vpc_id) : NULL;
+	if (z != NULL) {
+		snprintf(r->zone_id, sizeof(r->zone_id), "%s", z->zone_id);
 	}
 	rcu_read_unlock();
-	return found;
+	return z != NULL;
 }
 
 /*

@@ -125,27 +125,18 @@ static void send_tsig_error(struct xfr_req *r)
  * horizon: zones of one name are told apart by VPC). */
 static bool find_zone(struct xfr_req *r)
 {
-	bool found = false;
-	const knot_dname_t *qname = knot_pkt_qname(r->query);
 	rcu_read_lock();
 	const struct config *cfg = config_current();
-	for (size_t i = 0; cfg != NULL && !found && i < cfg->n_zones; i++) {
-		const struct config_zone *z = &cfg->zones[i];
-		if (!knot_dname_is_case_equal(z->apex, qname)) {
-			continue;
-		}
-		for (size_t v = 0; !found && v < z->n_vpcs; v++) {
-			found = strcmp(z->vpc_ids[v], r->job->vpc_id) == 0;
-		}
-		if (found) {
-			snprintf(r->zone_id, sizeof(r->zone_id), "%s",
-				 z->zone_id);
-			r->handle = z->handle;
-			zone_handle_ref(r->handle);
-		}
+	const struct config_zone *z = cfg != NULL ?
+		config_find_zone_instance(cfg, knot_pkt_qname(r->query),
+					  r->job->vpc_id) : NULL;
+	if (z != NULL) {
+		snprintf(r->zone_id, sizeof(r->zone_id), "%s", z->zone_id);
+		r->handle = z->handle;
+		zone_handle_ref(r->handle);
 	}
 	rcu_read_unlock();
-	return found;
+	return z != NULL;
 }
 
 static bool source_allowed(const struct xfr_req *r,

@@ -200,6 +200,36 @@ static void test_same_domain_per_vpc(void **state)
 
 /* Section 2.1: on equal names a zone comes before a rule, whatever the
  * order they were configured in. */
+static void test_zone_instance_found_by_apex_and_vpc(void **state)
+{
+	static const char *const VPC_AB[] = { "vpc-a", "vpc-b", NULL };
+	static const char *const VPC_C[] = { "vpc-c", NULL };
+	struct config *cfg = cfg_new(3, 3, 0);
+	add_vpc(cfg, "vpc-a", NULL, NULL, false);
+	add_vpc(cfg, "vpc-b", NULL, NULL, false);
+	add_vpc(cfg, "vpc-c", NULL, NULL, false);
+	add_zone(cfg, "zone-1", "corp.example.", VPC_AB);
+	add_zone(cfg, "zone-2", "corp.example.", VPC_C);
+	add_zone(cfg, "zone-3", "db.corp.example.", VPC_A);
+	finish(cfg);
+
+	const struct config_zone *z;
+	z = config_find_zone_instance(cfg, dn("Corp.Example."), "vpc-b");
+	assert_non_null(z);
+	assert_string_equal(z->zone_id, "zone-1");
+	z = config_find_zone_instance(cfg, dn("corp.example."), "vpc-c");
+	assert_non_null(z);
+	assert_string_equal(z->zone_id, "zone-2");
+	/* Only the apex names an instance, not a name below it. */
+	assert_null(config_find_zone_instance(cfg, dn("www.corp.example."),
+					      "vpc-a"));
+	assert_null(config_find_zone_instance(cfg, dn("db.corp.example."),
+					      "vpc-b"));
+	assert_null(config_find_zone_instance(cfg, dn("corp.example."),
+					      "vpc-x"));
+	config_free(cfg);
+}
+
 static void test_zone_beats_rule_on_equal_name(void **state)
 {
 	struct config *cfg = cfg_new(1, 1, 2);
@@ -592,6 +622,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_longest_suffix_rule_wins),
 		cmocka_unit_test(test_same_domain_per_vpc),
+		cmocka_unit_test(test_zone_instance_found_by_apex_and_vpc),
 		cmocka_unit_test(test_zone_beats_rule_on_equal_name),
 		cmocka_unit_test(test_configured_beats_builtin),
 		cmocka_unit_test(test_builtins_off_per_vpc),
